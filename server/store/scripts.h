@@ -1,0 +1,20 @@
+/* Lua scripts run in Redis (server/store/lua/*.lua), embedded at build time with their SHA1.
+ * Every script receives all the keys it touches through KEYS (Redis Cluster). */
+#ifndef SB_STORE_SCRIPTS_H
+#define SB_STORE_SCRIPTS_H
+
+#include <stddef.h>
+
+typedef struct {
+    const char *name;
+    const char *sha;
+    const char *body;
+    size_t body_len;
+} sb_lua_script_t;
+
+extern const sb_lua_script_t sb_lua_login_attempt;
+extern const sb_lua_script_t sb_lua_session_create;
+extern const sb_lua_script_t sb_lua_session_revoke;
+extern const sb_lua_script_t sb_lua_customer_hello;
+
+#endif
