@@ -641,7 +641,7 @@ int sb_proto_pack_error(msgpack_packer *pk, bool has_id, uint64_t id, sb_wire_er
     if (pack_head(pk, "error", 5, has_id, id))
         return -1;
     const char *name = sb_wire_err_name(code);
-    sb_pt_error_t e = {
+    sb_pt_error_body_t e = {
         .code = {name, (uint32_t)strlen(name)},
         .message = {message, (uint32_t)strnlen(message, 256)},
         .has_field = field && *field,
@@ -650,5 +650,5 @@ int sb_proto_pack_error(msgpack_packer *pk, bool has_id, uint64_t id, sb_wire_er
     };
     if (e.has_field)
         e.field = (sb_str_t){field, (uint32_t)strnlen(field, 64)};
-    return sb_proto_pack_struct(pk, &sb_pt_error_desc, &e);
+    return sb_proto_pack_struct(pk, &sb_pt_error_body_desc, &e);
 }
