@@ -1,4 +1,4 @@
-/* Lua scripts run in Redis (server/store/lua/*.lua), embedded at build time with their SHA1.
+/* Lua scripts run in Redis (server/store/lua/NAME.lua), embedded at build time with their SHA1.
  * Every script receives all the keys it touches through KEYS (Redis Cluster). */
 #ifndef SB_STORE_SCRIPTS_H
 #define SB_STORE_SCRIPTS_H
@@ -15,6 +15,6 @@ typedef struct {
 extern const sb_lua_script_t sb_lua_login_attempt;
 extern const sb_lua_script_t sb_lua_session_create;
 extern const sb_lua_script_t sb_lua_session_revoke;
-extern const sb_lua_script_t sb_lua_customer_hello;
+extern const sb_lua_script_t sb_lua_customer_token;
 
 #endif

@@ -1,0 +1,50 @@
+#include <string.h>
+
+#include "handlers/handlers.h"
+
+/* One row per request type. A type without a handler is answered UNKNOWN_TYPE, so a schema entry
+ * that nobody implemented yet can never be silently accepted. */
+static const sb_request_fn g_handlers[SB_MSG__COUNT] = {
+    [SB_MSG_HELLO] = sb_session_hello,
+    [SB_MSG_PING] = sb_sys_ping,
+};
+
+bool sb_handlers_dispatch(sb_conn_t *c, const sb_proto_envelope_t *env, sb_arena_t *arena)
+{
+    sb_msg_type_t t = env->msg;
+    const sb_proto_msg_desc_t *m = &sb_proto_msgs[t];
+    sb_request_fn fn = g_handlers[t];
+    if (!fn) {
+        sb_conn_send_error(c, true, env->id, SB_WERR_UNKNOWN_TYPE,
+                           "this server does not handle that message type", NULL, 0);
+        return true;
+    }
+    if (t == SB_MSG_HELLO) {
+        if (c->state != SB_CONN_AWAIT_HELLO) {
+            sb_conn_send_error(c, true, env->id, SB_WERR_NOT_READY,
+                               "hello was already sent on this connection", NULL, 0);
+            return true;
+        }
+    } else if (c->state != SB_CONN_READY) {
+        sb_conn_send_error(c, true, env->id, SB_WERR_NOT_READY,
+                           "send hello and wait for its reply first", NULL, 0);
+        return true;
+    } else if (!(m->roles & (1u << c->role))) {
+        sb_conn_send_error(c, true, env->id, SB_WERR_FORBIDDEN,
+                           "your role may not send this message", NULL, 0);
+        return true;
+    }
+    void *body = sb_arena_alloc(arena, m->body->size);
+    if (!body) {
+        sb_conn_send_error(c, true, env->id, SB_WERR_INTERNAL, "out of scratch memory", NULL, 0);
+        return false;
+    }
+    sb_proto_err_t err;
+    if (sb_proto_decode_struct(m->body, &env->body, arena, body, &err) != 0) {
+        sb_conn_send_error(c, true, env->id, err.code, err.message,
+                           err.field[0] ? err.field : NULL, 0);
+        return true;
+    }
+    fn(c, env->id, body);
+    return false;
+}

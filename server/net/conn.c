@@ -1,0 +1,559 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth/token.h"
+#include "handlers/handlers.h"
+#include "metrics/metrics.h"
+#include "net/net_internal.h"
+#include "util/clock.h"
+#include "util/err.h"
+#include "util/log.h"
+
+/* A queued frame: envelopes packed back to back after LWS_PRE bytes of headroom. */
+struct sb_chunk {
+    sb_chunk_t *next;
+    uint32_t n_env;
+    sb_buf_t buf;
+};
+
+/* A frame is closed to new envelopes past this size; one envelope may make it larger. */
+#define SB_CHUNK_SOFT_MAX 32768
+/* Strikes drain by one every this many milliseconds. */
+#define SB_STRIKE_DECAY_MS 10000
+
+#define CONN_OF(ptr, member) ((sb_conn_t *)((char *)(ptr) - offsetof(sb_conn_t, member)))
+
+static const sb_config_t *cfg_of(const sb_conn_t *c)
+{
+    return c->net->app->cfg;
+}
+
+sb_app_t *sb_conn_app(const sb_conn_t *c)
+{
+    return c->net->app;
+}
+
+static int role_slot(const sb_conn_t *c)
+{
+    return c->role < 0 ? 4 : c->role;
+}
+
+void sb_conn_set_role(sb_conn_t *c, sb_role_t role)
+{
+    sb_metrics.conns_by_role[role_slot(c)]--;
+    c->role = (int8_t)role;
+    sb_metrics.conns_by_role[role_slot(c)]++;
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * Sending
+ * ---------------------------------------------------------------------------------------------- */
+
+static void free_tx(sb_conn_t *c)
+{
+    sb_chunk_t *k = c->tx_head;
+    while (k) {
+        sb_chunk_t *next = k->next;
+        sb_buf_dispose(&k->buf);
+        free(k);
+        k = next;
+    }
+    c->tx_head = c->tx_tail = NULL;
+    c->tx_bytes = 0;
+}
+
+/* The chunk the next envelope goes into, opening a new one when the tail is full. */
+static sb_chunk_t *tail_chunk(sb_conn_t *c)
+{
+    sb_chunk_t *t = c->tx_tail;
+    if (t && t->buf.len < SB_CHUNK_SOFT_MAX && t->n_env < SB_PROTO_MAX_ENVELOPES_PER_FRAME)
+        return t;
+    t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    sb_buf_init(&t->buf, LWS_PRE);
+    if (c->tx_tail)
+        c->tx_tail->next = t;
+    else
+        c->tx_head = t;
+    c->tx_tail = t;
+    return t;
+}
+
+/* Packs one envelope through `fn` into the send queue and asks lws for a writable callback. */
+static int enqueue(sb_conn_t *c, int (*fn)(msgpack_packer *, void *), void *arg)
+{
+    if (c->state == SB_CONN_CLOSING)
+        return -1;
+    bool was_empty = c->tx_head == NULL;
+    sb_chunk_t *t = tail_chunk(c);
+    if (!t) {
+        sb_conn_close(c, SB_CLOSE_SLOW_CONSUMER, "server out of memory for this connection");
+        return -1;
+    }
+    size_t before = t->buf.len;
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &t->buf, sb_buf_msgpack_write);
+    if (fn(&pk, arg) != 0) {
+        t->buf.len = before;
+        sb_conn_close(c, SB_CLOSE_SLOW_CONSUMER, "server out of memory for this connection");
+        return -1;
+    }
+    t->n_env++;
+    c->tx_bytes += (uint32_t)(t->buf.len - before);
+    sb_metrics.envelopes_out++;
+    if (c->tx_bytes > cfg_of(c)->limits.max_send_queue_bytes) {
+        sb_metrics_limit_hit(SB_LIMIT_SEND_QUEUE);
+        SB_WARN("net", "closing a slow consumer", SB_F_UINT("conn", c->id),
+                SB_F_UINT("queued_bytes", c->tx_bytes));
+        sb_conn_close(c, SB_CLOSE_SLOW_CONSUMER, "send queue full: reconnect and resume");
+        return -1;
+    }
+    if (was_empty)
+        lws_callback_on_writable(c->wsi);
+    return 0;
+}
+
+typedef struct {
+    sb_msg_type_t type;
+    uint64_t id;
+    const void *body;
+} ok_args_t;
+
+static int pack_ok_cb(msgpack_packer *pk, void *arg)
+{
+    ok_args_t *a = arg;
+    return sb_proto_pack_ok(pk, a->type, a->id, a->body);
+}
+
+static int pack_event_cb(msgpack_packer *pk, void *arg)
+{
+    ok_args_t *a = arg;
+    return sb_proto_pack_event(pk, a->type, a->body);
+}
+
+int sb_conn_send_ok(sb_conn_t *c, sb_msg_type_t request_type, uint64_t id, const void *reply)
+{
+    ok_args_t a = {request_type, id, reply};
+    return enqueue(c, pack_ok_cb, &a);
+}
+
+int sb_conn_send_event(sb_conn_t *c, sb_msg_type_t type, const void *body)
+{
+    ok_args_t a = {type, 0, body};
+    return enqueue(c, pack_event_cb, &a);
+}
+
+typedef struct {
+    bool has_id;
+    uint64_t id;
+    sb_wire_err_t code;
+    const char *message, *field;
+    uint64_t retry;
+} err_args_t;
+
+static int pack_error_cb(msgpack_packer *pk, void *arg)
+{
+    err_args_t *a = arg;
+    return sb_proto_pack_error(pk, a->has_id, a->id, a->code, a->message, a->field, a->retry);
+}
+
+int sb_conn_send_error(sb_conn_t *c, bool has_id, uint64_t id, sb_wire_err_t code,
+                       const char *message, const char *field, uint64_t retry_after_ms)
+{
+    if ((unsigned)code < SB_WERR_SLOTS)
+        sb_metrics.errors_by_code[code]++;
+    err_args_t a = {has_id, id, code, message, field, retry_after_ms};
+    return enqueue(c, pack_error_cb, &a);
+}
+
+int sb_conn_send_store_error(sb_conn_t *c, uint64_t id, int err)
+{
+    switch (err) {
+    case SB_E_BUSY:
+        return sb_conn_send_error(c, true, id, SB_WERR_BUSY,
+                                  "the server is busy; try again in a moment", NULL, 200);
+    case SB_E_STORE_FULL:
+        return sb_conn_send_error(c, true, id, SB_WERR_STORE_FULL,
+                                  "storage is full; nothing was saved", NULL, 5000);
+    case SB_E_STORE_DOWN:
+        return sb_conn_send_error(c, true, id, SB_WERR_STORE_UNAVAILABLE,
+                                  "storage is unreachable; try again shortly", NULL, 1000);
+    default:
+        return sb_conn_send_error(c, true, id, SB_WERR_INTERNAL, "internal error; it was logged",
+                                  NULL, 1000);
+    }
+}
+
+int sb_conn_on_writeable(sb_conn_t *c)
+{
+    if (c->state == SB_CONN_CLOSING)
+        return 0; /* the TIMER callback closes */
+    if (c->want_ping) {
+        uint8_t buf[LWS_PRE + 4];
+        c->want_ping = false;
+        if (lws_write(c->wsi, buf + LWS_PRE, 0, LWS_WRITE_PING) < 0)
+            return -1;
+        if (c->tx_head)
+            lws_callback_on_writable(c->wsi);
+        return 0;
+    }
+    sb_chunk_t *k = c->tx_head;
+    if (!k)
+        return 0; /* extra WRITEABLE callbacks happen */
+    c->tx_head = k->next;
+    if (!c->tx_head)
+        c->tx_tail = NULL;
+    size_t len = k->buf.len;
+    c->tx_bytes -= (uint32_t)len;
+    int w = lws_write(c->wsi, sb_buf_data(&k->buf), len, LWS_WRITE_BINARY);
+    sb_buf_dispose(&k->buf);
+    free(k);
+    if (w < (int)len)
+        return -1;
+    sb_metrics.frames_out++;
+    sb_metrics.bytes_out += len;
+    if (c->tx_head)
+        lws_callback_on_writable(c->wsi);
+    return 0;
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * Closing
+ * ---------------------------------------------------------------------------------------------- */
+
+void sb_conn_close(sb_conn_t *c, int code, const char *reason)
+{
+    if (c->state == SB_CONN_CLOSING)
+        return;
+    c->state = SB_CONN_CLOSING;
+    c->close_code = (uint16_t)code;
+    c->close_reason = reason;
+    free_tx(c);
+    sb_timer_disarm(&c->net->app->timers, &c->timer);
+    sb_timer_disarm(&c->net->app->timers, &c->expiry);
+    sb_metrics_close(code);
+    c->close_armed = true;
+    lws_set_timer_usecs(c->wsi, 1);
+    lws_callback_on_writable(c->wsi);
+}
+
+static int close_now(sb_conn_t *c)
+{
+    const char *r = c->close_reason ? c->close_reason : "";
+    lws_close_reason(c->wsi, (enum lws_close_status)c->close_code, (unsigned char *)r, strlen(r));
+    c->close_armed = false;
+    return -1;
+}
+
+int sb_conn_on_timer(sb_conn_t *c)
+{
+    /* lws fires cancelled timers at once: only our flag says whether this is the close */
+    if (!c->close_armed)
+        return 0;
+    return close_now(c);
+}
+
+void sb_conn_rx_pause(sb_conn_t *c, uint8_t reason, bool pause)
+{
+    uint8_t before = c->rx_pause;
+    if (pause)
+        c->rx_pause |= reason;
+    else
+        c->rx_pause &= (uint8_t)~reason;
+    if ((before == 0) != (c->rx_pause == 0))
+        lws_rx_flow_control(c->wsi, c->rx_pause == 0);
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * Timers: handshake deadline, keepalive, session expiry
+ * ---------------------------------------------------------------------------------------------- */
+
+static void conn_timer_cb(sb_timer_t *t)
+{
+    sb_conn_t *c = CONN_OF(t, timer);
+    const sb_cfg_limits_t *lim = &cfg_of(c)->limits;
+    if (c->state == SB_CONN_CLOSING)
+        return;
+    if (c->state != SB_CONN_READY) {
+        sb_metrics_limit_hit(SB_LIMIT_HANDSHAKE_TIMEOUT);
+        sb_conn_close(c, SB_CLOSE_HANDSHAKE_TIMEOUT, "hello not received in time");
+        return;
+    }
+    if (c->awaiting_pong) {
+        sb_metrics_limit_hit(SB_LIMIT_PING_TIMEOUT);
+        sb_conn_close(c, SB_CLOSE_PING_TIMEOUT, "no answer to keepalive pings");
+        return;
+    }
+    c->want_ping = true;
+    c->awaiting_pong = true;
+    lws_callback_on_writable(c->wsi);
+    sb_timer_arm(&c->net->app->timers, &c->timer,
+                 sb_clock_now_ms() + (uint64_t)lim->ping_timeout_s * 1000u);
+}
+
+static void expiry_cb(sb_timer_t *t)
+{
+    sb_conn_t *c = CONN_OF(t, expiry);
+    sb_conn_close(c, SB_CLOSE_UNAUTHORIZED, "session expired: sign in again");
+}
+
+void sb_conn_on_pong(sb_conn_t *c)
+{
+    if (!c->awaiting_pong || c->state != SB_CONN_READY)
+        return;
+    c->awaiting_pong = false;
+    sb_timer_arm(&c->net->app->timers, &c->timer,
+                 sb_clock_now_ms() + (uint64_t)cfg_of(c)->limits.ping_interval_s * 1000u);
+    sb_handlers_on_pong(c);
+}
+
+void sb_conn_hello_done(sb_conn_t *c)
+{
+    if (c->state == SB_CONN_CLOSING)
+        return;
+    c->state = SB_CONN_READY;
+    sb_timer_arm(&c->net->app->timers, &c->timer,
+                 sb_clock_now_ms() + (uint64_t)cfg_of(c)->limits.ping_interval_s * 1000u);
+    if (c->session_expires_ms)
+        sb_timer_arm(&c->net->app->timers, &c->expiry, c->session_expires_ms);
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * Receiving
+ * ---------------------------------------------------------------------------------------------- */
+
+static void strike(sb_conn_t *c)
+{
+    uint64_t now = sb_clock_now_ms();
+    uint64_t drained = (now - c->strike_at) / SB_STRIKE_DECAY_MS;
+    c->strikes = drained >= c->strikes ? 0 : c->strikes - (uint32_t)drained;
+    c->strike_at = now;
+    if (++c->strikes >= cfg_of(c)->limits.max_bad_frames) {
+        sb_metrics_limit_hit(SB_LIMIT_BAD_FRAMES);
+        SB_WARN("net", "closing a client that keeps sending invalid frames",
+                SB_F_UINT("conn", c->id), SB_F_STR("addr", c->addr));
+        sb_conn_close(c, SB_CLOSE_POLICY_VIOLATION, "too many invalid frames");
+    }
+}
+
+/* Token bucket: `messages_per_s` sustained, `messages_burst` at once. Returns 0 when a message
+ * may pass, else the milliseconds until one may. */
+static uint64_t take_token(sb_conn_t *c)
+{
+    const sb_cfg_limits_t *lim = &cfg_of(c)->limits;
+    uint64_t now = sb_clock_now_ms();
+    uint64_t cap = (uint64_t)lim->messages_burst * 1000u;
+    uint64_t add = (now - c->tokens_at) * lim->messages_per_s; /* thousandths per ms */
+    c->tokens_at = now;
+    uint64_t tokens = c->tokens_milli + add;
+    if (tokens > cap)
+        tokens = cap;
+    if (tokens < 1000) {
+        c->tokens_milli = (uint32_t)tokens;
+        return (1000 - tokens) / (lim->messages_per_s ? lim->messages_per_s : 1) + 1;
+    }
+    c->tokens_milli = (uint32_t)(tokens - 1000);
+    return 0;
+}
+
+static void process_frame(sb_conn_t *c, const uint8_t *data, size_t len)
+{
+    sb_net_t *n = c->net;
+    sb_metrics.frames_in++;
+    sb_metrics.bytes_in += len;
+    sb_proto_limits_t lim = sb_proto_default_limits();
+    lim.max_frame_bytes = cfg_of(c)->limits.max_frame_bytes;
+    sb_proto_err_t err;
+    uint32_t n_env;
+    if (sb_proto_validate(data, len, &lim, &n_env, &err) != 0) {
+        sb_conn_send_error(c, false, 0, err.code, err.message, NULL, 0);
+        strike(c);
+        return;
+    }
+    size_t off = 0;
+    for (uint32_t i = 0; i < n_env && c->state != SB_CONN_CLOSING; i++) {
+        msgpack_zone_clear(&n->zone);
+        sb_arena_reset(&n->arena);
+        sb_proto_envelope_t env;
+        size_t before = off;
+        if (sb_proto_next_envelope(data, len, &off, &n->zone, SB_PROTO_DIR_C2S, &env, &err)) {
+            sb_conn_send_error(c, env.has_id, env.id, err.code, err.message,
+                               err.field[0] ? err.field : NULL, 0);
+            strike(c);
+            if (off == before)
+                break; /* cannot happen after validation; never loop on it */
+            continue;
+        }
+        sb_metrics.envelopes_in++;
+        uint64_t wait = take_token(c);
+        if (wait) {
+            sb_metrics_limit_hit(SB_LIMIT_MESSAGE_RATE);
+            sb_conn_send_error(c, true, env.id, SB_WERR_RATE_LIMITED,
+                               "too many messages; slow down", NULL, wait);
+            continue;
+        }
+        if (sb_handlers_dispatch(c, &env, &n->arena))
+            strike(c);
+    }
+}
+
+int sb_conn_on_receive(sb_conn_t *c, const void *in, size_t len)
+{
+    struct lws *wsi = c->wsi;
+    if (c->state == SB_CONN_CLOSING)
+        return 0;
+    bool final = lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0;
+    uint32_t max = cfg_of(c)->limits.max_frame_bytes;
+    if (c->rx.len + len > max) {
+        sb_metrics_limit_hit(SB_LIMIT_FRAME_SIZE);
+        sb_conn_close(c, SB_CLOSE_TOO_BIG, "frame too large");
+        return close_now(c);
+    }
+    if (!lws_frame_is_binary(wsi)) {
+        /* drop the rest of the text message, answer once at its end */
+        if (final) {
+            sb_conn_send_error(c, false, 0, SB_WERR_BAD_FRAME,
+                               "text frames are not part of this protocol; send binary msgpack",
+                               NULL, 0);
+            strike(c);
+        }
+    } else if (final && c->rx.len == 0) {
+        process_frame(c, in, len); /* the common case: one fragment, no copy */
+    } else {
+        if (sb_buf_append(&c->rx, in, len) != 0) {
+            sb_conn_close(c, SB_CLOSE_TOO_BIG, "server out of memory for this frame");
+            return close_now(c);
+        }
+        if (final) {
+            process_frame(c, sb_buf_data(&c->rx), c->rx.len);
+            sb_buf_dispose(&c->rx); /* idle connections hold no receive buffer */
+        }
+    }
+    if (c->close_armed)
+        return close_now(c);
+    return 0;
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * Life cycle
+ * ---------------------------------------------------------------------------------------------- */
+
+int sb_conn_on_filter(sb_net_t *n, struct lws *wsi, sb_conn_t *c)
+{
+    char uri[64];
+    if (!n || !c || sb_net_header(wsi, WSI_TOKEN_GET_URI, uri, sizeof uri) < 0)
+        return -1;
+    if (strcmp(uri, "/ws/staff") == 0) {
+        char tok[64];
+        int tl = sb_net_cookie(wsi, "sb_session", tok, sizeof tok);
+        if (tl < 0 || !sb_token_well_formed(tok, (size_t)tl))
+            return -1; /* CONFIRM_UPGRADE already answered 401; never get here */
+        sb_token_hash(tok, (size_t)tl, c->secret_hash);
+        c->endpoint = SB_EP_STAFF;
+    } else if (strcmp(uri, "/ws/customer") == 0) {
+        c->endpoint = SB_EP_CUSTOMER;
+    } else {
+        return -1;
+    }
+    lws_get_peer_simple(wsi, c->addr, sizeof c->addr);
+    return 0;
+}
+
+/* Upgrades per second, across the process (a reconnect storm after a restart must not starve the
+ * loop). Returns false when the bucket is empty. */
+static bool take_upgrade_token(sb_net_t *n)
+{
+    uint64_t rate = n->app->cfg->limits.max_upgrades_per_s;
+    uint64_t now = sb_clock_now_ms();
+    uint64_t cap = rate * 1000u;
+    uint64_t tokens = n->upgrade_tokens_milli + (now - n->upgrade_tokens_at) * rate;
+    n->upgrade_tokens_at = now;
+    if (tokens > cap)
+        tokens = cap;
+    if (tokens < 1000) {
+        n->upgrade_tokens_milli = tokens;
+        return false;
+    }
+    n->upgrade_tokens_milli = tokens - 1000;
+    return true;
+}
+
+static const char *admit(sb_net_t *n, sb_conn_t *c)
+{
+    const sb_cfg_limits_t *lim = &n->app->cfg->limits;
+    if (n->draining)
+        return "server shutting down";
+    if (!take_upgrade_token(n)) {
+        sb_metrics_limit_hit(SB_LIMIT_UPGRADE_RATE);
+        return "too many new connections; try again later";
+    }
+    if (n->n_conns > lim->max_connections) {
+        sb_metrics_limit_hit(SB_LIMIT_CONNECTIONS_TOTAL);
+        return "server full; try again later";
+    }
+    int64_t k = sb_countmap_incr(&n->per_addr, c->addr, lim->max_connections_per_address);
+    if (k <= 0) {
+        sb_metrics_limit_hit(SB_LIMIT_CONNECTIONS_PER_ADDRESS);
+        return "too many connections from your address; try again later";
+    }
+    c->addr_counted = true;
+    return NULL;
+}
+
+void sb_conn_on_established(sb_net_t *n, struct lws *wsi, sb_conn_t *c)
+{
+    c->id = ++n->next_id;
+    c->wsi = wsi;
+    c->net = n;
+    c->role = -1;
+    c->established = true;
+    sb_timer_init(&c->timer, conn_timer_cb);
+    sb_timer_init(&c->expiry, expiry_cb);
+    sb_buf_init(&c->rx, 0);
+    c->next = n->conns;
+    if (n->conns)
+        n->conns->prev = c;
+    n->conns = c;
+    n->n_conns++;
+    sb_metrics.conns_by_role[4]++;
+    c->tokens_milli = n->app->cfg->limits.messages_burst * 1000u;
+    c->tokens_at = c->strike_at = sb_clock_now_ms();
+    c->state = c->endpoint == SB_EP_STAFF ? SB_CONN_AUTHENTICATING : SB_CONN_AWAIT_HELLO;
+    if (sb_idmap_put(&n->by_id, c->id, c) != 0) {
+        sb_conn_close(c, SB_CLOSE_TRY_AGAIN_LATER, "server out of memory");
+        return;
+    }
+    const char *refused = admit(n, c);
+    if (refused) {
+        sb_conn_close(c, n->draining ? SB_CLOSE_GOING_AWAY : SB_CLOSE_TRY_AGAIN_LATER, refused);
+        return;
+    }
+    sb_timer_arm(&n->app->timers, &c->timer,
+                 sb_clock_now_ms() + n->app->cfg->limits.handshake_timeout_ms);
+    if (n->store_paused)
+        sb_conn_rx_pause(c, SB_RX_PAUSE_STORE, true);
+    sb_handlers_on_established(c);
+}
+
+void sb_conn_on_closed(sb_conn_t *c)
+{
+    sb_net_t *n = c->net;
+    sb_handlers_on_closed(c);
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        n->conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    n->n_conns--;
+    sb_metrics.conns_by_role[role_slot(c)]--;
+    sb_idmap_del(&n->by_id, c->id);
+    if (c->addr_counted)
+        sb_countmap_decr(&n->per_addr, c->addr);
+    sb_timer_disarm(&n->app->timers, &c->timer);
+    sb_timer_disarm(&n->app->timers, &c->expiry);
+    sb_buf_dispose(&c->rx);
+    free_tx(c);
+    c->established = false;
+}
