@@ -14,7 +14,13 @@
 
 #define SB_CFG_MAX_ID 64
 
-typedef enum { SB_CHAN_CHAT, SB_CHAN_VOICE, SB_CHAN_VIDEO, SB_CHAN_TASK, SB_CHAN__COUNT } sb_channel_t;
+typedef enum {
+    SB_CHAN_CHAT,
+    SB_CHAN_VOICE,
+    SB_CHAN_VIDEO,
+    SB_CHAN_TASK,
+    SB_CHAN__COUNT
+} sb_channel_t;
 
 typedef enum {
     SB_STRATEGY_LONGEST_IDLE,
@@ -23,19 +29,24 @@ typedef enum {
     SB_STRATEGY_ROUND_ROBIN,
 } sb_strategy_t;
 
-typedef enum { SB_OVERFLOW_NONE, SB_OVERFLOW_QUEUE, SB_OVERFLOW_MESSAGE, SB_OVERFLOW_CALLBACK } sb_overflow_kind_t;
+typedef enum {
+    SB_OVERFLOW_NONE,
+    SB_OVERFLOW_QUEUE,
+    SB_OVERFLOW_MESSAGE,
+    SB_OVERFLOW_CALLBACK
+} sb_overflow_kind_t;
 
 /* Role of a staff member; values match the protocol's role enum (customer = 0 is never staff). */
 typedef enum { SB_STAFF_AGENT = 1, SB_STAFF_SUPERVISOR = 2, SB_STAFF_ADMIN = 3 } sb_staff_role_t;
 
 typedef struct {
-    char *id;      /* [A-Za-z0-9_.:-]{1,64} */
-    char *name;    /* human label */
+    char *id;   /* [A-Za-z0-9_.:-]{1,64} */
+    char *name; /* human label */
 } sb_cfg_skill_t;
 
 typedef struct {
-    char *skill;   /* id of a configured skill */
-    uint8_t min;   /* minimum proficiency 1..5 */
+    char *skill; /* id of a configured skill */
+    uint8_t min; /* minimum proficiency 1..5 */
 } sb_cfg_skill_req_t;
 
 typedef struct {
@@ -44,16 +55,16 @@ typedef struct {
 } sb_cfg_skill_level_t;
 
 typedef struct {
-    uint32_t after_s;            /* waiting time after which this step applies */
-    sb_cfg_skill_req_t *skills;  /* the requirements from then on (language is never relaxed) */
+    uint32_t after_s;           /* waiting time after which this step applies */
+    sb_cfg_skill_req_t *skills; /* the requirements from then on (language is never relaxed) */
     size_t n_skills;
 } sb_cfg_relax_step_t;
 
 /* One weekly opening interval in the queue's time zone; minutes since local midnight. */
 typedef struct {
-    uint8_t weekday;     /* 0 = Sunday .. 6 = Saturday */
-    uint16_t open_min;   /* 0..1439 */
-    uint16_t close_min;  /* open_min < close_min <= 1440 */
+    uint8_t weekday;    /* 0 = Sunday .. 6 = Saturday */
+    uint16_t open_min;  /* 0..1439 */
+    uint16_t close_min; /* open_min < close_min <= 1440 */
 } sb_cfg_hours_t;
 
 typedef struct {
@@ -62,52 +73,52 @@ typedef struct {
     bool channels[SB_CHAN__COUNT];
     sb_cfg_skill_req_t *skills;
     size_t n_skills;
-    char **languages;            /* languages this queue serves; never empty */
+    char **languages; /* languages this queue serves; never empty */
     size_t n_languages;
-    uint8_t priority;            /* 1 (lowest) .. 10 (highest); default 5 */
-    uint8_t sl_percent;          /* service-level goal, default 80 */
-    uint32_t sl_threshold_s;     /* default 60 */
-    uint32_t offer_timeout_s;    /* default 30 */
-    sb_strategy_t strategy;      /* default longest_idle */
-    uint32_t wrapup_limit_s;     /* default 120 */
-    uint32_t max_wait_s;         /* 0 = no maximum */
+    uint8_t priority;         /* 1 (lowest) .. 10 (highest); default 5 */
+    uint8_t sl_percent;       /* service-level goal, default 80 */
+    uint32_t sl_threshold_s;  /* default 60 */
+    uint32_t offer_timeout_s; /* default 30 */
+    sb_strategy_t strategy;   /* default longest_idle */
+    uint32_t wrapup_limit_s;  /* default 120 */
+    uint32_t max_wait_s;      /* 0 = no maximum */
     sb_overflow_kind_t overflow;
-    char *overflow_queue;        /* for SB_OVERFLOW_QUEUE */
-    sb_cfg_relax_step_t *relax;  /* ascending after_s */
+    char *overflow_queue;       /* for SB_OVERFLOW_QUEUE */
+    sb_cfg_relax_step_t *relax; /* ascending after_s */
     size_t n_relax;
     /* hours of operation; n_hours == 0 means always open */
-    char *timezone;              /* IANA name, e.g. America/Los_Angeles; default UTC */
+    char *timezone; /* IANA name, e.g. America/Los_Angeles; default UTC */
     sb_cfg_hours_t *hours;
     size_t n_hours;
-    char **holidays;             /* "YYYY-MM-DD" dates, closed all day */
+    char **holidays; /* "YYYY-MM-DD" dates, closed all day */
     size_t n_holidays;
 } sb_cfg_queue_t;
 
 /* What a customer picks in the chat widget; maps to a queue. */
 typedef struct {
     char *id;
-    char *queue;                 /* id of a configured queue */
+    char *queue; /* id of a configured queue */
     char *label_en;
-    char *label_es;              /* may be NULL: the English label is shown */
+    char *label_es; /* may be NULL: the English label is shown */
 } sb_cfg_topic_t;
 
 typedef struct {
-    char *username;              /* id charset */
+    char *username; /* id charset */
     char *display_name;
     sb_staff_role_t role;
-    char *password_hash;         /* Argon2id encoded string ("$argon2id$...") */
+    char *password_hash; /* Argon2id encoded string ("$argon2id$...") */
     sb_cfg_skill_level_t *skills;
     size_t n_skills;
     char **languages;
     size_t n_languages;
-    char **queues;               /* queues this person serves (agents); empty = none */
+    char **queues; /* queues this person serves (agents); empty = none */
     size_t n_queues;
     uint8_t capacity[SB_CHAN__COUNT]; /* voice and video share the call slot: capacity[VOICE] is
                                          the call slot, capacity[VIDEO] mirrors it */
 } sb_cfg_staff_t;
 
 typedef struct {
-    char *code;                  /* id charset */
+    char *code; /* id charset */
     char *label;
 } sb_cfg_code_t;
 
@@ -115,66 +126,66 @@ typedef struct {
     char *id;
     char *title;
     char *language;
-    char *text;                  /* may contain {customer_name}, {agent_name}, {queue_name} */
+    char *text; /* may contain {customer_name}, {agent_name}, {queue_name} */
 } sb_cfg_canned_t;
 
 typedef struct {
-    uint32_t max_frame_bytes;        /* incoming frame cap; default 65536, at most 65536 */
-    uint32_t max_send_queue_bytes;   /* per connection; default 1048576 */
-    uint32_t handshake_timeout_ms;   /* upgrade to completed hello; default 10000 */
-    uint32_t ping_interval_s;        /* default 20 */
-    uint32_t ping_timeout_s;         /* no pong within this after a ping: close; default 20 */
-    uint32_t max_connections;        /* total WebSockets; default 100000 */
+    uint32_t max_frame_bytes;             /* incoming frame cap; default 65536, at most 65536 */
+    uint32_t max_send_queue_bytes;        /* per connection; default 1048576 */
+    uint32_t handshake_timeout_ms;        /* upgrade to completed hello; default 10000 */
+    uint32_t ping_interval_s;             /* default 20 */
+    uint32_t ping_timeout_s;              /* no pong within this after a ping: close; default 20 */
+    uint32_t max_connections;             /* total WebSockets; default 100000 */
     uint32_t max_connections_per_address; /* default 256 (WorkSource centres share one NAT) */
-    uint32_t max_upgrades_per_s;     /* WebSocket upgrades accepted per second; default 2000 */
-    uint32_t messages_per_s;         /* per connection sustained; default 50 */
-    uint32_t messages_burst;         /* per connection burst; default 100 */
-    uint32_t max_bad_frames;         /* protocol errors before a policy-violation close; 10 */
-    uint32_t redis_max_in_flight;    /* requests towards Redis before reading pauses; 20000 */
-    uint32_t redis_timeout_ms;       /* oldest request older than this: reconnect; 5000 */
-    uint32_t max_http_body_bytes;    /* default 16384 */
+    uint32_t max_upgrades_per_s;          /* WebSocket upgrades accepted per second; default 2000 */
+    uint32_t messages_per_s;              /* per connection sustained; default 50 */
+    uint32_t messages_burst;              /* per connection burst; default 100 */
+    uint32_t max_bad_frames;              /* protocol errors before a policy-violation close; 10 */
+    uint32_t redis_max_in_flight;         /* requests towards Redis before reading pauses; 20000 */
+    uint32_t redis_timeout_ms;            /* oldest request older than this: reconnect; 5000 */
+    uint32_t max_http_body_bytes;         /* default 16384 */
 } sb_cfg_limits_t;
 
 typedef struct {
-    uint32_t session_ttl_s;          /* staff session lifetime; default 43200 (12 h) */
-    uint32_t login_window_s;         /* failed-login counting window; default 900 */
+    uint32_t session_ttl_s;                  /* staff session lifetime; default 43200 (12 h) */
+    uint32_t login_window_s;                 /* failed-login counting window; default 900 */
     uint32_t login_max_failures_per_account; /* default 5 */
     uint32_t login_max_failures_per_address; /* default 50 */
-    uint32_t max_hash_jobs;          /* concurrent Argon2id verifications; default 4 */
-    uint32_t resume_ttl_s;           /* customer resume window; default 900 */
-    bool cookie_secure;              /* add Secure to the cookie; default: true when TLS is on */
+    uint32_t max_hash_jobs;                  /* concurrent Argon2id verifications; default 4 */
+    uint32_t resume_ttl_s;                   /* customer resume window; default 900 */
+    bool cookie_secure; /* add Secure to the cookie; default: true when TLS is on */
 } sb_cfg_auth_t;
 
 typedef struct {
-    char *address;                   /* "unix:/path", "tcp://host:port" or "spawn" */
-    char *spawn_dir;                 /* for "spawn": data and socket folder; default state/redis */
-    char *spawn_binary;              /* for "spawn": default "redis-server" */
-    char *password;                  /* AUTH; may be NULL */
-    uint32_t db;                     /* SELECT; default 0 */
-    char *appendfsync;               /* for "spawn": everysec (default) or always */
+    char *address;      /* "unix:/path", "tcp://host:port" or "spawn" */
+    char *spawn_dir;    /* for "spawn": data and socket folder; default state/redis */
+    char *spawn_binary; /* for "spawn": default "redis-server" */
+    char *password;     /* AUTH; may be NULL */
+    uint32_t db;        /* SELECT; default 0 */
+    char *appendfsync;  /* for "spawn": everysec (default) or always */
 } sb_cfg_redis_t;
 
 typedef struct {
-    char *host;                      /* default 127.0.0.1 */
-    uint16_t port;                   /* default 8080; 0 picks a free port (tests) */
-    char *tls_cert;                  /* PEM paths; both or neither */
+    char *host;     /* default 127.0.0.1 */
+    uint16_t port;  /* default 8080; 0 picks a free port (tests) */
+    char *tls_cert; /* PEM paths; both or neither */
     char *tls_key;
-    char *static_dir;                /* built browser apps; default agent-client/dist */
+    char *static_dir; /* built browser apps; default agent-client/dist */
 } sb_cfg_listen_t;
 
 typedef struct sb_config {
-    char *path;                      /* the file it came from */
-    char *deployment;                /* id charset; keys are sb:{deployment}:... */
-    char *log_level;                 /* debug, info, warn, error; default info */
+    char *path;       /* the file it came from */
+    char *deployment; /* id charset; keys are sb:{deployment}:... */
+    char *log_level;  /* debug, info, warn, error; default info */
     sb_cfg_listen_t listen;
     sb_cfg_redis_t redis;
-    char **allowed_origins;          /* staff apps (console, dashboard) */
+    char **allowed_origins; /* staff apps (console, dashboard) */
     size_t n_allowed_origins;
-    char **widget_origins;           /* sites that embed the customer widget */
+    char **widget_origins; /* sites that embed the customer widget */
     size_t n_widget_origins;
     sb_cfg_limits_t limits;
     sb_cfg_auth_t auth;
-    char **languages;                /* languages offered to customers, first is the default */
+    char **languages; /* languages offered to customers, first is the default */
     size_t n_languages;
     sb_cfg_skill_t *skills;
     size_t n_skills;
@@ -186,7 +197,7 @@ typedef struct sb_config {
     size_t n_staff;
     char **away_reasons;
     size_t n_away_reasons;
-    char **identity_methods;         /* how an agent verified a caller, for the audit log */
+    char **identity_methods; /* how an agent verified a caller, for the audit log */
     size_t n_identity_methods;
     sb_cfg_code_t *dispositions;
     size_t n_dispositions;
