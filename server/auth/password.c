@@ -83,7 +83,8 @@ int sb_password_init(void)
     unsigned char pw[16];
     randombytes_buf(pw, sizeof pw);
     return crypto_pwhash_str(g_dummy, (const char *)pw, sizeof pw,
-                             crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE);
+                             crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                             crypto_pwhash_MEMLIMIT_INTERACTIVE);
 }
 
 unsigned sb_password_jobs(void)

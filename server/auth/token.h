@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define SB_TOKEN_LEN 43      /* characters, without NUL */
+#define SB_TOKEN_LEN      43 /* characters, without NUL */
 #define SB_TOKEN_HASH_LEN 64 /* hex characters, without NUL */
 
 /* Fills out[SB_TOKEN_LEN + 1] with a new token. Call sb_auth_init() first. */

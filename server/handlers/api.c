@@ -74,8 +74,8 @@ json_t *sb_api_parse_json(sb_http_t *h)
     json_error_t err;
     if (!h->body.len)
         return NULL;
-    json_t *j = json_loadb((const char *)sb_buf_data(&h->body), h->body.len,
-                           JSON_REJECT_DUPLICATES, &err);
+    json_t *j =
+        json_loadb((const char *)sb_buf_data(&h->body), h->body.len, JSON_REJECT_DUPLICATES, &err);
     if (j && !json_is_object(j)) {
         json_decref(j);
         return NULL;

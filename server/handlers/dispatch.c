@@ -41,8 +41,8 @@ bool sb_handlers_dispatch(sb_conn_t *c, const sb_proto_envelope_t *env, sb_arena
     }
     sb_proto_err_t err;
     if (sb_proto_decode_struct(m->body, &env->body, arena, body, &err) != 0) {
-        sb_conn_send_error(c, true, env->id, err.code, err.message,
-                           err.field[0] ? err.field : NULL, 0);
+        sb_conn_send_error(c, true, env->id, err.code, err.message, err.field[0] ? err.field : NULL,
+                           0);
         return true;
     }
     fn(c, env->id, body);

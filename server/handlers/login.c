@@ -123,8 +123,8 @@ static void session_cb(sb_store_t *s, redisReply *r, void *priv)
     if (!h)
         return;
     int st = sb_store_reply_status(r);
-    const sb_cfg_staff_t *staff = sb_config_find_staff(j->app->cfg, j->username,
-                                                       strlen(j->username));
+    const sb_cfg_staff_t *staff =
+        sb_config_find_staff(j->app->cfg, j->username, strlen(j->username));
     if (st != 0 || !staff) {
         if (st != 0)
             store_failed(h, st);
@@ -139,8 +139,9 @@ static void session_cb(sb_store_t *s, redisReply *r, void *priv)
     sb_store_eval(j->app->store, &sb_lua_login_attempt, ignore_cb, NULL, 2, 6, argv, lens);
 
     char cookie[200];
-    snprintf(cookie, sizeof cookie, "sb_session=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%u%s",
-             j->token, (unsigned)j->app->cfg->auth.session_ttl_s,
+    snprintf(cookie, sizeof cookie,
+             "sb_session=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%u%s", j->token,
+             (unsigned)j->app->cfg->auth.session_ttl_s,
              j->app->cfg->auth.cookie_secure ? "; Secure" : "");
     sb_http_add_header(h, "Set-Cookie", cookie);
     sb_secure_wipe(cookie, sizeof cookie);
@@ -193,8 +194,8 @@ static void verified_cb(bool ok, void *priv)
                      (unsigned long long)(now + (uint64_t)cfg->auth.session_ttl_s * 1000u));
             snprintf(ttl, sizeof ttl, "%u", (unsigned)cfg->auth.session_ttl_s);
             const char *role = sb_role_name((sb_role_t)staff->role);
-            const char *argv[] = {sess_key, user_key, j->username, role, created, expires,
-                                  ttl,      j->hash};
+            const char *argv[] = {sess_key, user_key, j->username, role,
+                                  created,  expires,  ttl,         j->hash};
             size_t lens[8];
             for (int i = 0; i < 8; i++)
                 lens[i] = strlen(argv[i]);
@@ -234,8 +235,7 @@ static void check_cb(sb_store_t *s, redisReply *r, void *priv)
                 SB_F_STR("user", j->username), SB_F_STR("addr", j->addr));
         json_t *o = json_object();
         json_object_set_new(o, "code", json_string("RATE_LIMITED"));
-        json_object_set_new(o, "message",
-                            json_string("too many failed sign-ins; try again later"));
+        json_object_set_new(o, "message", json_string("too many failed sign-ins; try again later"));
         json_object_set_new(o, "retry_after_s", json_integer(secs));
         sb_api_json(h, 429, o);
         job_free(j);
@@ -402,7 +402,8 @@ void sb_api_me(sb_app_t *app, sb_http_t *h)
 
 static void clear_cookie(sb_http_t *h)
 {
-    sb_http_add_header(h, "Set-Cookie", "sb_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    sb_http_add_header(h, "Set-Cookie",
+                       "sb_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
 }
 
 static void revoked_cb(sb_store_t *s, redisReply *r, void *priv)
@@ -470,7 +471,8 @@ static void revoke_all_cb(sb_store_t *s, redisReply *r, void *priv)
         store_failed(h, st);
     } else {
         json_t *o = json_object();
-        json_object_set_new(o, "revoked", json_integer(r->type == REDIS_REPLY_INTEGER ? r->integer : 0));
+        json_object_set_new(o, "revoked",
+                            json_integer(r->type == REDIS_REPLY_INTEGER ? r->integer : 0));
         SB_INFO("audit", "sessions revoked", SB_F_STR("by", j->username),
                 SB_F_STR("user", j->target));
         sb_api_json(h, 200, o);

@@ -53,11 +53,13 @@ static void staff_lookup_cb(sb_store_t *s, redisReply *r, void *priv)
         return;
     }
     /* HMGET user role expires_ms */
-    const redisReply *user = r->type == REDIS_REPLY_ARRAY && r->elements == 3 ? r->element[0] : NULL;
+    const redisReply *user =
+        r->type == REDIS_REPLY_ARRAY && r->elements == 3 ? r->element[0] : NULL;
     const redisReply *exp = user ? r->element[2] : NULL;
     uint64_t now = sb_clock_now_ms();
     uint64_t expires = exp && exp->type == REDIS_REPLY_STRING ? strtoull(exp->str, NULL, 10) : 0;
-    if (!user || user->type != REDIS_REPLY_STRING || user->len >= sizeof c->user || expires <= now) {
+    if (!user || user->type != REDIS_REPLY_STRING || user->len >= sizeof c->user ||
+        expires <= now) {
         sb_conn_close(c, SB_CLOSE_UNAUTHORIZED, "session expired or unknown: sign in again");
         free(p);
         return;
@@ -196,7 +198,8 @@ static void customer_hello(sb_conn_t *c, uint64_t id, const sb_msg_hello_t *req)
     if (req->has_lang)
         snprintf(p->lang, sizeof p->lang, "%.*s", (int)req->lang.len, req->lang.ptr);
     else
-        snprintf(p->lang, sizeof p->lang, "%s", app->cfg->n_languages ? app->cfg->languages[0] : "en");
+        snprintf(p->lang, sizeof p->lang, "%s",
+                 app->cfg->n_languages ? app->cfg->languages[0] : "en");
     char ttl[16], now[24];
     snprintf(ttl, sizeof ttl, "%u", (unsigned)app->cfg->auth.resume_ttl_s);
     snprintf(now, sizeof now, "%llu", (unsigned long long)sb_clock_now_ms());

@@ -7,10 +7,10 @@
 
 sb_metrics_t sb_metrics;
 
-/* Bucket upper bounds in seconds: 50 us .. 5 s, enough to see a Redis round trip and a loop stall */
-static const double g_bounds[SB_HIST_BUCKETS] = {0.00005, 0.0001, 0.00025, 0.0005, 0.001,
-                                                  0.0025,  0.005,  0.01,    0.025,  0.05,
-                                                  0.1,     0.25,   1.0,     5.0};
+/* Bucket upper bounds in seconds: 50 us .. 5 s, enough to see a Redis round trip and a loop stall
+ */
+static const double g_bounds[SB_HIST_BUCKETS] = {
+    0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0};
 
 static const char *const g_limit_names[SB_LIMIT__COUNT] = {
 #define SB_LIMIT_NAME(name, label) label,
@@ -96,8 +96,8 @@ int sb_metrics_render(sb_buf_t *o)
                   m->envelopes_out);
     rc |= counter(o, "sb_bytes_in_total", "counter", "WebSocket payload bytes received.",
                   m->bytes_in);
-    rc |= counter(o, "sb_bytes_out_total", "counter", "WebSocket payload bytes sent.",
-                  m->bytes_out);
+    rc |=
+        counter(o, "sb_bytes_out_total", "counter", "WebSocket payload bytes sent.", m->bytes_out);
     rc |= sb_buf_printf(o, "# HELP sb_errors_total Error replies sent, by code.\n"
                            "# TYPE sb_errors_total counter\n");
     for (int i = 1; i < SB_WERR__COUNT; i++)

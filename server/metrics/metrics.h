@@ -43,7 +43,7 @@ typedef struct {
     double sum_s;
 } sb_hist_t;
 
-#define SB_WERR_SLOTS 32
+#define SB_WERR_SLOTS  32
 #define SB_CLOSE_SLOTS 16
 
 typedef struct {

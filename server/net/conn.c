@@ -21,7 +21,7 @@ struct sb_chunk {
 /* Strikes drain by one every this many milliseconds. */
 #define SB_STRIKE_DECAY_MS 10000
 
-#define CONN_OF(ptr, member) ((sb_conn_t *)((char *)(ptr) - offsetof(sb_conn_t, member)))
+#define CONN_OF(ptr, member) ((sb_conn_t *)((char *)(ptr)-offsetof(sb_conn_t, member)))
 
 static const sb_config_t *cfg_of(const sb_conn_t *c)
 {

@@ -59,8 +59,7 @@ bool sb_net_origin_ok(sb_net_t *n, struct lws *wsi, bool widget, bool allow_miss
     if (len < 0)
         return allow_missing && lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN) <= 0;
     const sb_config_t *cfg = n->app->cfg;
-    if (sb_config_origin_allowed(cfg->allowed_origins, cfg->n_allowed_origins, origin,
-                                 (size_t)len))
+    if (sb_config_origin_allowed(cfg->allowed_origins, cfg->n_allowed_origins, origin, (size_t)len))
         return true;
     return widget && sb_config_origin_allowed(cfg->widget_origins, cfg->n_widget_origins, origin,
                                               (size_t)len);
@@ -243,8 +242,7 @@ sb_net_t *sb_net_create(sb_app_t *app)
     }
     n->port = (uint16_t)lws_get_vhost_listen_port(n->vh);
     SB_INFO("net", "listening", SB_F_STR("host", cfg->listen.host), SB_F_UINT("port", n->port),
-            SB_F_BOOL("tls", cfg->listen.tls_cert != NULL),
-            SB_F_STR("static_dir", n->static_dir));
+            SB_F_BOOL("tls", cfg->listen.tls_cert != NULL), SB_F_STR("static_dir", n->static_dir));
     return n;
 }
 

@@ -11,10 +11,9 @@
  * Names
  * ---------------------------------------------------------------------------------------------- */
 
-static const char *const g_werr_names[SB_WERR__COUNT] = {
-    [SB_WERR_NONE] = "NONE",
+static const char *const g_werr_names[SB_WERR__COUNT] = {[SB_WERR_NONE] = "NONE",
 #define SB_WERR_NAME(name, retry) [SB_WERR_##name] = #name,
-    SB_WIRE_ERR_LIST(SB_WERR_NAME)
+                                                         SB_WIRE_ERR_LIST(SB_WERR_NAME)
 #undef SB_WERR_NAME
 };
 
@@ -419,9 +418,9 @@ static int decode_struct_at(const sb_proto_struct_desc_t *desc, const msgpack_ob
         if (k->type != MSGPACK_OBJECT_STR)
             return fail(err, SB_WERR_BAD_FIELD, path, "keys must be strings");
         uint16_t f = next;
-        while (f < desc->n_fields && !(desc->fields[f].name_len == k->via.str.size &&
-                                       memcmp(desc->fields[f].name, k->via.str.ptr,
-                                              k->via.str.size) == 0))
+        while (f < desc->n_fields &&
+               !(desc->fields[f].name_len == k->via.str.size &&
+                 memcmp(desc->fields[f].name, k->via.str.ptr, k->via.str.size) == 0))
             f++;
         if (f == desc->n_fields) {
             /* either unknown, or known but out of order / repeated: say which */
@@ -431,8 +430,7 @@ static int decode_struct_at(const sb_proto_struct_desc_t *desc, const msgpack_ob
                 if (desc->fields[j].name_len == k->via.str.size &&
                     memcmp(desc->fields[j].name, k->via.str.ptr, k->via.str.size) == 0)
                     return fail(err, SB_WERR_BAD_FIELD, desc->fields[j].name,
-                                "field %s repeated or out of schema order",
-                                desc->fields[j].name);
+                                "field %s repeated or out of schema order", desc->fields[j].name);
             return fail(err, SB_WERR_BAD_FIELD, NULL, "unknown field %s%.*s%s",
                         printable ? "'" : "", printable ? shown : 0, k->via.str.ptr,
                         printable ? "'" : "");
@@ -471,8 +469,7 @@ static int decode_value(const sb_proto_type_t *t, const msgpack_object *o, sb_ar
             return fail(err, SB_WERR_BAD_FIELD, path, "%s must be %u to %llu bytes long", path,
                         (unsigned)t->min, (unsigned long long)t->max);
         if (!sb_proto_charset_ok((sb_charset_t)t->charset, o->via.str.ptr, n))
-            return fail(err, SB_WERR_BAD_FIELD, path, "%s has characters it may not contain",
-                        path);
+            return fail(err, SB_WERR_BAD_FIELD, path, "%s has characters it may not contain", path);
         *(sb_str_t *)dst = (sb_str_t){o->via.str.ptr, n};
         return 0;
     }
@@ -627,8 +624,7 @@ int sb_proto_pack_event(msgpack_packer *pk, sb_msg_type_t type, const void *body
     return sb_proto_pack_struct(pk, m->body, body);
 }
 
-int sb_proto_pack_ok(msgpack_packer *pk, sb_msg_type_t request_type, uint64_t id,
-                     const void *reply)
+int sb_proto_pack_ok(msgpack_packer *pk, sb_msg_type_t request_type, uint64_t id, const void *reply)
 {
     if (pack_head(pk, "ok", 2, true, id))
         return -1;

@@ -4,9 +4,9 @@
  *   {"t": type, "id": request id (requests and their replies), "b": body map}
  * in that key order. Decoding takes three steps:
  *   1. sb_proto_validate: an allocation-free walk over the bytes that checks every declared length
- *      and count against the bytes left, the nesting depth, the item count, the canonical (smallest)
- *      form of every value, and that nothing trails. msgpack-c allocates declared sizes up front,
- *      so it must never see bytes that did not pass this step (TECH_NOTES, msgpack-c 4.0).
+ *      and count against the bytes left, the nesting depth, the item count, the canonical
+ * (smallest) form of every value, and that nothing trails. msgpack-c allocates declared sizes up
+ * front, so it must never see bytes that did not pass this step (TECH_NOTES, msgpack-c 4.0).
  *   2. sb_proto_next_envelope: msgpack-c unpacks one envelope into a zone; the envelope's type and
  *      id are checked.
  *   3. sb_proto_decode_struct: the body map is checked field by field against the generated
@@ -79,9 +79,9 @@ int sb_proto_validate(const uint8_t *buf, size_t len, const sb_proto_limits_t *l
 typedef enum { SB_PROTO_DIR_C2S, SB_PROTO_DIR_S2C } sb_proto_dir_t;
 
 typedef struct {
-    sb_msg_type_t msg;  /* SB_MSG_NONE for "ok" and "error" replies */
-    bool is_ok;         /* S2C only */
-    bool is_error;      /* S2C only */
+    sb_msg_type_t msg; /* SB_MSG_NONE for "ok" and "error" replies */
+    bool is_ok;        /* S2C only */
+    bool is_error;     /* S2C only */
     bool has_id;
     uint64_t id;
     msgpack_object body; /* a map */

@@ -17,9 +17,16 @@ typedef struct {
 } sb_str_t;
 
 #define SB_STR_LIT(s) ((sb_str_t){(s), (uint32_t)(sizeof(s) - 1)})
-#define SB_STR_C(s) ((sb_str_t){(s), (uint32_t)strlen(s)})
+#define SB_STR_C(s)   ((sb_str_t){(s), (uint32_t)strlen(s)})
 
-typedef enum { SB_PF_STR, SB_PF_UINT, SB_PF_BOOL, SB_PF_ENUM, SB_PF_STRUCT, SB_PF_LIST } sb_pf_kind_t;
+typedef enum {
+    SB_PF_STR,
+    SB_PF_UINT,
+    SB_PF_BOOL,
+    SB_PF_ENUM,
+    SB_PF_STRUCT,
+    SB_PF_LIST
+} sb_pf_kind_t;
 
 typedef enum { SB_CS_TEXT, SB_CS_ID, SB_CS_TOKEN, SB_CS_LANG } sb_charset_t;
 

@@ -121,15 +121,32 @@ static int spawn_child(sb_spawn_t *sp)
     /* wait for the previous handle's close before reusing its memory */
     if (!sp->proc_closed)
         return SB_E_BUSY;
-    char *args[] = {sp->binary,      "--port",         "0",
-                    "--unixsocket",  sp->sock,         "--unixsocketperm",
-                    "700",           "--dir",          sp->dir,
-                    "--appendonly",  "yes",            "--appendfsync",
-                    sp->appendfsync, "--maxmemory-policy", "noeviction",
-                    "--save",        "",               "--pidfile",
-                    sp->pidfile,     "--logfile",      sp->logfile,
-                    "--daemonize",   "no",             NULL};
-    uv_stdio_container_t stdio[3] = {{.flags = UV_IGNORE}, {.flags = UV_IGNORE}, {.flags = UV_IGNORE}};
+    char *args[] = {sp->binary,
+                    "--port",
+                    "0",
+                    "--unixsocket",
+                    sp->sock,
+                    "--unixsocketperm",
+                    "700",
+                    "--dir",
+                    sp->dir,
+                    "--appendonly",
+                    "yes",
+                    "--appendfsync",
+                    sp->appendfsync,
+                    "--maxmemory-policy",
+                    "noeviction",
+                    "--save",
+                    "",
+                    "--pidfile",
+                    sp->pidfile,
+                    "--logfile",
+                    sp->logfile,
+                    "--daemonize",
+                    "no",
+                    NULL};
+    uv_stdio_container_t stdio[3] = {
+        {.flags = UV_IGNORE}, {.flags = UV_IGNORE}, {.flags = UV_IGNORE}};
     uv_process_options_t o = {
         .exit_cb = exit_cb,
         .file = sp->binary,
@@ -173,8 +190,8 @@ sb_spawn_t *sb_spawn_start(uv_loop_t *loop, const char *dir, const char *binary,
     }
     int n = snprintf(sp->sock, sizeof sp->sock, "%s/redis.sock", sp->dir);
     if (n < 0 || (size_t)n >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
-        snprintf(errbuf, errlen, "the Redis socket path %s/redis.sock is too long for a unix socket",
-                 sp->dir);
+        snprintf(errbuf, errlen,
+                 "the Redis socket path %s/redis.sock is too long for a unix socket", sp->dir);
         free(sp);
         return NULL;
     }

@@ -11,8 +11,8 @@
 #include "util/err.h"
 #include "util/log.h"
 
-#define BACKOFF_MIN_MS 100
-#define BACKOFF_MAX_MS 5000
+#define BACKOFF_MIN_MS    100
+#define BACKOFF_MAX_MS    5000
 #define WATCHDOG_EVERY_MS 250
 
 typedef enum { ST_DOWN, ST_CONNECTING, ST_HANDSHAKE, ST_READY, ST_STOPPED } st_t;
@@ -24,7 +24,8 @@ typedef struct req {
     sb_store_t *s;
     sb_store_cb cb;
     void *priv;
-    uint64_t start_ns;
+    uint64_t start_ns; /* monotonic, for the latency histogram */
+    uint64_t start_ms; /* Switchboard clock, for the watchdog (a test clock can age requests) */
     const sb_lua_script_t *script;
     int argc; /* script requests: EVALSHA sha nkeys keys... args... */
     char **argv;
@@ -108,8 +109,8 @@ static void check_pressure(sb_store_t *s)
     s->paused = want;
     if (want)
         sb_metrics_limit_hit(SB_LIMIT_REDIS_IN_FLIGHT);
-    SB_INFO("store", want ? "pausing client reads: Redis has too much in flight"
-                          : "resuming client reads",
+    SB_INFO("store",
+            want ? "pausing client reads: Redis has too much in flight" : "resuming client reads",
             SB_F_UINT("in_flight", s->in_flight));
     if (s->ev.on_pressure)
         s->ev.on_pressure(s, want, s->ev.user);
@@ -149,8 +150,8 @@ static void reply_cb(redisAsyncContext *ac, void *reply, void *privdata)
         r->argvlen[0] = 4;
         r->argv[1] = (char *)r->script->body;
         r->argvlen[1] = r->script->body_len;
-        int rc = redisAsyncCommandArgv(ac, reply_cb, r, r->argc, (const char **)r->argv,
-                                       r->argvlen);
+        int rc =
+            redisAsyncCommandArgv(ac, reply_cb, r, r->argc, (const char **)r->argv, r->argvlen);
         r->argv[0] = (char *)argv0;
         r->argvlen[0] = l0;
         r->argv[1] = (char *)argv1;
@@ -199,6 +200,7 @@ static int submit(sb_store_t *s, req_t *r, int argc, const char **argv, const si
     }
     r->s = s;
     r->start_ns = sb_clock_mono_ns();
+    r->start_ms = sb_clock_now_ms();
     if (redisAsyncCommandArgv(s->ac, reply_cb, r, argc, argv, argvlen) != REDIS_OK) {
         free(r);
         return SB_E_STORE_DOWN;
@@ -370,7 +372,8 @@ static void disconnect_cb(const redisAsyncContext *ac, int status)
     if (s->ac == ac)
         s->ac = NULL;
     if (!s->stopping)
-        SB_WARN("store", "Redis connection lost", SB_F_STR("error", status ? ac->errstr : "closed"));
+        SB_WARN("store", "Redis connection lost",
+                SB_F_STR("error", status ? ac->errstr : "closed"));
     set_state(s, s->stopping ? ST_STOPPED : ST_DOWN);
     schedule_reconnect(s);
     maybe_finish_stop(s);
@@ -378,8 +381,8 @@ static void disconnect_cb(const redisAsyncContext *ac, int status)
 
 static void connect_now(sb_store_t *s)
 {
-    redisAsyncContext *ac = s->unix_path ? redisAsyncConnectUnix(s->unix_path)
-                                         : redisAsyncConnect(s->host, s->port);
+    redisAsyncContext *ac =
+        s->unix_path ? redisAsyncConnectUnix(s->unix_path) : redisAsyncConnect(s->host, s->port);
     if (!ac || ac->err) {
         SB_WARN("store", "cannot connect to Redis",
                 SB_F_STR("error", ac ? ac->errstr : "out of memory"));
@@ -407,7 +410,7 @@ static void watchdog_cb(uv_timer_t *h)
     sb_store_t *s = h->data;
     if (!s->ac || !s->oldest)
         return;
-    uint64_t age_ms = (sb_clock_mono_ns() - s->oldest->start_ns) / 1000000u;
+    uint64_t age_ms = sb_clock_now_ms() - s->oldest->start_ms;
     if (age_ms > s->timeout_ms) {
         SB_ERROR("store", "Redis did not answer in time; reconnecting",
                  SB_F_UINT("oldest_ms", age_ms), SB_F_UINT("in_flight", s->in_flight));
@@ -462,7 +465,8 @@ sb_store_t *sb_store_create(uv_loop_t *loop, sb_timers_t *timers, const sb_store
     s->timeout_ms = opt->timeout_ms ? opt->timeout_ms : 5000;
     s->backoff_ms = BACKOFF_MIN_MS;
     s->rng = sb_clock_mono_ns() | 1;
-    if (parse_address(s, opt->address) || (opt->password && !(s->password = strdup(opt->password)))) {
+    if (parse_address(s, opt->address) ||
+        (opt->password && !(s->password = strdup(opt->password)))) {
         sb_store_destroy(s);
         return NULL;
     }

@@ -7,10 +7,10 @@
 #include <stdint.h>
 
 typedef struct {
-    uint8_t *mem;    /* allocation; data starts at mem + head */
-    size_t head;     /* headroom bytes in front of the data */
-    size_t len;      /* bytes of data */
-    size_t cap;      /* bytes allocated after the headroom */
+    uint8_t *mem; /* allocation; data starts at mem + head */
+    size_t head;  /* headroom bytes in front of the data */
+    size_t len;   /* bytes of data */
+    size_t cap;   /* bytes allocated after the headroom */
 } sb_buf_t;
 
 /* Empty buffer with `head` bytes of headroom; allocates nothing until the first append. */

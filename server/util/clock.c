@@ -2,8 +2,8 @@
 
 #include <time.h>
 
-static uint64_t g_last;     /* highest value handed out: time never goes backwards */
-static uint64_t g_offset;   /* test clock: total advance */
+static uint64_t g_last;   /* highest value handed out: time never goes backwards */
+static uint64_t g_offset; /* test clock: total advance */
 static bool g_test;
 
 uint64_t sb_clock_now_ms(void)

@@ -42,7 +42,8 @@ void sb_log_write(sb_log_level_t level, const char *component, const char *msg,
     char ts[40];
     size_t tl = strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
     snprintf(ts + tl, sizeof ts - tl, ".%03dZ", (int)(tv.tv_usec / 1000));
-    int rc = sb_buf_printf(&b, "{\"ts\":\"%s\",\"level\":\"%s\",\"component\":", ts, g_names[level]);
+    int rc =
+        sb_buf_printf(&b, "{\"ts\":\"%s\",\"level\":\"%s\",\"component\":", ts, g_names[level]);
     rc |= sb_json_str(&b, component, strlen(component));
     rc |= sb_buf_append(&b, ",\"msg\":", 7);
     rc |= sb_json_str(&b, msg, strlen(msg));

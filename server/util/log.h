@@ -26,7 +26,7 @@ typedef struct {
 #define SB_F_STR(k, val) ((sb_log_field_t){.key = (k), .type = SB_LF_STR, .v.s = (val)})
 #define SB_F_STRN(k, p, len)                                                                       \
     ((sb_log_field_t){.key = (k), .type = SB_LF_STRN, .v.s = (p), .n = (uint32_t)(len)})
-#define SB_F_INT(k, val) ((sb_log_field_t){.key = (k), .type = SB_LF_INT, .v.i = (int64_t)(val)})
+#define SB_F_INT(k, val)  ((sb_log_field_t){.key = (k), .type = SB_LF_INT, .v.i = (int64_t)(val)})
 #define SB_F_UINT(k, val) ((sb_log_field_t){.key = (k), .type = SB_LF_UINT, .v.u = (uint64_t)(val)})
 #define SB_F_BOOL(k, val) ((sb_log_field_t){.key = (k), .type = SB_LF_BOOL, .v.i = !!(val)})
 
@@ -44,8 +44,8 @@ int sb_log_level_parse(const char *s);
                      (int)(sizeof sb_lf_ / sizeof sb_lf_[0]) - 1);                                 \
     } while (0)
 #define SB_DEBUG(comp, msg, ...) SB_LOG_(SB_LOG_DEBUG, comp, msg, ##__VA_ARGS__)
-#define SB_INFO(comp, msg, ...) SB_LOG_(SB_LOG_INFO, comp, msg, ##__VA_ARGS__)
-#define SB_WARN(comp, msg, ...) SB_LOG_(SB_LOG_WARN, comp, msg, ##__VA_ARGS__)
+#define SB_INFO(comp, msg, ...)  SB_LOG_(SB_LOG_INFO, comp, msg, ##__VA_ARGS__)
+#define SB_WARN(comp, msg, ...)  SB_LOG_(SB_LOG_WARN, comp, msg, ##__VA_ARGS__)
 #define SB_ERROR(comp, msg, ...) SB_LOG_(SB_LOG_ERROR, comp, msg, ##__VA_ARGS__)
 
 #endif
