@@ -233,6 +233,12 @@ void sb_conn_close(sb_conn_t *c, int code, const char *reason)
     sb_timer_disarm(&c->net->app->timers, &c->timer);
     sb_timer_disarm(&c->net->app->timers, &c->expiry);
     sb_metrics_close(code);
+    /* a paused socket would never read the peer's answer to our close frame, and lws would wait
+     * for it until its close timeout: read again (whatever arrives is ignored while closing) */
+    if (c->rx_pause) {
+        c->rx_pause = 0;
+        lws_rx_flow_control(c->wsi, 1);
+    }
     c->close_armed = true;
     lws_set_timer_usecs(c->wsi, 1);
     lws_callback_on_writable(c->wsi);

@@ -210,6 +210,27 @@ static int write_response(sb_http_t *h)
     return 0;
 }
 
+/* Static files: the widget script is embedded by the agency's own pages (another origin), and a
+ * cross-origin module script is fetched with CORS, so it alone may be read from anywhere. It is
+ * public code; nothing else is shared across origins. */
+static int add_static_headers(struct lws *wsi, void *in)
+{
+    struct lws_process_html_args *args = in;
+    char uri[128];
+    if (!args || sb_net_header(wsi, WSI_TOKEN_GET_URI, uri, sizeof uri) < 0)
+        return 0;
+    if (strncmp(uri, "/widget/", 8) != 0)
+        return 0;
+    unsigned char **p = (unsigned char **)&args->p;
+    unsigned char *end = (unsigned char *)args->p + args->max_len;
+    if (lws_add_http_header_by_name(wsi, (const unsigned char *)"access-control-allow-origin:",
+                                    (const unsigned char *)"*", 1, p, end) ||
+        lws_add_http_header_by_name(wsi, (const unsigned char *)"cross-origin-resource-policy:",
+                                    (const unsigned char *)"cross-origin", 12, p, end))
+        return 1;
+    return 0;
+}
+
 int sb_http_on_callback(sb_net_t *n, struct lws *wsi, enum lws_callback_reasons reason, void *user,
                         void *in, size_t len)
 {
@@ -237,6 +258,8 @@ int sb_http_on_callback(sb_net_t *n, struct lws *wsi, enum lws_callback_reasons 
             sb_api_handle(n->app, h);
         }
         return 0;
+    case LWS_CALLBACK_ADD_HEADERS:
+        return add_static_headers(wsi, in);
     case LWS_CALLBACK_HTTP_WRITEABLE:
         return h && h->wsi ? write_response(h) : 0;
     case LWS_CALLBACK_CLOSED_HTTP:

@@ -149,6 +149,7 @@ static void setup_mounts(sb_net_t *n)
     m[5].mountpoint_len = 1;
     m[5].origin = n->static_dir;
     m[5].def = "index.html";
+    m[5].protocol = "sb-http"; /* so LWS_CALLBACK_ADD_HEADERS reaches us for static files */
     m[5].origin_protocol = LWSMPRO_FILE;
     m[5].extra_mimetypes = &n->mimetypes[0];
     m[5].mount_next = NULL;

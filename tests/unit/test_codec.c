@@ -571,8 +571,9 @@ static void check_invalid(json_t *v)
         fail_msg("%s: decoded although it should fail with %s", name, want);
     if (strcmp(sb_wire_err_name(err.code), want) != 0)
         fail_msg("%s: got %s (%s), want %s", name, sb_wire_err_name(err.code), err.message, want);
-    if (jf && strcmp(err.field, json_string_value(jf)) != 0)
-        fail_msg("%s: field '%s', want '%s'", name, err.field, json_string_value(jf));
+    const char *want_field = jf ? json_string_value(jf) : "";
+    if (strcmp(err.field, want_field) != 0)
+        fail_msg("%s: field '%s', want '%s'", name, err.field, want_field);
     sb_arena_dispose(&arena);
     msgpack_zone_destroy(&zone);
     free(bytes);
