@@ -1,0 +1,4 @@
+import '../common/staff.css';
+import { startStaffApp } from '../common/staff-app';
+
+startStaffApp({ app: 'console' });
