@@ -1,0 +1,179 @@
+// Protocol clients for tests: real WebSockets (the `ws` package) speaking the real wire format
+// through the same table-driven codec the browser apps use.
+import WebSocket from 'ws';
+import {
+  decodeFrame,
+  encodeEnvelope,
+  type Body,
+  type DecodedItem,
+  type Envelope,
+} from '../../agent-client/src/proto/codec.ts';
+import { SUBPROTOCOL } from '../../agent-client/src/proto/schema.gen.ts';
+import type { Server } from './harness.ts';
+import { TEST_PASSWORD } from './harness.ts';
+
+export interface LoginResult {
+  status: number;
+  cookie?: string; // "sb_session=..."
+  body: Record<string, unknown>;
+  headers: Headers;
+}
+
+export async function login(
+  server: Server,
+  username: string,
+  password = TEST_PASSWORD,
+  headers: Record<string, string> = {},
+): Promise<LoginResult> {
+  const r = await fetch(`${server.base}/api/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ username, password }),
+  });
+  const text = await r.text();
+  const set = r.headers.get('set-cookie') ?? undefined;
+  return {
+    status: r.status,
+    cookie: set?.split(';')[0],
+    body: text ? JSON.parse(text) : {},
+    headers: r.headers,
+  };
+}
+
+export interface Closed {
+  code: number;
+  reason: string;
+}
+
+/** A connected WebSocket with request/response helpers. */
+export class Client {
+  readonly ws: WebSocket;
+  readonly events: Envelope[] = [];
+  readonly errors: Envelope[] = [];
+  readonly closed: Promise<Closed>;
+  private nextId = 1;
+  private pending = new Map<number, { type: string; resolve: (e: Envelope) => void }>();
+  private eventWaiters: Array<{ t: string; resolve: (e: Envelope) => void }> = [];
+  private frameWaiters: Array<(items: DecodedItem[]) => void> = [];
+
+  constructor(ws: WebSocket) {
+    this.ws = ws;
+    this.closed = new Promise((res) => ws.on('close', (code, reason) => res({ code, reason: reason.toString() })));
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      if (!isBinary) throw new Error('the server sent a text frame');
+      const items = decodeFrame(new Uint8Array(data), 's2c', {
+        replyTypeOf: (id) => this.pending.get(id)?.type,
+      });
+      for (const w of this.frameWaiters.splice(0)) w(items);
+      for (const item of items) {
+        if (!item.ok) throw item.error; // the server must never send what our codec refuses
+        const env = item.envelope;
+        if ((item.kind === 'ok' || item.kind === 'error') && env.id !== undefined && this.pending.has(env.id)) {
+          const p = this.pending.get(env.id)!;
+          this.pending.delete(env.id);
+          p.resolve(env);
+        } else if (item.kind === 'error') {
+          this.errors.push(env);
+          const w = this.eventWaiters.find((x) => x.t === 'error');
+          if (w) {
+            this.eventWaiters.splice(this.eventWaiters.indexOf(w), 1);
+            w.resolve(env);
+          }
+        } else {
+          this.events.push(env);
+          const w = this.eventWaiters.find((x) => x.t === env.t);
+          if (w) {
+            this.eventWaiters.splice(this.eventWaiters.indexOf(w), 1);
+            w.resolve(env);
+          }
+        }
+      }
+    });
+  }
+
+  /** Sends a request and resolves with its reply envelope ("ok" or "error"). */
+  request(type: string, body: Body = {}): Promise<Envelope> {
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      this.pending.set(id, { type, resolve });
+      this.ws.send(encodeEnvelope({ t: type, id, b: body }));
+    });
+  }
+
+  /** Sends raw bytes as one binary frame. */
+  sendRaw(bytes: Uint8Array | Buffer, binary = true) {
+    this.ws.send(bytes, { binary });
+  }
+
+  /** Resolves with the decoded items of the next frame the server sends. */
+  nextFrame(): Promise<DecodedItem[]> {
+    return new Promise((res) => this.frameWaiters.push(res));
+  }
+
+  /** The next event (or unsolicited error) of type t. */
+  nextEvent(t: string): Promise<Envelope> {
+    return new Promise((resolve) => this.eventWaiters.push({ t, resolve }));
+  }
+
+  close() {
+    this.ws.close(1000);
+  }
+}
+
+export interface ConnectOptions {
+  origin?: string | null;
+  cookie?: string;
+  protocol?: string | null;
+  autoPong?: boolean;
+}
+
+/** Opens a WebSocket; resolves once open, or rejects with the HTTP status of a refused upgrade. */
+export function open(server: Server, path: string, o: ConnectOptions = {}): Promise<Client> {
+  const headers: Record<string, string> = {};
+  const origin = o.origin === undefined ? server.origin : o.origin;
+  if (origin) headers.Origin = origin;
+  if (o.cookie) headers.Cookie = o.cookie;
+  const protocol = o.protocol === undefined ? SUBPROTOCOL : o.protocol;
+  const ws = new WebSocket(`ws://127.0.0.1:${server.port}${path}`, protocol ? [protocol] : [], {
+    headers,
+    autoPong: o.autoPong ?? true,
+  });
+  const client = new Client(ws);
+  return new Promise((res, rej) => {
+    ws.once('open', () => res(client));
+    ws.once('unexpected-response', (_req, resp) => rej(new UpgradeRefused(resp.statusCode ?? 0)));
+    ws.once('error', (e) => rej(e));
+  });
+}
+
+export class UpgradeRefused extends Error {
+  constructor(readonly status: number) {
+    super(`upgrade refused with HTTP ${status}`);
+  }
+}
+
+/** A customer: connects and completes hello (with a resume token when given). */
+export async function customer(
+  server: Server,
+  o: ConnectOptions & { resumeToken?: string; lang?: string } = {},
+): Promise<{ client: Client; hello: Envelope }> {
+  const client = await open(server, '/ws/customer', { origin: server.widgetOrigin, ...o });
+  const b: Body = { client: 'switchboard-tests/1' };
+  if (o.resumeToken) b.resume_token = o.resumeToken;
+  if (o.lang) b.lang = o.lang;
+  const hello = await client.request('hello', b);
+  return { client, hello };
+}
+
+/** A staff member: signs in over HTTP, opens the staff socket with the cookie, completes hello. */
+export async function staff(
+  server: Server,
+  username: string,
+  o: ConnectOptions = {},
+): Promise<{ client: Client; hello: Envelope; cookie: string }> {
+  const l = await login(server, username);
+  if (l.status !== 200 || !l.cookie) throw new Error(`login failed: ${l.status}`);
+  const client = await open(server, '/ws/staff', { cookie: l.cookie, ...o });
+  const hello = await client.request('hello', { client: 'switchboard-tests/1' });
+  return { client, hello, cookie: l.cookie };
+}
