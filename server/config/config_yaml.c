@@ -563,7 +563,7 @@ static int apply_default(sb_cfg_ctx_t *ctx, const sb_cfg_field_t *f, char *obj)
 
 static int read_number(sb_cfg_ctx_t *ctx, yaml_node_t *val, const sb_cfg_field_t *f, char *dst)
 {
-    uint32_t v;
+    uint32_t v = 0;
     int rc = read_uint(ctx, val, f, &v);
     if (rc)
         return rc;

@@ -100,6 +100,16 @@ export class Client {
     });
   }
 
+  /** Reserves a request id for a request sent by hand (sendRaw). */
+  newId(): number {
+    return this.nextId++;
+  }
+
+  /** Waits for the reply ("ok" or "error") to a request with this id that was sent by hand. */
+  expectReply(id: number, type: string): Promise<Envelope> {
+    return new Promise((resolve) => this.pending.set(id, { type, resolve }));
+  }
+
   /** Sends raw bytes as one binary frame. */
   sendRaw(bytes: Uint8Array | Buffer, binary = true) {
     this.ws.send(bytes, { binary });

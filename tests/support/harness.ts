@@ -39,7 +39,8 @@ function redisPing(sock: string): Promise<boolean> {
   });
 }
 
-async function waitFor(what: string, fn: () => Promise<boolean> | boolean, ms = 15_000) {
+/** Polls fn every 20 ms until it returns true; throws after ms. */
+export async function waitFor(what: string, fn: () => Promise<boolean> | boolean, ms = 15_000) {
   const end = Date.now() + ms;
   while (Date.now() < end) {
     if (await fn()) return;
@@ -129,6 +130,9 @@ export function testPasswordHash(): string {
   return cachedHash;
 }
 
+/** What the harness gives the sanitizer build (also for processes tests start themselves). */
+export const SANITIZER_OPTIONS = 'detect_leaks=1:abort_on_error=0';
+
 export interface ServerOptions {
   redis?: Redis;
   /** Overrides under `limits:` (YAML scalars). */
@@ -139,6 +143,8 @@ export interface ServerOptions {
   widgetOrigins?: string[];
   /** Replace the generated config entirely. */
   yaml?: (port: number, redisAddress: string) => string;
+  /** Start with --test-clock (default true). Without it, advance() fails and /test/clock is 404. */
+  testClock?: boolean;
 }
 
 export interface Server {
@@ -218,10 +224,12 @@ export async function startServer(opt: ServerOptions = {}): Promise<Server> {
     configPath,
     opt.yaml ? opt.yaml(port, redis.address) : defaultConfig(port, redis.address, opt),
   );
-  const proc = spawn(BIN, ['--config', configPath, '--test-clock'], {
+  const args = ['--config', configPath];
+  if (opt.testClock ?? true) args.push('--test-clock');
+  const proc = spawn(BIN, args, {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=0' },
+    env: { ...process.env, ASAN_OPTIONS: SANITIZER_OPTIONS },
   });
   const logs: string[] = [];
   const waiters: Array<{ re: RegExp; res: (l: string) => void }> = [];
@@ -318,7 +326,12 @@ export async function startServer(opt: ServerOptions = {}): Promise<Server> {
 
 /** Asserts that the sanitizer build found nothing during the run. */
 export function sanitizerReports(server: Server): string[] {
-  return server.logs.filter((l) =>
+  return sanitizerLines(server.logs);
+}
+
+/** The sanitizer report lines in any process output. */
+export function sanitizerLines(lines: string[]): string[] {
+  return lines.filter((l) =>
     /ERROR: AddressSanitizer|runtime error:|ERROR: LeakSanitizer|SUMMARY: (Address|Undefined|Leak)Sanitizer/.test(
       l,
     ),
