@@ -78,6 +78,26 @@ static job_t *job_new(sb_app_t *app, sb_http_t *h)
     return j;
 }
 
+/* A cookie-bearing POST from a page on another origin: refused (SameSite=Strict already keeps the
+ * cookie off cross-site requests; this also covers sign-in, which carries no cookie). */
+static bool origin_refused(sb_http_t *h)
+{
+    if (!h->origin_present || h->origin_ok)
+        return false;
+    sb_metrics_limit_hit(SB_LIMIT_ORIGIN);
+    sb_http_error(h, 403, "FORBIDDEN", "origin not allowed");
+    return true;
+}
+
+/* After handing a job to Redis: when that failed, answer now and free the job. */
+static void submitted(job_t *j, sb_http_t *h, int rc)
+{
+    if (rc != 0) {
+        store_failed(h, rc);
+        job_free(j);
+    }
+}
+
 static bool valid_username(const char *s, size_t n)
 {
     return n >= 1 && n <= 64 && sb_proto_charset_ok(SB_CS_ID, s, n);
@@ -203,10 +223,7 @@ static void verified_cb(bool ok, void *priv)
                                lens);
         }
     }
-    if (rc != 0) {
-        store_failed(h, rc);
-        job_free(j);
-    }
+    submitted(j, h, rc);
 }
 
 static void check_cb(sb_store_t *s, redisReply *r, void *priv)
@@ -256,11 +273,8 @@ static void check_cb(sb_store_t *s, redisReply *r, void *priv)
 
 void sb_api_login(sb_app_t *app, sb_http_t *h)
 {
-    if (h->origin_present && !h->origin_ok) {
-        sb_metrics_limit_hit(SB_LIMIT_ORIGIN);
-        sb_http_error(h, 403, "FORBIDDEN", "origin not allowed");
+    if (origin_refused(h))
         return;
-    }
     json_t *body = sb_api_parse_json(h);
     json_t *u = body ? json_object_get(body, "username") : NULL;
     json_t *p = body ? json_object_get(body, "password") : NULL;
@@ -306,10 +320,7 @@ void sb_api_login(sb_app_t *app, sb_http_t *h)
     sb_key(app->key_prefix, j->acct_key, sizeof j->acct_key, "rl:login:acct:%s", j->username);
     sb_key(app->key_prefix, j->addr_key, sizeof j->addr_key, "rl:login:addr:%s", j->addr);
     int rc = counters(j, "check", check_cb);
-    if (rc != 0) {
-        store_failed(h, rc);
-        job_free(j);
-    }
+    submitted(j, h, rc);
 }
 
 /* ------------------------------------------------------------------------------------------------
@@ -440,18 +451,13 @@ static void logout_fn(job_t *j, sb_http_t *h, const sb_cfg_staff_t *who)
     const char *argv[] = {user_key, sess_key, j->hash};
     size_t lens[] = {strlen(user_key), strlen(sess_key), strlen(j->hash)};
     int rc = sb_store_eval(j->app->store, &sb_lua_session_revoke, revoked_cb, j, 2, 3, argv, lens);
-    if (rc != 0) {
-        store_failed(h, rc);
-        job_free(j);
-    }
+    submitted(j, h, rc);
 }
 
 void sb_api_logout(sb_app_t *app, sb_http_t *h)
 {
-    if (h->origin_present && !h->origin_ok) {
-        sb_http_error(h, 403, "FORBIDDEN", "origin not allowed");
+    if (origin_refused(h))
         return;
-    }
     with_session(app, h, logout_fn);
 }
 
@@ -529,10 +535,7 @@ static void members_cb(sb_store_t *s, redisReply *r, void *priv)
     free(argv);
     free(lens);
     free(keys);
-    if (rc != 0) {
-        store_failed(h, rc);
-        job_free(j);
-    }
+    submitted(j, h, rc);
 }
 
 static void revoke_fn(job_t *j, sb_http_t *h, const sb_cfg_staff_t *who)
@@ -558,17 +561,12 @@ static void revoke_fn(job_t *j, sb_http_t *h, const sb_cfg_staff_t *who)
     const char *argv[] = {"SMEMBERS", key};
     size_t lens[] = {8, strlen(key)};
     int rc = sb_store_cmdargv(j->app->store, members_cb, j, 2, argv, lens);
-    if (rc != 0) {
-        store_failed(h, rc);
-        job_free(j);
-    }
+    submitted(j, h, rc);
 }
 
 void sb_api_admin_revoke(sb_app_t *app, sb_http_t *h)
 {
-    if (h->origin_present && !h->origin_ok) {
-        sb_http_error(h, 403, "FORBIDDEN", "origin not allowed");
+    if (origin_refused(h))
         return;
-    }
     with_session(app, h, revoke_fn);
 }
