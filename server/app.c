@@ -9,6 +9,7 @@
 #include "auth/password.h"
 #include "auth/token.h"
 #include "metrics/metrics.h"
+#include "handlers/router.h"
 #include "net/net.h"
 #include "store/keys.h"
 #include "util/clock.h"
@@ -65,10 +66,8 @@ static void store_ready_cb(sb_store_t *s, void *user)
 {
     sb_app_t *app = user;
     (void)s;
-    /* Nothing to rebuild yet at this stage of the product; later stages load routing state here
-     * and set state_loaded when it is in memory. */
-    app->state_loaded = true;
-    sb_metrics.ready = 1;
+    /* routing state is read back from Redis; readiness follows when it is in memory */
+    sb_router_store_ready(app);
 }
 
 static void store_down_cb(sb_store_t *s, void *user)
@@ -156,6 +155,7 @@ static void reload_done(uv_work_t *w, int status)
                             app->cfg->limits.redis_timeout_ms);
         if (app->net)
             sb_net_config_changed(app->net);
+        sb_router_config_changed(app);
         sb_metrics.reloads_ok++;
         SB_INFO("config", "configuration reloaded", SB_F_STR("path", r->path),
                 SB_F_UINT("queues", app->cfg->n_queues), SB_F_UINT("staff", app->cfg->n_staff));
@@ -255,6 +255,7 @@ static void stop_tick(uv_timer_t *t)
         break;
     case STOP_CLOSE:
         g_phase = 0;
+        sb_router_stop(app);
         sb_net_stop(app->net);
         close_own_handles(app);
         SB_INFO("app", "stopped");
@@ -328,6 +329,10 @@ static int start_redis(sb_app_t *app)
         .timeout_ms = app->cfg->limits.redis_timeout_ms,
     };
     sb_store_events_t ev = {store_ready_cb, store_down_cb, store_pressure_cb, app};
+    if (sb_router_start(app) != 0) {
+        SB_ERROR("app", "cannot set up routing");
+        return SB_E_NOMEM;
+    }
     app->store = sb_store_create(app->loop, &app->timers, &opt, &ev);
     if (!app->store) {
         SB_ERROR("app", "invalid Redis address", SB_F_STR("address", app->redis_address));
@@ -361,6 +366,16 @@ int sb_app_start(sb_app_t *app, uv_loop_t *loop, const sb_app_options_t *opt)
         return SB_E_IO;
     }
     raise_nofile();
+    int perr = sb_net_probe_port(app->cfg->listen.host, app->cfg->listen.port);
+    if (perr) {
+        SB_ERROR("net",
+                 perr == EADDRINUSE ? "cannot listen: the port is in use"
+                                    : "cannot listen: the address is not available",
+                 SB_F_STR("host", app->cfg->listen.host), SB_F_UINT("port", app->cfg->listen.port),
+                 SB_F_STR("error", strerror(perr)));
+        app->exit_code = 1;
+        return SB_E_IO;
+    }
     if (sb_timers_init(&app->timers, loop) != 0)
         return SB_E_IO;
     uv_timer_init(loop, &app->stop_timer);
@@ -376,6 +391,7 @@ int sb_app_start(sb_app_t *app, uv_loop_t *loop, const sb_app_options_t *opt)
     app->net = sb_net_create(app);
     if (!app->net) {
         app->exit_code = 1;
+        app->net_broken = true;
         return SB_E_IO;
     }
     app->port = sb_net_port(app->net);
@@ -396,6 +412,7 @@ int sb_app_start(sb_app_t *app, uv_loop_t *loop, const sb_app_options_t *opt)
 /* Used when start failed part way: close whatever was opened so the loop can finish. */
 void sb_app_abort(sb_app_t *app)
 {
+    sb_router_stop(app);
     if (app->store)
         sb_store_stop(app->store, true, NULL, NULL);
     if (app->spawn)
@@ -415,6 +432,7 @@ void sb_app_abort(sb_app_t *app)
 
 void sb_app_dispose(sb_app_t *app)
 {
+    sb_router_destroy(app);
     if (app->net)
         sb_net_destroy(app->net);
     app->net = NULL;

@@ -19,6 +19,7 @@
 #include "util/timer.h"
 
 typedef struct sb_net sb_net_t;
+typedef struct sb_router sb_router_t;
 
 typedef struct sb_app {
     uv_loop_t *loop;
@@ -29,6 +30,7 @@ typedef struct sb_app {
     sb_store_t *store;
     sb_spawn_t *spawn;
     sb_net_t *net;
+    sb_router_t *router;
     uv_signal_t sig_term, sig_int, sig_hup;
     uv_timer_t lag_timer;
     uint64_t lag_expected_ns;
@@ -36,6 +38,7 @@ typedef struct sb_app {
     bool stopping;
     bool reloading;
     bool state_loaded;
+    bool net_broken; /* lws failed half way: its handles must not run (see main.c) */
     int exit_code;
     char key_prefix[80]; /* "sb:{deployment}:" */
     uint16_t port;       /* the port actually bound */

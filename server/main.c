@@ -138,6 +138,12 @@ int main(int argc, char **argv)
     sb_app_t app;
     sb_app_options_t opt = {.config_path = config, .test_clock = test_clock};
     int rc = sb_app_start(&app, &loop, &opt);
+    if (rc != 0 && app.net_broken) {
+        /* the listener could not bind: lws has unloaded its libuv plugin, and running the loop
+         * would call into it. Nothing was started after the listener; leave at once. */
+        sb_app_dispose(&app);
+        return 1;
+    }
     if (rc != 0) {
         sb_app_abort(&app);
         uv_run(&loop, UV_RUN_DEFAULT);

@@ -245,6 +245,51 @@ static int parse_auth(sb_cfg_ctx_t *ctx, yaml_node_t *node, void *dst)
 }
 
 /* ------------------------------------------------------------------------------------------------
+ * routing
+ * ---------------------------------------------------------------------------------------------- */
+
+#define ROUTE(f, lo, hi, d)                                                                        \
+    SB_CFG_F(#f, SB_CFGK_U32, 0, offsetof(sb_cfg_routing_t, f)), .min = (lo), .max = (hi),         \
+                                                                 .def = (d)
+
+static const sb_cfg_field_t routing_fields[] = {
+    {ROUTE(decline_cooldown_s, 0, 86400, 60)},
+    {ROUTE(max_missed_offers, 0, 100, 3)},
+    {ROUTE(disconnect_grace_s, 1, 3600, 60)},
+    {ROUTE(priority_step_s, 0, 3600, 60)},
+    /* "recomputed at most once a second per queue": never more often */
+    {ROUTE(position_every_ms, 1000, 60000, 1000)},
+    {SB_CFG_F("missed_offers_reason", SB_CFGK_TEXT, 0,
+              offsetof(sb_cfg_routing_t, missed_offers_reason)),
+     .max = 64, .def_str = "Missed offers"},
+    {ROUTE(retention_days, 1, 3650, 30)},
+};
+
+static int parse_routing(sb_cfg_ctx_t *ctx, yaml_node_t *node, void *dst)
+{
+    return sb_cfg_parse_map(ctx, node, routing_fields, SB_CFG_NFIELDS(routing_fields), dst);
+}
+
+/* The away reason routing sets after missed offers must be one agents and supervisors see in
+ * the list; when the file does not list it, it is added. */
+static int add_missed_offers_reason(sb_cfg_ctx_t *ctx)
+{
+    sb_config_t *cfg = ctx->cfg;
+    const char *want = cfg->routing.missed_offers_reason;
+    for (size_t i = 0; i < cfg->n_away_reasons; i++)
+        if (strcmp(cfg->away_reasons[i], want) == 0)
+            return 0;
+    char **r = realloc(cfg->away_reasons, (cfg->n_away_reasons + 1) * sizeof *r);
+    if (!r)
+        return sb_cfg_nomem(ctx);
+    cfg->away_reasons = r;
+    if (!(r[cfg->n_away_reasons] = strdup(want)))
+        return sb_cfg_nomem(ctx);
+    cfg->n_away_reasons++;
+    return 0;
+}
+
+/* ------------------------------------------------------------------------------------------------
  * skills, codes, origins
  * ---------------------------------------------------------------------------------------------- */
 
@@ -343,6 +388,7 @@ static const sb_cfg_field_t root_fields[] = {
      .n_off = CFG_N(widget_origins), .max = 256},
     {SB_CFG_F("limits", SB_CFGK_CUSTOM, 0, CFG(limits)), .parse = parse_limits},
     {SB_CFG_F("auth", SB_CFGK_CUSTOM, 0, CFG(auth)), .parse = parse_auth},
+    {SB_CFG_F("routing", SB_CFGK_CUSTOM, 0, CFG(routing)), .parse = parse_routing},
     {SB_CFG_F("languages", SB_CFGK_LANGS, SB_CFGF_UNIQUE | SB_CFGF_NONEMPTY, CFG(languages)),
      .n_off = CFG_N(languages)},
     {SB_CFG_F("skills", SB_CFGK_LIST, SB_CFGF_UNIQUE, CFG(skills)), .n_off = CFG_N(skills),
@@ -396,6 +442,8 @@ static int parse_root(sb_cfg_ctx_t *ctx, yaml_node_t *root)
         rc = check_origins(ctx, root, "widget_origins", cfg->widget_origins, cfg->n_widget_origins);
     if (!rc)
         rc = sb_cfg_check_queues(ctx, sb_cfg_map_get(ctx, root, "queues"));
+    if (!rc)
+        rc = add_missed_offers_reason(ctx);
     return rc;
 }
 
@@ -618,5 +666,6 @@ void sb_config_destroy(sb_config_t *cfg)
     free_sections(cfg);
     sb_cfg_free_strs(cfg->away_reasons, cfg->n_away_reasons);
     sb_cfg_free_strs(cfg->identity_methods, cfg->n_identity_methods);
+    free(cfg->routing.missed_offers_reason);
     free(cfg);
 }

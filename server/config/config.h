@@ -115,6 +115,7 @@ typedef struct {
     size_t n_queues;
     uint8_t capacity[SB_CHAN__COUNT]; /* voice and video share the call slot: capacity[VOICE] is
                                          the call slot, capacity[VIDEO] mirrors it */
+    bool auto_accept[SB_CHAN__COUNT]; /* offers on these channels are accepted at once */
 } sb_cfg_staff_t;
 
 typedef struct {
@@ -157,6 +158,18 @@ typedef struct {
 } sb_cfg_auth_t;
 
 typedef struct {
+    uint32_t decline_cooldown_s; /* a declined contact is not re-offered to that agent; 60 */
+    uint32_t max_missed_offers;  /* offer timeouts in a row before "missed offers" away; 3,
+                                    0 = never */
+    uint32_t disconnect_grace_s; /* an agent's work waits this long for a reconnect; 60 */
+    uint32_t priority_step_s;    /* ordering bonus per priority point; 60 */
+    uint32_t position_every_ms;  /* position updates at most this often per queue; 1000 */
+    char *missed_offers_reason;  /* the away reason used; default "Missed offers" (added to
+                                    away_reasons when absent) */
+    uint32_t retention_days;     /* finished contacts stay in Redis this long; 30 */
+} sb_cfg_routing_t;
+
+typedef struct {
     char *address;      /* "unix:/path", "tcp://host:port" or "spawn" */
     char *spawn_dir;    /* for "spawn": data and socket folder; default state/redis */
     char *spawn_binary; /* for "spawn": default "redis-server" */
@@ -185,6 +198,7 @@ typedef struct sb_config {
     size_t n_widget_origins;
     sb_cfg_limits_t limits;
     sb_cfg_auth_t auth;
+    sb_cfg_routing_t routing;
     char **languages; /* languages offered to customers, first is the default */
     size_t n_languages;
     sb_cfg_skill_t *skills;

@@ -103,6 +103,31 @@ static int check_password_hash(sb_cfg_ctx_t *ctx, yaml_node_t *node, const char 
                            "`switchboard hash-password`");
 }
 
+/* auto_accept: [chat, voice, video, task] */
+static int parse_auto_accept(sb_cfg_ctx_t *ctx, yaml_node_t *node, void *dst)
+{
+    static const sb_cfg_field_t chan = {
+        .key = "", .kind = SB_CFGK_ENUM, .names = sb_cfg_channel_names};
+    sb_cfg_staff_t *st = dst;
+    if (!node || sb_cfg_is_null(node))
+        return 0;
+    if (node->type != YAML_SEQUENCE_NODE)
+        return sb_cfg_fail(ctx, node, "must be a list of chat, voice, video, task");
+    yaml_node_t *item;
+    for (size_t i = 0; (item = sb_cfg_seq_item(ctx, node, i)); i++) {
+        int c = 0;
+        size_t saved = sb_cfg_push_index(ctx, i);
+        int rc = sb_cfg_read_value(ctx, item, &chan, &c);
+        if (!rc && st->auto_accept[c])
+            rc = sb_cfg_fail(ctx, item, "'%s' is repeated", sb_cfg_channel_names[c]);
+        sb_cfg_pop(ctx, saved);
+        if (rc)
+            return rc;
+        st->auto_accept[c] = true;
+    }
+    return 0;
+}
+
 /* ------------------------------------------------------------------------------------------------
  * A staff member
  * ---------------------------------------------------------------------------------------------- */
@@ -123,6 +148,7 @@ static const sb_cfg_field_t staff_fields[] = {
     {SB_CFG_F("queues", SB_CFGK_IDS, SB_CFGF_UNIQUE | SB_CFGF_REF_QUEUE, S(queues)),
      .n_off = S(n_queues)},
     {SB_CFG_F("capacity", SB_CFGK_CUSTOM, 0, S(capacity)), .parse = parse_capacity},
+    {SB_CFG_F("auto_accept", SB_CFGK_CUSTOM, 0, 0), .parse = parse_auto_accept},
 };
 
 int sb_cfg_parse_staff(sb_cfg_ctx_t *ctx, yaml_node_t *node, void *dst)

@@ -1,12 +1,20 @@
 #include <string.h>
 
 #include "handlers/handlers.h"
+#include "handlers/router.h"
 
 /* One row per request type. A type without a handler is answered UNKNOWN_TYPE, so a schema entry
  * that nobody implemented yet can never be silently accepted. */
 static const sb_request_fn g_handlers[SB_MSG__COUNT] = {
     [SB_MSG_HELLO] = sb_session_hello,
     [SB_MSG_PING] = sb_sys_ping,
+    [SB_MSG_AGENT_STATE_SET] = sb_router_state_set,
+    [SB_MSG_OFFER_ACCEPT] = sb_router_offer_accept,
+    [SB_MSG_OFFER_DECLINE] = sb_router_offer_decline,
+    [SB_MSG_CONTACT_END] = sb_router_contact_end,
+    [SB_MSG_CONTACT_WRAPUP] = sb_router_contact_wrapup,
+    [SB_MSG_CONTACT_REQUEST] = sb_router_contact_request,
+    [SB_MSG_CONTACT_CANCEL] = sb_router_contact_cancel,
 };
 
 bool sb_handlers_dispatch(sb_conn_t *c, const sb_proto_envelope_t *env, sb_arena_t *arena)

@@ -6,6 +6,7 @@
 
 #include "auth/token.h"
 #include "handlers/handlers.h"
+#include "handlers/router.h"
 #include "metrics/metrics.h"
 #include "store/keys.h"
 #include "util/clock.h"
@@ -17,6 +18,7 @@ typedef struct {
     uint64_t conn_id;
     uint64_t req_id;
     char customer_id[32];
+    char contact_id[SB_ROUTE_ID_LEN + 1];
     char token[SB_TOKEN_LEN + 1];
     char hash[SB_TOKEN_HASH_LEN + 1];
     char lang[36];
@@ -105,7 +107,7 @@ void sb_handlers_on_established(sb_conn_t *c)
 }
 
 static void hello_reply(sb_conn_t *c, uint64_t id, sb_role_t role, const char *user,
-                        const char *display, const char *token)
+                        const char *display, const char *token, const char *contact)
 {
     const sb_config_t *cfg = sb_conn_app(c)->cfg;
     sb_msg_hello_reply_t rep = {
@@ -127,8 +129,16 @@ static void hello_reply(sb_conn_t *c, uint64_t id, sb_role_t role, const char *u
         rep.resume_token = (sb_str_t){token, (uint32_t)strlen(token)};
         rep.has_resume_token = true;
     }
+    if (contact && contact[0]) {
+        rep.contact_id = (sb_str_t){contact, (uint32_t)strlen(contact)};
+        rep.has_contact_id = true;
+    }
     sb_conn_send_ok(c, SB_MSG_HELLO, id, &rep);
     sb_conn_hello_done(c);
+    if (role == SB_ROLE_CUSTOMER)
+        sb_router_customer_ready(c, contact);
+    else
+        sb_router_staff_ready(c);
 }
 
 /* ------------------------------------------------------------------------------------------------
@@ -174,12 +184,19 @@ static void customer_cb(sb_store_t *s, redisReply *r, void *priv)
         }
         memcpy(p->customer_id, r->element[0]->str, r->element[0]->len);
         p->customer_id[r->element[0]->len] = 0;
+        if (r->elements >= 3 && r->element[2]->type == REDIS_REPLY_STRING &&
+            r->element[2]->len < sizeof p->contact_id &&
+            sb_proto_charset_ok(SB_CS_ID, r->element[2]->str, r->element[2]->len)) {
+            memcpy(p->contact_id, r->element[2]->str, r->element[2]->len);
+            p->contact_id[r->element[2]->len] = 0;
+        }
     }
     snprintf(c->user, sizeof c->user, "%s", p->customer_id);
     memcpy(c->secret_hash, p->hash, sizeof p->hash);
     c->last_token_refresh_ms = sb_clock_now_ms();
     sb_conn_set_role(c, SB_ROLE_CUSTOMER);
-    hello_reply(c, p->req_id, SB_ROLE_CUSTOMER, c->user, NULL, minted ? p->token : NULL);
+    hello_reply(c, p->req_id, SB_ROLE_CUSTOMER, c->user, NULL, minted ? p->token : NULL,
+                p->contact_id);
     sb_secure_wipe(p->token, sizeof p->token);
     free(p);
 }
@@ -265,7 +282,7 @@ void sb_session_hello(sb_conn_t *c, uint64_t id, const void *body)
         sb_conn_close(c, SB_CLOSE_UNAUTHORIZED, "this account no longer exists");
         return;
     }
-    hello_reply(c, id, (sb_role_t)c->role, c->user, st->display_name, NULL);
+    hello_reply(c, id, (sb_role_t)c->role, c->user, st->display_name, NULL, NULL);
 }
 
 /* ------------------------------------------------------------------------------------------------
@@ -305,6 +322,12 @@ void sb_handlers_on_pong(sb_conn_t *c)
 void sb_handlers_on_closed(sb_conn_t *c)
 {
     sb_app_t *app = sb_conn_app(c);
+    if (c->state == SB_CONN_READY || c->role >= 0) {
+        if (c->role == SB_ROLE_CUSTOMER)
+            sb_router_customer_closed(c);
+        else if (c->role > SB_ROLE_CUSTOMER)
+            sb_router_staff_closed(c);
+    }
     if (c->role == SB_ROLE_CUSTOMER && app->store && !app->stopping)
         touch_token(c);
 }

@@ -21,6 +21,9 @@ struct sb_chunk {
 /* Strikes drain by one every this many milliseconds. */
 #define SB_STRIKE_DECAY_MS 10000
 
+/* How long a close waits for lws to flush a partly written frame (x 10 ms). */
+#define CLOSE_DRAIN_TRIES 500
+
 #define CONN_OF(ptr, member) ((sb_conn_t *)((char *)(ptr)-offsetof(sb_conn_t, member)))
 
 static const sb_config_t *cfg_of(const sb_conn_t *c)
@@ -167,6 +170,29 @@ int sb_conn_send_error(sb_conn_t *c, bool has_id, uint64_t id, sb_wire_err_t cod
     return enqueue(c, pack_error_cb, &a);
 }
 
+typedef struct {
+    bool has_id;
+    uint64_t id;
+    const sb_pt_error_body_t *body;
+} errbody_args_t;
+
+static int pack_error_body_cb(msgpack_packer *pk, void *arg)
+{
+    errbody_args_t *a = arg;
+    return sb_proto_pack_error_body(pk, a->has_id, a->id, a->body);
+}
+
+int sb_conn_send_error_body(sb_conn_t *c, bool has_id, uint64_t id, sb_wire_err_t code,
+                            sb_pt_error_body_t *body)
+{
+    if ((unsigned)code < SB_WERR_SLOTS)
+        sb_metrics.errors_by_code[code]++;
+    const char *name = sb_wire_err_name(code);
+    body->code = (sb_str_t){name, (uint32_t)strlen(name)};
+    errbody_args_t a = {has_id, id, body};
+    return enqueue(c, pack_error_body_cb, &a);
+}
+
 int sb_conn_send_store_error(sb_conn_t *c, uint64_t id, int err)
 {
     switch (err) {
@@ -187,12 +213,20 @@ int sb_conn_send_store_error(sb_conn_t *c, uint64_t id, int err)
 
 int sb_conn_on_writeable(sb_conn_t *c)
 {
-    if (c->state == SB_CONN_CLOSING)
-        return 0; /* the TIMER callback closes */
+    if (c->state == SB_CONN_CLOSING) {
+        /* room for the close frame now: the TIMER callback closes (closing from here sends no
+         * close frame on Debian's lws build, TECH_NOTES) */
+        c->close_writable = true;
+        lws_set_timer_usecs(c->wsi, 1);
+        return 0;
+    }
     if (c->want_ping) {
-        uint8_t buf[LWS_PRE + 4];
+        /* a ping with a payload: lws 4.1.6 drops an empty pong before RECEIVE_PONG
+         * (roles/ws/ops-ws.c), so an empty ping would make every peer look dead */
+        uint8_t buf[LWS_PRE + 4] = {0};
+        memcpy(buf + LWS_PRE, "sb", 2);
         c->want_ping = false;
-        if (lws_write(c->wsi, buf + LWS_PRE, 0, LWS_WRITE_PING) < 0)
+        if (lws_write(c->wsi, buf + LWS_PRE, 2, LWS_WRITE_PING) < 0)
             return -1;
         if (c->tx_head)
             lws_callback_on_writable(c->wsi);
@@ -246,6 +280,9 @@ void sb_conn_close(sb_conn_t *c, int code, const char *reason)
 
 static int close_now(sb_conn_t *c)
 {
+    SB_DEBUG("net", "closing", SB_F_UINT("conn", c->id), SB_F_UINT("code", c->close_code),
+             SB_F_UINT("waits", c->close_waits), SB_F_BOOL("writable", c->close_writable),
+             SB_F_BOOL("partial", lws_partial_buffered(c->wsi)));
     const char *r = c->close_reason ? c->close_reason : "";
     lws_close_reason(c->wsi, (enum lws_close_status)c->close_code, (unsigned char *)r, strlen(r));
     c->close_armed = false;
@@ -257,6 +294,17 @@ int sb_conn_on_timer(sb_conn_t *c)
     /* lws fires cancelled timers at once: only our flag says whether this is the close */
     if (!c->close_armed)
         return 0;
+    /* A slow reader: part of a frame still waiting in lws, or a full socket buffer. Closing now
+     * would lose our close frame, and the client would see 1006 instead of the reason. Wait until
+     * lws says the socket is writable (it flushes its partial frame first), up to
+     * CLOSE_DRAIN_TRIES x 10 ms; a peer that never reads gets the plain close. */
+    if ((lws_partial_buffered(c->wsi) || !c->close_writable) &&
+        c->close_waits < CLOSE_DRAIN_TRIES) {
+        c->close_waits++;
+        lws_callback_on_writable(c->wsi);
+        lws_set_timer_usecs(c->wsi, 10000);
+        return 0;
+    }
     return close_now(c);
 }
 
@@ -411,7 +459,11 @@ int sb_conn_on_receive(sb_conn_t *c, const void *in, size_t len)
         return 0;
     bool final = lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0;
     uint32_t max = cfg_of(c)->limits.max_frame_bytes;
-    if (c->rx.len + len > max) {
+    /* counted for text frames too, which are never buffered */
+    if (lws_is_first_fragment(wsi))
+        c->rx_frame_bytes = 0;
+    c->rx_frame_bytes += (uint32_t)len;
+    if (c->rx_frame_bytes > max) {
         sb_metrics_limit_hit(SB_LIMIT_FRAME_SIZE);
         sb_conn_close(c, SB_CLOSE_TOO_BIG, "frame too large");
         return close_now(c);
@@ -436,7 +488,9 @@ int sb_conn_on_receive(sb_conn_t *c, const void *in, size_t len)
             sb_buf_dispose(&c->rx); /* idle connections hold no receive buffer */
         }
     }
-    if (c->close_armed)
+    /* close at once, unless the peer is not reading: then the TIMER path waits for room so that
+     * the close frame is not lost */
+    if (c->close_armed && c->close_code != SB_CLOSE_SLOW_CONSUMER && !lws_partial_buffered(wsi))
         return close_now(c);
     return 0;
 }

@@ -49,7 +49,9 @@ struct sb_conn {
     bool writable_requested;
     bool want_ping;
     bool awaiting_pong;
-    bool close_armed; /* TIMER callback should close */
+    bool close_armed;     /* TIMER callback should close */
+    uint16_t close_waits; /* ticks spent waiting for lws to flush before closing */
+    bool close_writable;  /* lws reported the socket writable since the close was decided */
     uint16_t close_code;
     const char *close_reason; /* static string */
     uint32_t strikes;         /* protocol errors, decaying */
@@ -65,6 +67,7 @@ struct sb_conn {
     char user[65];                  /* staff username or customer id */
     char secret_hash[65];           /* staff session hash, or customer resume token hash */
     sb_buf_t rx;                    /* fragments of a frame being assembled */
+    uint32_t rx_frame_bytes;        /* bytes of the current frame so far */
     sb_chunk_t *tx_head, *tx_tail;
     uint32_t tx_bytes;
 };
@@ -76,6 +79,9 @@ int sb_conn_send_ok(sb_conn_t *c, sb_msg_type_t request_type, uint64_t id, const
 int sb_conn_send_error(sb_conn_t *c, bool has_id, uint64_t id, sb_wire_err_t code,
                        const char *message, const char *field, uint64_t retry_after_ms);
 int sb_conn_send_event(sb_conn_t *c, sb_msg_type_t type, const void *body);
+/* An error reply with every field of the error body (code is filled in from `code`). */
+int sb_conn_send_error_body(sb_conn_t *c, bool has_id, uint64_t id, sb_wire_err_t code,
+                            sb_pt_error_body_t *body);
 /* Maps an internal error (SB_E_BUSY, SB_E_STORE_DOWN, ...) to the matching retryable wire error. */
 int sb_conn_send_store_error(sb_conn_t *c, uint64_t id, int err);
 

@@ -156,7 +156,12 @@ static int begin(sb_net_t *n, struct lws *wsi, sb_http_t *h)
     h->origin_present = lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN) > 0;
     h->origin_ok = h->origin_present && sb_net_origin_ok(n, wsi, false, false);
     if (h->method == SB_HTTP_OTHER) {
-        sb_http_error(h, 405, "METHOD_NOT_ALLOWED", "only GET and POST are supported");
+        sb_http_add_header(h, "Allow", "GET, POST");
+        /* a HEAD answer must have no body: one would corrupt a kept-alive connection */
+        if (lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI) > 0)
+            sb_http_respond(h, 405, "application/json", NULL, 0);
+        else
+            sb_http_error(h, 405, "METHOD_NOT_ALLOWED", "only GET and POST are supported");
         return 0;
     }
     if (h->method == SB_HTTP_GET)

@@ -1,8 +1,12 @@
 #include "net/net_internal.h"
 
+#include <errno.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "metrics/metrics.h"
 #include "util/clock.h"
@@ -245,6 +249,33 @@ sb_net_t *sb_net_create(sb_app_t *app)
     SB_INFO("net", "listening", SB_F_STR("host", cfg->listen.host), SB_F_UINT("port", n->port),
             SB_F_BOOL("tls", cfg->listen.tls_cert != NULL), SB_F_STR("static_dir", n->static_dir));
     return n;
+}
+
+int sb_net_probe_port(const char *host, uint16_t port)
+{
+    if (port == 0)
+        return 0;
+    char ps[8];
+    snprintf(ps, sizeof ps, "%u", (unsigned)port);
+    struct addrinfo hints = {.ai_family = AF_UNSPEC,
+                             .ai_socktype = SOCK_STREAM,
+                             .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
+    struct addrinfo *res = NULL;
+    if (getaddrinfo(host, ps, &hints, &res) != 0 || !res)
+        return EADDRNOTAVAIL;
+    int err = 0;
+    int fd = socket(res->ai_family, res->ai_socktype, res->ai_protocol);
+    if (fd < 0) {
+        err = errno;
+    } else {
+        int one = 1;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one); /* as lws does */
+        if (bind(fd, res->ai_addr, res->ai_addrlen) != 0)
+            err = errno;
+        close(fd);
+    }
+    freeaddrinfo(res);
+    return err;
 }
 
 uint16_t sb_net_port(const sb_net_t *n)

@@ -13,6 +13,10 @@ typedef struct sb_conn sb_conn_t;
 /* Creates the lws context on app->loop and binds the listening socket. NULL after logging why
  * (e.g. the port is in use). */
 sb_net_t *sb_net_create(sb_app_t *app);
+/* Checks that host:port can be bound, before libwebsockets tries: lws fails half way when it
+ * cannot bind and leaves handles on the loop that point into its unloaded plugin, so the process
+ * could not stop cleanly. 0, or an errno value (EADDRINUSE, EADDRNOTAVAIL, ...). */
+int sb_net_probe_port(const char *host, uint16_t port);
 /* Port actually bound (useful with port 0). */
 uint16_t sb_net_port(const sb_net_t *n);
 /* Applies limits and origin lists of a new config (after SIGHUP). */

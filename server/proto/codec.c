@@ -631,6 +631,14 @@ int sb_proto_pack_ok(msgpack_packer *pk, sb_msg_type_t request_type, uint64_t id
     return sb_proto_pack_struct(pk, sb_proto_msgs[request_type].reply, reply);
 }
 
+int sb_proto_pack_error_body(msgpack_packer *pk, bool has_id, uint64_t id,
+                             const sb_pt_error_body_t *body)
+{
+    if (pack_head(pk, "error", 5, has_id, id))
+        return -1;
+    return sb_proto_pack_struct(pk, &sb_pt_error_body_desc, body);
+}
+
 int sb_proto_pack_error(msgpack_packer *pk, bool has_id, uint64_t id, sb_wire_err_t code,
                         const char *message, const char *field, uint64_t retry_after_ms)
 {

@@ -111,6 +111,10 @@ int sb_proto_pack_ok(msgpack_packer *pk, sb_msg_type_t request_type, uint64_t id
 int sb_proto_pack_error(msgpack_packer *pk, bool has_id, uint64_t id, sb_wire_err_t code,
                         const char *message, const char *field, uint64_t retry_after_ms);
 
+/* An error reply from a complete error body. */
+int sb_proto_pack_error_body(msgpack_packer *pk, bool has_id, uint64_t id,
+                             const sb_pt_error_body_t *body);
+
 /* Checks a string against a charset (used by the decoder and by callers that build identifiers
  * from other sources, such as config). */
 bool sb_proto_charset_ok(sb_charset_t cs, const char *s, size_t n);

@@ -16,5 +16,6 @@ extern const sb_lua_script_t sb_lua_login_attempt;
 extern const sb_lua_script_t sb_lua_session_create;
 extern const sb_lua_script_t sb_lua_session_revoke;
 extern const sb_lua_script_t sb_lua_customer_token;
+extern const sb_lua_script_t sb_lua_route_commit;
 
 #endif

@@ -208,6 +208,7 @@ staff:
   - {username: ana, display_name: "Ana Agent", role: agent, password_hash: "${hash}", skills: {ui-claims: 3}, languages: [en, es], queues: [ui-claims]}
   - {username: bo, display_name: "Bo Agent", role: agent, password_hash: "${hash}", skills: {ui-claims: 3}, languages: [en], queues: [ui-claims]}
   - {username: sam, display_name: "Sam Supervisor", role: supervisor, password_hash: "${hash}", languages: [en]}
+  - {username: sue, display_name: "Sue Supervisor", role: supervisor, password_hash: "${hash}", languages: [en]}
   - {username: root, display_name: "Ada Admin", role: admin, password_hash: "${hash}", languages: [en]}
 dispositions: [{code: resolved, label: Resolved}]
 service_codes: [{code: ui-claim-status, label: UI claim status}]

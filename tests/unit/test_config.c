@@ -79,7 +79,9 @@ static void test_demo_counts(void **state)
     assert_int_equal(cfg->n_queues, 8);
     assert_int_equal(cfg->n_topics, 8);
     assert_int_equal(cfg->n_staff, 8);
-    assert_int_equal(cfg->n_away_reasons, 6);
+    assert_int_equal(cfg->n_away_reasons, 7);
+    assert_string_equal(cfg->routing.missed_offers_reason, "Missed offers");
+    assert_int_equal(cfg->routing.disconnect_grace_s, 60);
     assert_int_equal(cfg->n_identity_methods, 4);
     assert_int_equal(cfg->n_dispositions, 7);
     assert_int_equal(cfg->n_service_codes, 9);
@@ -778,6 +780,31 @@ static void test_error_canned_and_text(void **state)
                  "t.yaml:2: skills[0].name: must be UTF-8 text without NUL bytes");
 }
 
+static void test_routing_and_auto_accept(void **state)
+{
+    (void)state;
+    sb_config_t *cfg = load_ok("deployment: t\n");
+    assert_int_equal(cfg->routing.decline_cooldown_s, 60);
+    assert_int_equal(cfg->routing.max_missed_offers, 3);
+    assert_int_equal(cfg->routing.position_every_ms, 1000);
+    /* the missed-offers reason is always one of the away reasons */
+    assert_int_equal(cfg->n_away_reasons, 1);
+    assert_string_equal(cfg->away_reasons[0], "Missed offers");
+    sb_config_destroy(cfg);
+    cfg = load_ok(HEAD "routing: {max_missed_offers: 0, missed_offers_reason: Unresponsive}\n"
+                       "away_reasons: [Break, Unresponsive]\n"
+                       "queues: [{id: q1, channels: [chat, voice], languages: [en]}]\n"
+                       "staff: [{username: a, role: agent, password_hash: \"" HASH "\", "
+                       "languages: [en], queues: [q1], auto_accept: [voice]}]\n");
+    assert_int_equal(cfg->routing.max_missed_offers, 0);
+    assert_int_equal(cfg->n_away_reasons, 2);
+    assert_true(cfg->staff[0].auto_accept[SB_CHAN_VOICE]);
+    assert_false(cfg->staff[0].auto_accept[SB_CHAN_CHAT]);
+    sb_config_destroy(cfg);
+    expect_error("deployment: t\nrouting: {position_every_ms: 10}\n",
+                 "t.yaml:2: routing.position_every_ms: must be 1000 to 60000, got 10");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -812,6 +839,7 @@ int main(void)
         cmocka_unit_test(test_error_relax),
         cmocka_unit_test(test_error_hours),
         cmocka_unit_test(test_error_canned_and_text),
+        cmocka_unit_test(test_routing_and_auto_accept),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

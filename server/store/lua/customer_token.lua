@@ -2,7 +2,8 @@
 -- KEYS[1] rtok:<hash>
 -- ARGV[1] mode: "new" | "resume" | "touch"; ARGV[2] ttl s;
 -- new:    ARGV[3] customer id, ARGV[4] created ms, ARGV[5] language -> 1, or 0 if the hash exists
--- resume: -> {customer id, language} and the TTL restarts, or nil when unknown or expired
+-- resume: -> {customer id, language, open contact id or ""} and the TTL restarts, or nil when
+--         unknown or expired
 -- touch:  restarts the TTL -> 1, or 0 when gone
 local mode = ARGV[1]
 if mode == "new" then
@@ -11,10 +12,10 @@ if mode == "new" then
   redis.call("EXPIRE", KEYS[1], ARGV[2])
   return 1
 elseif mode == "resume" then
-  local v = redis.call("HMGET", KEYS[1], "customer_id", "lang")
+  local v = redis.call("HMGET", KEYS[1], "customer_id", "lang", "contact")
   if not v[1] then return nil end
   redis.call("EXPIRE", KEYS[1], ARGV[2])
-  return {v[1], v[2] or ""}
+  return {v[1], v[2] or "", v[3] or ""}
 elseif mode == "touch" then
   return redis.call("EXPIRE", KEYS[1], ARGV[2])
 end

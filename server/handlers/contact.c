@@ -1,0 +1,179 @@
+/* Customers asking for help: a contact is requested on a topic and channel, followed with status
+ * and place in line, and canceled when the customer leaves. A customer who disconnects while
+ * waiting keeps the place for the resume window (auth.resume_ttl_s); after it the contact is
+ * canceled as abandoned. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth/token.h"
+#include "handlers/router_internal.h"
+#include "util/clock.h"
+#include "util/log.h"
+
+static const sb_cfg_topic_t *find_topic(const sb_config_t *cfg, sb_str_t id)
+{
+    for (size_t i = 0; i < cfg->n_topics; i++)
+        if (strlen(cfg->topics[i].id) == id.len && memcmp(cfg->topics[i].id, id.ptr, id.len) == 0)
+            return &cfg->topics[i];
+    return NULL;
+}
+
+void rtr_abandon_cb(sb_timer_t *t)
+{
+    cside_t *cs = (cside_t *)((char *)t - offsetof(cside_t, abandon));
+    sb_router_t *R = g_router;
+    if (!R || cs->conn)
+        return;
+    uint32_t ci = sb_route_contact_find(R->eng, cs->contact_id);
+    sb_rcontact_view_t v;
+    if (ci == SB_ROUTE_NONE || !sb_route_contact_view(R->eng, ci, &v))
+        return;
+    if (v.state == SB_CSTATE_QUEUED || v.state == SB_CSTATE_OFFERED) {
+        SB_INFO("route", "customer did not come back; contact abandoned",
+                SB_F_STR("contact", cs->contact_id));
+        sb_route_contact_withdraw(R->eng, ci, SB_CANCEL_ABANDONED, sb_clock_now_ms());
+        rtr_pump(R);
+    }
+}
+
+void sb_router_customer_ready(sb_conn_t *c, const char *contact_id)
+{
+    sb_router_t *R = rtr(sb_conn_app(c));
+    if (!R)
+        return;
+    cside_t *cs = contact_id && contact_id[0] ? rtr_cside(R, contact_id) : NULL;
+    if (!cs)
+        cs = rtr_cside_of_customer(R, c->user);
+    if (!cs || strcmp(cs->customer_id, c->user) != 0)
+        return;
+    cs->conn = c->id;
+    sb_timer_disarm(&R->app->timers, &cs->abandon);
+    rtr_send_contact_status(R, cs);
+}
+
+void sb_router_customer_closed(sb_conn_t *c)
+{
+    sb_router_t *R = rtr(sb_conn_app(c));
+    if (!R)
+        return;
+    cside_t *cs = rtr_cside_of_customer(R, c->user);
+    if (!cs || cs->conn != c->id)
+        return;
+    cs->conn = 0;
+    sb_timer_arm(&R->app->timers, &cs->abandon,
+                 sb_clock_now_ms() + (uint64_t)R->app->cfg->auth.resume_ttl_s * 1000u);
+}
+
+void sb_router_contact_request(sb_conn_t *c, uint64_t id, const void *body)
+{
+    const sb_msg_contact_request_t *req = body;
+    sb_router_t *R = rtr(sb_conn_app(c));
+    const sb_config_t *cfg = R->app->cfg;
+    const sb_cfg_topic_t *topic = find_topic(cfg, req->topic);
+    uint32_t q = topic ? rtr_queue_of(R, topic->queue) : SB_ROUTE_NONE;
+    if (q == SB_ROUTE_NONE) {
+        sb_conn_send_error(c, true, id, SB_WERR_NO_SERVICE, "no service for this topic", "topic",
+                           0);
+        return;
+    }
+    if (rtr_cside_of_customer(R, c->user)) {
+        sb_conn_send_error(c, true, id, SB_WERR_CONFLICT, "you already have an open request", NULL,
+                           0);
+        return;
+    }
+    int lang = 0;
+    if (req->has_lang) {
+        char code[40];
+        snprintf(code, sizeof code, "%.*s", (int)req->lang.len, req->lang.ptr);
+        lang = rtr_lang_of(R, code);
+        if (lang < 0) {
+            sb_conn_send_error(c, true, id, SB_WERR_NO_SERVICE, "this language is not offered",
+                               "lang", 0);
+            return;
+        }
+    }
+    const sb_cfg_queue_t *cq = sb_config_find_queue(cfg, topic->queue);
+    sb_rcontact_t spec;
+    memset(&spec, 0, sizeof spec);
+    sb_random_id("k-", spec.id, sizeof spec.id);
+    spec.queue = q;
+    spec.channel = (sb_channel_t)req->channel; /* the wire's chat, voice, video match */
+    spec.lang = (uint16_t)lang;
+    spec.priority = cq ? cq->priority : 5;
+    spec.enqueued_ms = sb_clock_now_ms();
+    spec.agent = SB_ROUTE_NONE;
+    cside_t *cs = rtr_cside_add(R, spec.id);
+    if (!cs) {
+        sb_conn_send_error(c, true, id, SB_WERR_INTERNAL, "out of memory", NULL, 1000);
+        return;
+    }
+    snprintf(cs->customer_id, sizeof cs->customer_id, "%s", c->user);
+    memcpy(cs->token_hash, c->secret_hash, sizeof cs->token_hash);
+    snprintf(cs->topic, sizeof cs->topic, "%s", topic->id);
+    cs->conn = c->id;
+    uint32_t ix;
+    uint64_t next_open = 0;
+    sb_arrive_t a = sb_route_contact_arrive(R->eng, &spec, spec.enqueued_ms, &ix, &next_open);
+    if (a != SB_ARRIVE_OK) {
+        rtr_cside_del(R, cs);
+        switch (a) {
+        case SB_ARRIVE_CLOSED: {
+            char msg[160];
+            snprintf(msg, sizeof msg, "%s is closed now", cq ? cq->name : "this service");
+            sb_pt_error_body_t e = {.message = {msg, (uint32_t)strlen(msg)},
+                                    .next_open_ms = next_open,
+                                    .has_next_open_ms = next_open != 0};
+            sb_conn_send_error_body(c, true, id, SB_WERR_QUEUE_CLOSED, &e);
+            break;
+        }
+        case SB_ARRIVE_FULL:
+            sb_conn_send_error(c, true, id, SB_WERR_INTERNAL, "out of memory", NULL, 1000);
+            break;
+        default:
+            sb_conn_send_error(c, true, id, SB_WERR_NO_SERVICE,
+                               "this service does not take that channel or language", NULL, 0);
+            break;
+        }
+        rtr_pump(R);
+        return;
+    }
+    sb_strmap_put(&R->by_customer, cs->customer_id, cs->ix);
+    rtr_wait_for_commit(R, c, id, SB_MSG_CONTACT_REQUEST);
+    rtr_pump(R);
+}
+
+void sb_router_contact_cancel(sb_conn_t *c, uint64_t id, const void *body)
+{
+    const sb_msg_contact_cancel_t *req = body;
+    sb_router_t *R = rtr(sb_conn_app(c));
+    char cid[SB_ROUTE_ID_LEN + 1];
+    snprintf(cid, sizeof cid, "%.*s", (int)req->contact_id.len, req->contact_id.ptr);
+    cside_t *cs = rtr_cside(R, cid);
+    uint32_t ci = cs ? sb_route_contact_find(R->eng, cid) : SB_ROUTE_NONE;
+    sb_rcontact_view_t v;
+    /* a token never reaches any contact but its own: someone else's id looks like no id */
+    if (!cs || strcmp(cs->customer_id, c->user) != 0 || ci == SB_ROUTE_NONE ||
+        !sb_route_contact_view(R->eng, ci, &v)) {
+        sb_conn_send_error(c, true, id, SB_WERR_NOT_FOUND, "no such contact", "contact_id", 0);
+        return;
+    }
+    sb_route_result_t r;
+    uint64_t now = sb_clock_now_ms();
+    if (v.state == SB_CSTATE_ASSIGNED)
+        r = sb_route_contact_end(R->eng, v.agent, ci, now);
+    else if (v.committing)
+        r = sb_route_contact_withdraw(R->eng, ci, SB_CANCEL_ABANDONED, now); /* applied later */
+    else
+        r = sb_route_contact_withdraw(R->eng, ci, SB_CANCEL_ABANDONED, now);
+    if (r == SB_ROUTE_OK && !v.committing) {
+        rtr_wait_for_commit(R, c, id, SB_MSG_CONTACT_CANCEL);
+    } else if (r == SB_ROUTE_OK) {
+        char empty[8] = {0};
+        sb_conn_send_ok(c, SB_MSG_CONTACT_CANCEL, id, empty);
+    } else {
+        sb_conn_send_error(c, true, id, SB_WERR_CONFLICT, "this contact has already ended", NULL,
+                           0);
+    }
+    rtr_pump(R);
+}

@@ -1,0 +1,44 @@
+/* The shell around the routing engine (server/route/): it feeds the engine events from the
+ * protocol and the clock, runs the engine's commits in Redis (store/route_store.c), feeds the
+ * outcomes back, announces what was committed to the people concerned, and rebuilds the engine
+ * from Redis at start-up and after Redis comes back. */
+#ifndef SB_HANDLERS_ROUTER_H
+#define SB_HANDLERS_ROUTER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "app.h"
+#include "net/conn.h"
+#include "route/engine.h"
+
+typedef struct sb_router sb_router_t;
+
+/* Creates the engine from the configuration. 0 or a negative SB_E... code. */
+int sb_router_start(sb_app_t *app);
+void sb_router_stop(sb_app_t *app);
+void sb_router_destroy(sb_app_t *app);
+/* Redis (re)connected: read every live contact and agent back, then route. app->state_loaded is
+ * set when done. */
+void sb_router_store_ready(sb_app_t *app);
+/* A new configuration was swapped in. */
+void sb_router_config_changed(sb_app_t *app);
+
+/* Staff connection life cycle (after hello, and when it closes). */
+void sb_router_staff_ready(sb_conn_t *c);
+void sb_router_staff_closed(sb_conn_t *c);
+/* Customer connection life cycle; `contact_id` is the open contact the token is bound to, or
+ * NULL. */
+void sb_router_customer_ready(sb_conn_t *c, const char *contact_id);
+void sb_router_customer_closed(sb_conn_t *c);
+
+/* Request handlers (dispatch table). */
+void sb_router_state_set(sb_conn_t *c, uint64_t id, const void *body);
+void sb_router_offer_accept(sb_conn_t *c, uint64_t id, const void *body);
+void sb_router_offer_decline(sb_conn_t *c, uint64_t id, const void *body);
+void sb_router_contact_end(sb_conn_t *c, uint64_t id, const void *body);
+void sb_router_contact_wrapup(sb_conn_t *c, uint64_t id, const void *body);
+void sb_router_contact_request(sb_conn_t *c, uint64_t id, const void *body);
+void sb_router_contact_cancel(sb_conn_t *c, uint64_t id, const void *body);
+
+#endif

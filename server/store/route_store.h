@@ -1,0 +1,40 @@
+/* Routing state in Redis: the one script that commits a routing decision (lua/route_commit.lua)
+ * and reading contacts and agents back. Key names are in docs/redis-keys.md. */
+#ifndef SB_STORE_ROUTE_STORE_H
+#define SB_STORE_ROUTE_STORE_H
+
+#include <hiredis/hiredis.h>
+
+#include "route/engine.h"
+#include "store/store.h"
+
+/* What a commit needs besides what the engine knows. */
+typedef struct {
+    uint8_t capacity;        /* the agent's capacity in the commit's class */
+    uint32_t retention_s;    /* finished contacts expire after this */
+    const char *token_hash;  /* the customer's resume token hash, "" if none */
+    const char *status;      /* AGENT: available | away | offline */
+    const char *away_reason; /* AGENT (away) and RETURN with agent_to_away */
+    /* CREATE only */
+    const char *queue_id;
+    const char *lang;
+    const char *customer_id;
+    const char *topic;
+    uint8_t priority;
+    uint64_t enqueued_ms;
+    uint64_t due_ms;
+    const char *prev_id;
+} sb_rs_extra_t;
+
+/* Runs commit `cm` as one EVALSHA. The reply is {1, version} or {0, why}. Same contract as
+ * sb_store_eval. */
+int sb_rs_commit(sb_store_t *s, const char *prefix, const sb_rcommit_t *cm, const sb_rs_extra_t *x,
+                 sb_store_cb cb, void *priv);
+/* Outcome of a commit reply: SB_COMMIT_OK, REFUSED (with *why, a static string) or UNKNOWN. */
+sb_commit_outcome_t sb_rs_outcome(const redisReply *r, const char **why);
+
+/* The value of field `name` in an HGETALL reply, or NULL. */
+const char *sb_rs_field(const redisReply *r, const char *name);
+uint64_t sb_rs_field_u64(const redisReply *r, const char *name);
+
+#endif
