@@ -37,11 +37,70 @@ void rtr_abandon_cb(sb_timer_t *t)
     }
 }
 
+static sb_str_t S(const char *s)
+{
+    return (sb_str_t){s ? s : "", s ? (uint32_t)strlen(s) : 0};
+}
+
+/* What the widget offers: topics with the channels and languages of their queues, and whether
+ * each is open now (a closed one shows its next opening and the leave-a-message path). */
+static void send_setup(sb_router_t *R, sb_conn_t *c)
+{
+    const sb_config_t *cfg = R->app->cfg;
+    enum { MAXT = 64, MAXL = 64, MAXTL = 16 };
+    sb_pt_topic_t topics[MAXT];
+    uint16_t chans[MAXT][3];
+    sb_str_t tlangs[MAXT][MAXTL];
+    sb_str_t langs[MAXL];
+    uint64_t now = sb_clock_now_ms();
+    size_t nt = 0;
+    for (size_t i = 0; i < cfg->n_topics && nt < MAXT; i++) {
+        const sb_cfg_topic_t *t = &cfg->topics[i];
+        const sb_cfg_queue_t *q = sb_config_find_queue(cfg, t->queue);
+        uint32_t qi = rtr_queue_of(R, t->queue);
+        if (!q || qi == SB_ROUTE_NONE)
+            continue;
+        sb_pt_topic_t *o = &topics[nt];
+        memset(o, 0, sizeof *o);
+        o->id = S(t->id);
+        o->label_en = S(t->label_en);
+        if (t->label_es) {
+            o->label_es = S(t->label_es);
+            o->has_label_es = true;
+        }
+        uint32_t nc = 0;
+        for (int ch = SB_CHAN_CHAT; ch <= SB_CHAN_VIDEO; ch++)
+            if (q->channels[ch])
+                chans[nt][nc++] = (uint16_t)ch;
+        o->channels.items = chans[nt];
+        o->channels.n = nc;
+        uint32_t nl = 0;
+        for (size_t k = 0; k < q->n_languages && nl < MAXTL; k++)
+            tlangs[nt][nl++] = S(q->languages[k]);
+        o->languages.items = tlangs[nt];
+        o->languages.n = nl;
+        uint64_t next = 0;
+        o->open = sb_route_queue_open(R->eng, qi, now, &next);
+        if (!o->open && next) {
+            o->next_open_ms = next;
+            o->has_next_open_ms = true;
+        }
+        nt++;
+    }
+    size_t nl = cfg->n_languages < MAXL ? cfg->n_languages : MAXL;
+    for (size_t k = 0; k < nl; k++)
+        langs[k] = S(cfg->languages[k]);
+    sb_msg_customer_setup_t ev = {.topics = {topics, (uint32_t)nt},
+                                  .languages = {langs, (uint32_t)nl}};
+    sb_conn_send_event(c, SB_MSG_CUSTOMER_SETUP, &ev);
+}
+
 void sb_router_customer_ready(sb_conn_t *c, const char *contact_id)
 {
     sb_router_t *R = rtr(sb_conn_app(c));
     if (!R)
         return;
+    send_setup(R, c);
     cside_t *cs = contact_id && contact_id[0] ? rtr_cside(R, contact_id) : NULL;
     if (!cs)
         cs = rtr_cside_of_customer(R, c->user);

@@ -314,17 +314,19 @@ static void fill(const sb_route_t *r, const pending_t *p, sb_rcommit_t *out, uin
     out->reason = p->reason;
 }
 
-static void emit_commit(sb_route_t *r, const pending_t *p, uint64_t now)
+static void emit_commit(sb_route_t *r, pending_t *p, uint64_t now)
 {
     sb_rdecision_t d = {.kind = SB_RD_COMMIT};
     fill(r, p, &d.commit, now);
+    p->asked = d.commit;
     rt_emit(r, &d);
 }
 
 static void announce(sb_route_t *r, const pending_t *p, uint64_t now)
 {
     sb_rdecision_t d = {.kind = SB_RD_ANNOUNCE};
-    fill(r, p, &d.commit, now);
+    d.commit = p->asked;
+    d.commit.now_ms = now;
     rt_emit(r, &d);
 }
 
@@ -996,11 +998,29 @@ void rt_relax(sb_route_t *r, contact_t *c, uint64_t now)
     rt_dirty_contact(r, c);
 }
 
-void rt_max_wait(sb_route_t *r, contact_t *c, uint64_t now)
+/* What the maximum wait does to this contact. An overflow queue that cannot take it (removed, or
+ * not taking its channel or language: a voice call overflowing into a chat-only queue) counts as
+ * no overflow: the contact keeps waiting, rather than being canceled with nothing to replace it
+ * (overflow_to_queue could not create the next segment). */
+sb_overflow_kind_t rt_overflow(const sb_route_t *r, const contact_t *c)
 {
     const sb_rqueue_def_t *d = &r->queues[c->c.queue].def;
+    if (!d->max_wait_ms)
+        return SB_OVERFLOW_NONE;
+    if (d->overflow == SB_OVERFLOW_QUEUE) {
+        const sb_rqueue_def_t *to =
+            d->overflow_queue < r->n_queues ? &r->queues[d->overflow_queue].def : NULL;
+        if (!to || to->removed || d->overflow_queue == c->c.queue ||
+            !(to->channels & (1u << c->c.channel)) || !((to->langs >> c->c.lang) & 1u))
+            return SB_OVERFLOW_NONE;
+    }
+    return d->overflow;
+}
+
+void rt_max_wait(sb_route_t *r, contact_t *c, uint64_t now)
+{
     sb_cancel_t why = SB_CANCEL_NONE;
-    switch (d->overflow) {
+    switch (rt_overflow(r, c)) {
     case SB_OVERFLOW_QUEUE:
         why = SB_CANCEL_OVERFLOW;
         break;

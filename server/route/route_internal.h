@@ -93,6 +93,9 @@ typedef struct {
     bool offer_with_create;
     bool flagged;
     sb_cancel_t cancel;
+    /* the commit as it was asked for: its announcement reports the same data (offer id,
+     * deadline, contact id), even though the contact moved on since */
+    sb_rcommit_t asked;
 } pending_t;
 
 struct sb_route {
@@ -179,6 +182,7 @@ void rt_offer_timeout(sb_route_t *r, contact_t *c, uint64_t now);
 void rt_relax(sb_route_t *r, contact_t *c, uint64_t now);
 void rt_max_wait(sb_route_t *r, contact_t *c, uint64_t now);
 void rt_wrap_limit(sb_route_t *r, contact_t *c, uint64_t now);
+sb_overflow_kind_t rt_overflow(const sb_route_t *r, const contact_t *c);
 void rt_grace_over(sb_route_t *r, uint32_t ai, uint64_t now);
 void rt_settle(sb_route_t *r, uint64_t now);
 void rt_positions(sb_route_t *r, uint32_t q, uint64_t now);

@@ -216,8 +216,10 @@ int sb_route_reload_contact(sb_route_t *r, const sb_rcontact_t *in, uint64_t now
     if (c && c->committing)
         return SB_E_BUSY; /* its commit will settle it */
     if (final || in->queue >= r->n_queues) {
-        if (c) /* forget it; its effect on its agent goes with it */
+        if (c) { /* forget it; its effect on its agent goes with it, so the agent may be free */
             rt_contact_drop(r, c);
+            rt_settle(r, now);
+        }
         return 0;
     }
     /* offer ids read back must never be handed out again (a late accept of the old offer would

@@ -21,7 +21,8 @@ static uint64_t contact_deadline(const sb_route_t *r, const contact_t *c, uint64
     case SB_CSTATE_QUEUED:
         if (c->step + 1 < d->n_steps)
             t = c->c.enqueued_ms + d->steps[c->step + 1].after_ms;
-        if (d->max_wait_ms && d->overflow != SB_OVERFLOW_NONE && c->segment_ms + d->max_wait_ms < t)
+        /* the same decision as rt_max_wait, or a deadline it ignores would fire forever */
+        if (rt_overflow(r, c) != SB_OVERFLOW_NONE && c->segment_ms + d->max_wait_ms < t)
             t = c->segment_ms + d->max_wait_ms;
         for (int i = 0; i < COOLDOWNS; i++)
             if (c->cooldown[i].agent != SB_ROUTE_NONE && c->cooldown[i].until > now &&
@@ -150,6 +151,8 @@ void rt_positions(sb_route_t *r, uint32_t q, uint64_t now)
             size_t k = 0;
             for (uint32_t s = 0; s < SB_ROUTE_MAX_STEPS; s++) {
                 const sb_rheap_t *h = &r->wait_heaps[wait_heap_ix(r, q, ch, l, s)];
+                if (!h->n)
+                    continue;
                 memcpy(all + k, h->a, h->n * sizeof *all);
                 k += h->n;
             }
@@ -193,8 +196,7 @@ static void contact_due(sb_route_t *r, contact_t *c, uint64_t now)
             rt_offer_timeout(r, c, now);
         break;
     case SB_CSTATE_QUEUED:
-        if (d->max_wait_ms && d->overflow != SB_OVERFLOW_NONE &&
-            c->segment_ms + d->max_wait_ms <= now) {
+        if (rt_overflow(r, c) != SB_OVERFLOW_NONE && c->segment_ms + d->max_wait_ms <= now) {
             rt_max_wait(r, c, now);
             break;
         }

@@ -81,6 +81,7 @@ export class Client {
           }
         } else {
           this.events.push(env);
+          for (const wake of this.takeWaiters.splice(0)) wake();
           const w = this.eventWaiters.find((x) => x.t === env.t);
           if (w) {
             this.eventWaiters.splice(this.eventWaiters.indexOf(w), 1);
@@ -89,6 +90,43 @@ export class Client {
         }
       }
     });
+  }
+
+  private cursor = new Map<string, number>();
+  private takeWaiters: Array<() => void> = [];
+
+  /**
+   * The next event of type t (matching `pred`) that this call has not returned before, whether it
+   * already arrived or arrives within `ms`. Events are consumed in order per type, so a test can
+   * follow a sequence without racing the server.
+   */
+  async take(t: string, pred: (e: Envelope) => boolean = () => true, ms = 10_000): Promise<Envelope> {
+    const end = Date.now() + ms;
+    for (;;) {
+      let i = this.cursor.get(t) ?? 0;
+      for (; i < this.events.length; i++) {
+        const e = this.events[i];
+        if (e.t === t && pred(e)) {
+          this.cursor.set(t, i + 1);
+          return e;
+        }
+      }
+      const left = end - Date.now();
+      if (left <= 0) throw new Error(`no ${t} event in ${ms} ms (have: ${this.events.map((e) => e.t).join(', ')})`);
+      await new Promise<void>((res) => {
+        const timer = setTimeout(res, left);
+        this.takeWaiters.push(() => {
+          clearTimeout(timer);
+          res();
+        });
+      });
+    }
+  }
+
+  /** The most recent event of type t, or undefined. */
+  last(t: string): Envelope | undefined {
+    for (let i = this.events.length - 1; i >= 0; i--) if (this.events[i].t === t) return this.events[i];
+    return undefined;
   }
 
   /** Sends a request and resolves with its reply envelope ("ok" or "error"). */

@@ -160,8 +160,9 @@ export interface Server {
   configPath: string;
   logs: string[];
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** Moves the server's test clock forward; due timers fire before this resolves. */
-  advance(ms: number): Promise<void>;
+  /** Moves the server's test clock forward; due timers fire before this resolves. Returns the
+   * server's clock afterwards (ms). */
+  advance(ms: number): Promise<number>;
   waitForLog(re: RegExp, ms?: number): Promise<string>;
   metric(name: string, labels?: Record<string, string>): Promise<number>;
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -269,6 +270,7 @@ export async function startServer(opt: ServerOptions = {}): Promise<Server> {
         body: JSON.stringify({ advance_ms: ms }),
       });
       if (r.status !== 200) throw new Error(`test clock: HTTP ${r.status}`);
+      return (await r.json()).now_ms as number;
     },
     waitForLog(re, ms = 15_000) {
       const hit = logs.find((l) => re.test(l));
