@@ -219,11 +219,12 @@ static void test_stop_flushes_in_flight(void **state)
     for (int i = 0; i < 3; i++)
         assert_int_equal(cmd(f, "INCR", "n", NULL), 0);
     sb_store_stop(f->store, false, flushed, f);
-    int stopped = 0;
-    for (int i = 0; i < 5000 && !f->stopped; i++)
+    for (int i = 0; i < 5000 && !f->stopped; i++) {
         uv_run(&f->loop, UV_RUN_NOWAIT);
-    stopped = f->stopped;
-    assert_true(stopped);
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
+    assert_true(f->stopped);
     /* every reply arrived before the connection closed */
     assert_int_equal(f->replies, 3);
     assert_int_equal(f->nulls, 0);
