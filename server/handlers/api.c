@@ -116,8 +116,11 @@ void sb_api_handle(sb_app_t *app, sb_http_t *h)
         sb_api_me(app, h);
     else if (strcmp(p, "/api/admin/revoke") == 0 && post)
         sb_api_admin_revoke(app, h);
+    else if (strcmp(p, "/api/tasks") == 0 && post)
+        sb_api_create_task(app, h);
     else if (strcmp(p, "/api/login") == 0 || strcmp(p, "/api/logout") == 0 ||
-             strcmp(p, "/api/me") == 0 || strcmp(p, "/api/admin/revoke") == 0)
+             strcmp(p, "/api/me") == 0 || strcmp(p, "/api/admin/revoke") == 0 ||
+             strcmp(p, "/api/tasks") == 0)
         sb_http_error(h, 405, "METHOD_NOT_ALLOWED", "wrong method for this endpoint");
     else
         sb_http_error(h, 404, "NOT_FOUND", "no such endpoint");

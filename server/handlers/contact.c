@@ -219,9 +219,10 @@ void sb_router_contact_cancel(sb_conn_t *c, uint64_t id, const void *body)
     }
     sb_route_result_t r;
     uint64_t now = sb_clock_now_ms();
-    if (v.state == SB_CSTATE_ASSIGNED)
+    if (v.state == SB_CSTATE_ASSIGNED) {
+        cs->customer_ended = true;
         r = sb_route_contact_end(R->eng, v.agent, ci, now);
-    else if (v.committing)
+    } else if (v.committing)
         r = sb_route_contact_withdraw(R->eng, ci, SB_CANCEL_ABANDONED, now); /* applied later */
     else
         r = sb_route_contact_withdraw(R->eng, ci, SB_CANCEL_ABANDONED, now);
@@ -234,5 +235,69 @@ void sb_router_contact_cancel(sb_conn_t *c, uint64_t id, const void *body)
         sb_conn_send_error(c, true, id, SB_WERR_CONFLICT, "this contact has already ended", NULL,
                            0);
     }
+    rtr_pump(R);
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * Tasks pushed by the server's API
+ * ---------------------------------------------------------------------------------------------- */
+
+void sb_router_create_task(sb_app_t *app, sb_http_t *h, const char *queue, const char *external_id,
+                           const char *lang, uint64_t due_ms, const char *title)
+{
+    sb_router_t *R = rtr(app);
+    const sb_cfg_queue_t *cq = sb_config_find_queue(app->cfg, queue);
+    uint32_t q = rtr_queue_of(R, queue);
+    if (!cq || q == SB_ROUTE_NONE || !cq->channels[SB_CHAN_TASK]) {
+        sb_http_error(h, 400, "BAD_REQUEST", "queue is not a configured task queue");
+        return;
+    }
+    int li = rtr_lang_of(R, lang ? lang : (cq->n_languages ? cq->languages[0] : "en"));
+    if (li < 0) {
+        sb_http_error(h, 400, "BAD_REQUEST", "language is not one of the configured languages");
+        return;
+    }
+    sb_rcontact_t spec;
+    memset(&spec, 0, sizeof spec);
+    /* the id comes from the external id: the same task pushed twice is the same task */
+    char hash[SB_TOKEN_HASH_LEN + 1];
+    sb_token_hash(external_id, strlen(external_id), hash);
+    snprintf(spec.id, sizeof spec.id, "t-%.24s", hash);
+    spec.queue = q;
+    spec.channel = SB_CHAN_TASK;
+    spec.lang = (uint16_t)li;
+    spec.priority = cq->priority;
+    spec.enqueued_ms = sb_clock_now_ms();
+    spec.due_ms = due_ms;
+    spec.agent = SB_ROUTE_NONE;
+    cside_t *cs = rtr_cside_add(R, spec.id);
+    if (!cs) {
+        sb_http_error(h, 500, "INTERNAL", "out of memory");
+        return;
+    }
+    snprintf(cs->topic, sizeof cs->topic, "%s", external_id);
+    snprintf(cs->title, sizeof cs->title, "%s", title ? title : "");
+    uint32_t ix;
+    uint64_t next_open = 0;
+    sb_arrive_t a = sb_route_contact_arrive(R->eng, &spec, spec.enqueued_ms, &ix, &next_open);
+    if (a == SB_ARRIVE_EXISTS) {
+        char body[96];
+        int n = snprintf(body, sizeof body, "{\"task_id\":\"%s\",\"created\":false}", spec.id);
+        sb_http_respond(h, 200, "application/json", body, (size_t)n);
+        return;
+    }
+    if (a != SB_ARRIVE_OK) {
+        rtr_cside_del(R, cs);
+        if (a == SB_ARRIVE_CLOSED)
+            sb_http_error(h, 409, "QUEUE_CLOSED", "the task queue is closed now");
+        else if (a == SB_ARRIVE_FULL)
+            sb_http_error(h, 500, "INTERNAL", "out of memory");
+        else
+            sb_http_error(h, 400, "BAD_REQUEST", "the task queue does not take this language");
+        rtr_pump(R);
+        return;
+    }
+    if (sb_http_hold(h) == 0)
+        rtr_wait_for_http(R, h->id);
     rtr_pump(R);
 }

@@ -30,7 +30,9 @@ typedef struct {
     size_t pwlen;
     char token[SB_TOKEN_LEN + 1];
     char hash[SB_TOKEN_HASH_LEN + 1];
-    char target[65]; /* admin revoke: whose sessions */
+    char target[65];        /* admin revoke: whose sessions */
+    sb_api_staff_fn ext_fn; /* sb_api_with_staff */
+    void *ext_arg;
 } job_t;
 
 static void job_free(job_t *j)
@@ -364,11 +366,14 @@ static void lookup_cb(sb_store_t *s, redisReply *r, void *priv)
 
 /* Looks up the cookie's session and calls fn with the staff member (NULL when there is no valid
  * session). fn owns the job. */
-static void with_session(sb_app_t *app, sb_http_t *h, session_fn fn)
+static void with_session(sb_app_t *app, sb_http_t *h, session_fn fn, sb_api_staff_fn ext,
+                         void *ext_arg)
 {
     job_t *j = job_new(app, h);
     if (!j)
         return;
+    j->ext_fn = ext;
+    j->ext_arg = ext_arg;
     if (!sb_token_well_formed(h->session, strlen(h->session))) {
         fn(j, h, NULL);
         return;
@@ -408,7 +413,7 @@ static void me_fn(job_t *j, sb_http_t *h, const sb_cfg_staff_t *who)
 
 void sb_api_me(sb_app_t *app, sb_http_t *h)
 {
-    with_session(app, h, me_fn);
+    with_session(app, h, me_fn, NULL, NULL);
 }
 
 static void clear_cookie(sb_http_t *h)
@@ -458,7 +463,7 @@ void sb_api_logout(sb_app_t *app, sb_http_t *h)
 {
     if (origin_refused(h))
         return;
-    with_session(app, h, logout_fn);
+    with_session(app, h, logout_fn, NULL, NULL);
 }
 
 /* ------------------------------------------------------------------------------------------------
@@ -564,9 +569,29 @@ static void revoke_fn(job_t *j, sb_http_t *h, const sb_cfg_staff_t *who)
     submitted(j, h, rc);
 }
 
+/* ------------------------------------------------------------------------------------------------
+ * For other API handlers: the staff member behind the cookie
+ * ---------------------------------------------------------------------------------------------- */
+
+static void ext_fn(job_t *j, sb_http_t *h, const sb_cfg_staff_t *who)
+{
+    sb_api_staff_fn fn = j->ext_fn;
+    void *arg = j->ext_arg;
+    sb_app_t *app = j->app;
+    job_free(j);
+    fn(app, h, who, arg);
+}
+
+void sb_api_with_staff(sb_app_t *app, sb_http_t *h, sb_api_staff_fn fn, void *arg)
+{
+    if (origin_refused(h))
+        return;
+    with_session(app, h, ext_fn, fn, arg);
+}
+
 void sb_api_admin_revoke(sb_app_t *app, sb_http_t *h)
 {
     if (origin_refused(h))
         return;
-    with_session(app, h, revoke_fn);
+    with_session(app, h, revoke_fn, NULL, NULL);
 }

@@ -24,10 +24,10 @@ static sb_str_t S(const char *s)
     return (sb_str_t){s ? s : "", s ? (uint32_t)strlen(s) : 0};
 }
 
-static void send_setup(sb_router_t *R, sb_conn_t *c, uint32_t ai)
+static void send_setup(sb_router_t *R, sb_conn_t *c)
 {
     const sb_config_t *cfg = R->app->cfg;
-    const sb_cfg_staff_t *st = rtr_staff_cfg(R, ai);
+    const sb_cfg_staff_t *st = sb_config_find_staff(cfg, c->user, strlen(c->user));
     sb_str_t reasons[64];
     sb_pt_queue_ref_t queues[256];
     sb_pt_code_label_t disp[256], svc[256];
@@ -63,17 +63,21 @@ static void send_setup(sb_router_t *R, sb_conn_t *c, uint32_t ai)
 void sb_router_staff_ready(sb_conn_t *c)
 {
     sb_router_t *R = rtr(sb_conn_app(c));
-    uint32_t ai = agent_of_conn(R, c);
-    if (ai == SB_ROUTE_NONE)
+    if (!R)
         return;
+    uint32_t ai = agent_of_conn(R, c);
+    if (ai == SB_ROUTE_NONE) {
+        send_setup(R, c); /* staff who take no contacts: the lists, with no queues */
+        return;
+    }
     /* one connection per person: the newer session takes over, the older one is told why */
     sb_conn_t *old = R->agent_conn[ai] ? sb_net_conn_find(R->app->net, R->agent_conn[ai]) : NULL;
     if (old && old != c)
         sb_conn_close(old, SB_CLOSE_REPLACED, "signed in on another screen");
     R->agent_conn[ai] = c->id;
     sb_route_agent_connected(R->eng, ai, sb_clock_now_ms());
-    send_setup(R, c, ai);
-    rtr_send_state(R, ai);
+    send_setup(R, c);
+    rtr_send_state(R, ai, -1);
     rtr_send_work(R, ai);
     rtr_pump(R);
 }

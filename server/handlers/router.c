@@ -275,12 +275,21 @@ void rtr_pump(sb_router_t *R)
             sb_route_committed(R->eng, ids[i], SB_COMMIT_REFUSED, sb_clock_now_ms());
     }
     R->waiting.conn_id = 0;
+    rtr_waiting_check(R);
     uint64_t next = sb_route_next_deadline(R->eng);
     if (next == UINT64_MAX)
         sb_timer_disarm(&R->app->timers, &R->timer);
     else
         sb_timer_arm(&R->app->timers, &R->timer, next);
     R->pumping = false;
+}
+
+void rtr_wait_for_http(sb_router_t *R, uint64_t http_id)
+{
+    R->waiting.conn_id = http_id;
+    R->waiting.req_id = 0;
+    R->waiting.type = RTR_HTTP;
+    R->waiting.taken = false;
 }
 
 void rtr_wait_for_commit(sb_router_t *R, sb_conn_t *c, uint64_t req_id, sb_msg_type_t type)
@@ -304,6 +313,11 @@ static int index_queue(sb_router_t *R, const char *id)
     if (!a)
         return -1;
     R->queue_ids = a;
+    uint32_t *w = realloc(R->last_waiting, (R->n_queue_ids + 1) * sizeof *w);
+    if (!w)
+        return -1;
+    R->last_waiting = w;
+    w[R->n_queue_ids] = 0;
     if (!(a[R->n_queue_ids] = strdup(id)) || sb_strmap_put(&R->queue_ix, id, R->n_queue_ids))
         return -1;
     return (int)R->n_queue_ids++;
@@ -322,6 +336,11 @@ static int index_agent(sb_router_t *R, const char *id)
         return -1;
     R->agent_conn = conn;
     conn[R->n_agent_ids] = 0;
+    uint64_t *since = realloc(R->state_since, (R->n_agent_ids + 1) * sizeof *since);
+    if (!since)
+        return -1;
+    R->state_since = since;
+    since[R->n_agent_ids] = 0;
     if (!(a[R->n_agent_ids] = strdup(id)) || sb_strmap_put(&R->agent_ix, id, R->n_agent_ids))
         return -1;
     return (int)R->n_agent_ids++;
@@ -469,6 +488,55 @@ static int setup_engine(sb_router_t *R, uint64_t now)
     return rc;
 }
 
+/* Agents see how many contacts wait in their queues. The count changes with every arrival and
+ * answer, so it is pushed at most once a second, to the agents serving a queue whose count
+ * changed. */
+static void push_waiting(sb_router_t *R)
+{
+    bool *changed = calloc(R->n_queue_ids ? R->n_queue_ids : 1, sizeof *changed);
+    if (!changed)
+        return;
+    bool any = false;
+    for (uint32_t q = 0; q < R->n_queue_ids; q++) {
+        uint32_t n = sb_route_waiting_in_queue(R->eng, q);
+        if (n != R->last_waiting[q]) {
+            R->last_waiting[q] = n;
+            changed[q] = any = true;
+        }
+    }
+    for (uint32_t ai = 0; any && ai < R->n_agent_ids; ai++) {
+        const sb_cfg_staff_t *st = R->agent_conn[ai] ? rtr_staff_cfg(R, ai) : NULL;
+        for (size_t k = 0; st && k < st->n_queues; k++) {
+            uint32_t q = rtr_queue_of(R, st->queues[k]);
+            if (q != SB_ROUTE_NONE && changed[q]) {
+                rtr_send_work(R, ai);
+                break;
+            }
+        }
+    }
+    free(changed);
+    R->waiting_pushed_ms = sb_clock_now_ms();
+}
+
+static void waiting_timer_cb(sb_timer_t *t)
+{
+    sb_router_t *R = (sb_router_t *)((char *)t - offsetof(sb_router_t, waiting_timer));
+    if (R->eng)
+        push_waiting(R);
+}
+
+void rtr_waiting_check(sb_router_t *R)
+{
+    if (sb_timer_armed(&R->waiting_timer))
+        return;
+    for (uint32_t q = 0; q < R->n_queue_ids; q++)
+        if (sb_route_waiting_in_queue(R->eng, q) != R->last_waiting[q]) {
+            uint64_t at = R->waiting_pushed_ms + 1000;
+            sb_timer_arm(&R->app->timers, &R->waiting_timer, at);
+            return;
+        }
+}
+
 static void hours_timer_cb(sb_timer_t *t)
 {
     sb_router_t *R = (sb_router_t *)((char *)t - offsetof(sb_router_t, hours_timer));
@@ -495,6 +563,7 @@ int sb_router_start(sb_app_t *app)
     sb_timer_init(&R->timer, engine_timer_cb);
     sb_timer_init(&R->hours_timer, hours_timer_cb);
     sb_timer_init(&R->retry_timer, rtr_retry_cb);
+    sb_timer_init(&R->waiting_timer, waiting_timer_cb);
     uint64_t now = sb_clock_now_ms();
     int rc = setup_engine(R, now);
     if (rc)
@@ -521,6 +590,7 @@ void sb_router_stop(sb_app_t *app)
     sb_timer_disarm(&app->timers, &R->timer);
     sb_timer_disarm(&app->timers, &R->hours_timer);
     sb_timer_disarm(&app->timers, &R->retry_timer);
+    sb_timer_disarm(&app->timers, &R->waiting_timer);
     for (uint32_t i = 0; i < R->n_cs; i++)
         if (R->csides[i])
             sb_timer_disarm(&app->timers, &R->csides[i]->abandon);
@@ -543,6 +613,8 @@ void sb_router_destroy(sb_app_t *app)
         free(R->agent_ids[i]);
     free(R->agent_ids);
     free(R->agent_conn);
+    free(R->state_since);
+    free(R->last_waiting);
     sb_strmap_dispose(&R->queue_ix);
     sb_strmap_dispose(&R->agent_ix);
     sb_strmap_dispose(&R->cside_ix);

@@ -10,6 +10,7 @@
 
 #include "app.h"
 #include "net/conn.h"
+#include "net/http.h"
 #include "route/engine.h"
 
 typedef struct sb_router sb_router_t;
@@ -31,6 +32,12 @@ void sb_router_staff_closed(sb_conn_t *c);
  * NULL. */
 void sb_router_customer_ready(sb_conn_t *c, const char *contact_id);
 void sb_router_customer_closed(sb_conn_t *c);
+
+/* Creates a task (back-office work, e.g. a RESEA work-search review) in task queue `queue`, due
+ * at `due_ms`. The task id is derived from `external_id`, so pushing the same task twice creates
+ * it once. Answers the HTTP transaction when the commit returns: 201 created, 200 already there. */
+void sb_router_create_task(sb_app_t *app, sb_http_t *h, const char *queue, const char *external_id,
+                           const char *lang, uint64_t due_ms, const char *title);
 
 /* Request handlers (dispatch table). */
 void sb_router_state_set(sb_conn_t *c, uint64_t id, const void *body);

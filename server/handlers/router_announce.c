@@ -65,6 +65,7 @@ void rtr_commit_extra(sb_router_t *R, const sb_rcommit_t *cm, void *extra)
         x->prev_id = v.prev_id;
         x->customer_id = cs ? cs->customer_id : "";
         x->topic = cs ? cs->topic : "";
+        x->title = cs ? cs->title : "";
     }
 }
 
@@ -108,11 +109,22 @@ void rtr_send_work(sb_router_t *R, uint32_t ai)
         w->since_ms = v.state == SB_CSTATE_WRAPPING   ? v.wrap_started_ms
                       : v.state == SB_CSTATE_ASSIGNED ? v.assigned_ms
                                                       : v.enqueued_ms;
+        uint64_t now = sb_clock_now_ms();
         if (v.state == SB_CSTATE_OFFERED) {
             w->offer_id = v.offer_id;
             w->has_offer_id = true;
             w->deadline_ms = v.offer_deadline_ms;
             w->has_deadline_ms = true;
+        } else if (v.state == SB_CSTATE_WRAPPING) {
+            const sb_cfg_queue_t *cq = rtr_queue_cfg(R, v.queue);
+            if (cq) {
+                w->deadline_ms = v.wrap_started_ms + (uint64_t)cq->wrapup_limit_s * 1000u;
+                w->has_deadline_ms = true;
+            }
+        }
+        if (w->has_deadline_ms) {
+            w->remaining_ms = w->deadline_ms > now ? w->deadline_ms - now : 0;
+            w->has_remaining_ms = true;
         }
     }
     sb_msg_agent_work_t ev = {.waiting = sb_route_waiting_for_agent(R->eng, ai)};
@@ -121,14 +133,19 @@ void rtr_send_work(sb_router_t *R, uint32_t ai)
     sb_conn_send_event(c, SB_MSG_AGENT_WORK, &ev);
 }
 
-void rtr_send_state(sb_router_t *R, uint32_t ai)
+void rtr_send_state(sb_router_t *R, uint32_t ai, int by)
 {
     sb_conn_t *c = rtr_agent_conn(R, ai);
     sb_ragent_view_t v;
     if (!c || !sb_route_agent_view(R->eng, ai, &v))
         return;
     const sb_config_t *cfg = R->app->cfg;
-    sb_msg_agent_state_t ev = {.status = (uint16_t)v.status, .since_ms = sb_clock_now_ms()};
+    uint64_t since = R->state_since[ai] ? R->state_since[ai] : sb_clock_now_ms();
+    sb_msg_agent_state_t ev = {.status = (uint16_t)v.status, .since_ms = since};
+    if (by >= 0) {
+        ev.by = (uint16_t)by;
+        ev.has_by = true;
+    }
     /* the wire's enum order is available, away, offline */
     ev.status = v.status == SB_AGENT_AVAILABLE ? SB_MSG_AGENT_STATE_STATUS_AVAILABLE
                 : v.status == SB_AGENT_AWAY    ? SB_MSG_AGENT_STATE_STATUS_AWAY
@@ -353,8 +370,10 @@ void rtr_announce(sb_router_t *R, const sb_rcommit_t *cm)
     case SB_COMMIT_RETURN:
         if (cm->return_reason != 0)
             send_offer_gone(R, cm->agent, cm->offer_id, cm->return_reason == 1);
-        if (cm->agent_to_away)
-            rtr_send_state(R, cm->agent);
+        if (cm->agent_to_away) {
+            R->state_since[cm->agent] = cm->now_ms;
+            rtr_send_state(R, cm->agent, SB_MSG_AGENT_STATE_BY_SYSTEM);
+        }
         break;
     case SB_COMMIT_REQUEUE:
         if (cs) {
@@ -380,7 +399,10 @@ void rtr_announce(sb_router_t *R, const sb_rcommit_t *cm)
     case SB_COMMIT_END:
         if (cs) {
             st.state = SB_MSG_CONTACT_STATUS_STATE_WRAPPING;
-            st.message = "The specialist ended the conversation.";
+            st.reason = cs->customer_ended ? SB_MSG_CONTACT_STATUS_REASON_CUSTOMER_ENDED
+                                           : SB_MSG_CONTACT_STATUS_REASON_AGENT_ENDED;
+            st.message = cs->customer_ended ? "You left the conversation."
+                                            : "The specialist ended the conversation.";
             send_status(R, cs, &st);
         }
         break;
@@ -392,7 +414,8 @@ void rtr_announce(sb_router_t *R, const sb_rcommit_t *cm)
         }
         break;
     case SB_COMMIT_AGENT:
-        rtr_send_state(R, cm->agent);
+        R->state_since[cm->agent] = cm->now_ms;
+        rtr_send_state(R, cm->agent, SB_MSG_AGENT_STATE_BY_SELF);
         break;
     default:
         break;
@@ -412,6 +435,22 @@ void rtr_answer_waiting(sb_router_t *R, uint64_t conn_id, uint64_t req_id, sb_ms
     (void)reply;
     if (!conn_id || !R->app->net)
         return;
+    if (type == RTR_HTTP) {
+        sb_http_t *h = sb_http_find(R->app->net, conn_id);
+        if (!h)
+            return;
+        char body[160];
+        int n;
+        if (out == SB_COMMIT_OK || strcmp(why, "exists") == 0) {
+            n = snprintf(body, sizeof body, "{\"task_id\":\"%s\",\"created\":%s}", cm->contact_id,
+                         out == SB_COMMIT_OK ? "true" : "false");
+            sb_http_respond(h, out == SB_COMMIT_OK ? 201 : 200, "application/json", body,
+                            (size_t)n);
+        } else {
+            sb_http_error(h, 503, "STORE_UNAVAILABLE", "the task could not be saved; try again");
+        }
+        return;
+    }
     sb_conn_t *c = sb_net_conn_find(R->app->net, conn_id);
     if (!c || c->state != SB_CONN_READY)
         return;

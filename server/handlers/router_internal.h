@@ -17,11 +17,13 @@ typedef struct {
     char customer_id[SB_ROUTE_ID_LEN + 1];
     char token_hash[65];
     char topic[SB_ROUTE_ID_LEN + 1];
+    char title[201];        /* tasks: what the work is, for the agent */
     uint64_t conn;          /* the customer's connection id, 0 while disconnected */
     uint32_t ix;            /* slot in csides */
     sb_timer_t abandon;     /* disconnected while waiting: cancel when the resume window ends */
     uint32_t last_position; /* last sent, to send only changes */
     uint32_t last_wait_s;
+    bool customer_ended; /* the customer left an answered contact (contact.cancel) */
 } cside_t;
 
 struct sb_router {
@@ -38,7 +40,12 @@ struct sb_router {
     char **agent_ids;
     uint32_t n_agent_ids;
     sb_strmap_t agent_ix;
-    uint64_t *agent_conn; /* per agent: its staff connection id, 0 if none */
+    uint64_t *agent_conn;  /* per agent: its staff connection id, 0 if none */
+    uint64_t *state_since; /* per agent: when its current state began */
+    /* waiting counts pushed to agents (agent.work.waiting), at most once a second per change */
+    uint32_t *last_waiting; /* per queue: the count agents last heard */
+    sb_timer_t waiting_timer;
+    uint64_t waiting_pushed_ms;
     /* contact side data */
     cside_t **csides;
     uint32_t n_cs, cap_cs;
@@ -85,6 +92,9 @@ sb_conn_t *rtr_customer_conn(const sb_router_t *R, const cside_t *cs);
 /* router.c */
 void rtr_pump(sb_router_t *R);
 void rtr_wait_for_commit(sb_router_t *R, sb_conn_t *c, uint64_t req_id, sb_msg_type_t type);
+/* The same for an HTTP transaction (an API call): marked by type RTR_HTTP. */
+#define RTR_HTTP SB_MSG__COUNT
+void rtr_wait_for_http(sb_router_t *R, uint64_t http_id);
 
 /* router_announce.c */
 void rtr_commit_extra(sb_router_t *R, const sb_rcommit_t *cm, void *extra /* sb_rs_extra_t */);
@@ -94,7 +104,9 @@ void rtr_answer_waiting(sb_router_t *R, uint64_t conn_id, uint64_t req_id, sb_ms
                         const sb_rcommit_t *cm, sb_commit_outcome_t out, const char *why,
                         const redisReply *reply);
 void rtr_send_work(sb_router_t *R, uint32_t ai);
-void rtr_send_state(sb_router_t *R, uint32_t ai);
+/* `by`: -1 when the state is only restated, else SB_MSG_AGENT_STATE_BY_*. */
+void rtr_send_state(sb_router_t *R, uint32_t ai, int by);
+void rtr_waiting_check(sb_router_t *R);
 void rtr_send_contact_status(sb_router_t *R, const cside_t *cs);
 
 /* router_recover.c */

@@ -145,6 +145,9 @@ static void apply_agent(sb_router_t *R, uint32_t ai, const redisReply *r, uint64
     last[SB_CLASS_CHAT] = sb_rs_field_u64(r, "last_chat");
     last[SB_CLASS_CALL] = sb_rs_field_u64(r, "last_call");
     last[SB_CLASS_TASK] = sb_rs_field_u64(r, "last_task");
+    uint64_t since = sb_rs_field_u64(r, "since_ms");
+    if (since && ai < R->n_agent_ids)
+        R->state_since[ai] = since;
     sb_route_reload_agent(R->eng, ai, st, reason, last, now);
 }
 

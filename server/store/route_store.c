@@ -92,6 +92,7 @@ int sb_rs_commit(sb_store_t *s, const char *prefix, const sb_rcommit_t *cm, cons
             {"topic", x->topic ? x->topic : ""},
             {"prev", x->prev_id ? x->prev_id : ""},
             {"rtok", x->token_hash ? x->token_hash : ""},
+            {"title", x->title ? x->title : ""},
         };
         for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
             argv[n++] = pairs[i][0];

@@ -20,6 +20,7 @@ typedef struct {
     const char *lang;
     const char *customer_id;
     const char *topic;
+    const char *title;
     uint8_t priority;
     uint64_t enqueued_ms;
     uint64_t due_ms;

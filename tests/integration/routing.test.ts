@@ -45,11 +45,12 @@ queues:
       timezone: UTC
       weekly: {sun: "00:00-24:00", mon: "00:00-24:00", tue: "00:00-24:00", wed: "00:00-24:00", thu: "00:00-24:00", fri: "00:00-24:00", sat: "00:00-24:00"}
       holidays: ["${day(0)}", "${day(1)}", "${day(2)}"]
+  - {id: reviews, name: RESEA work-search reviews, channels: [task], languages: [en]}
 topics:
   - {id: claim, queue: claims, label: {en: A claim question}}
   - {id: employer, queue: closed, label: {en: Employer services}}
 staff:
-  - {username: ana, display_name: Ana Agent, role: agent, password_hash: "${hash}", skills: {claims: 3}, languages: [en, es], queues: [claims], capacity: {chat: 2, call: 1, task: 1}}
+  - {username: ana, display_name: Ana Agent, role: agent, password_hash: "${hash}", skills: {claims: 3}, languages: [en, es], queues: [claims, reviews], capacity: {chat: 2, call: 1, task: 1}}
   - {username: bo, display_name: Bo Agent, role: agent, password_hash: "${hash}", skills: {claims: 2}, languages: [en], queues: [claims], capacity: {chat: 2, call: 1, task: 1}}
   - {username: sam, display_name: Sam Supervisor, role: supervisor, password_hash: "${hash}", languages: [en]}
 dispositions: [{code: resolved, label: Resolved}]
@@ -320,6 +321,54 @@ describe('agents who vanish', () => {
     expect(closed.reason).toMatch(/another screen/);
     await offline(second);
     second.close();
+  });
+});
+
+describe('tasks pushed by the server', () => {
+  async function push(cookie: string, body: Record<string, unknown>) {
+    const r = await fetch(`${server.base}/api/tasks`, {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return { status: r.status, body: await r.json() };
+  }
+
+  it('routes tasks by due time, only to an agent with no live contact, and creates each once', async () => {
+    const { login } = await import('../support/client.ts');
+    const sup = await login(server, 'sam');
+    const agentLogin = await login(server, 'bo');
+    expect((await push(agentLogin.cookie!, { queue: 'reviews', external_id: 'x', due_in_s: 1 })).status).toBe(403);
+    expect((await push(sup.cookie!, { queue: 'claims', external_id: 'x', due_in_s: 1 })).status).toBe(400);
+    // Ana takes a chat first; tasks pushed meanwhile wait: she holds a live contact
+    const ana = await agent('ana');
+    const cust = await ask();
+    const chat = await ana.take('offer', (e) => e.b.contact_id === cust.id);
+    await ana.request('offer.accept', { offer_id: chat.b.offer_id });
+    const now = Date.now();
+    const late = await push(sup.cookie!, { queue: 'reviews', external_id: 'RESEA-2', due_at_ms: now + 7200_000, title: 'Review B' });
+    const soon = await push(sup.cookie!, { queue: 'reviews', external_id: 'RESEA-1', due_at_ms: now + 3600_000, title: 'Review A' });
+    expect(late).toMatchObject({ status: 201, body: { created: true } });
+    expect(soon.status).toBe(201);
+    const again = await push(sup.cookie!, { queue: 'reviews', external_id: 'RESEA-1', due_in_s: 5 });
+    expect(again).toMatchObject({ status: 200, body: { task_id: soon.body.task_id, created: false } });
+    expect(await contactInRedis(soon.body.task_id)).toMatchObject({ state: 'queued', channel: 'task', title: 'Review A' });
+    await ana.take('agent.work');
+    expect(ana.events.some((e) => e.t === 'offer' && e.b.channel === 'task')).toBe(false);
+    await ana.request('contact.end', { contact_id: cust.id });
+    await ana.request('contact.wrapup', { contact_id: cust.id, disposition: 'resolved', service_codes: [] });
+    // then the task due first, although it was pushed second
+    const t1 = await ana.take('offer', (e) => e.b.channel === 'task');
+    expect(t1.b.contact_id).toBe(soon.body.task_id);
+    expect((await ana.request('offer.accept', { offer_id: t1.b.offer_id })).t).toBe('ok');
+    await ana.request('contact.end', { contact_id: t1.b.contact_id });
+    await ana.request('contact.wrapup', { contact_id: t1.b.contact_id, disposition: 'resolved', service_codes: [] });
+    const t2 = await ana.take('offer', (e) => e.b.channel === 'task');
+    expect(t2.b.contact_id).toBe(late.body.task_id);
+    await ana.request('offer.decline', { offer_id: t2.b.offer_id });
+    await offline(ana);
+    ana.close();
+    cust.client.close();
   });
 });
 

@@ -16,6 +16,8 @@ import type { HelloReply, ServerNotice } from '../proto/schema.gen';
 export interface StaffAppOptions {
   /** "console" or "dashboard": names the client in hello. */
   app: string;
+  /** A new staff connection was made (after sign-in), before it starts: attach event listeners. */
+  onConnection?: (conn: Connection) => void;
   /** After every hello reply (every connect and reconnect). */
   onConnected?: (hello: HelloReply) => void;
   /** When the login form replaces the app. */
@@ -211,6 +213,7 @@ export function startStaffApp(opts: StaffAppOptions): void {
     c.onProblem((e) => {
       console.warn('switchboard: protocol problem', e);
     });
+    opts.onConnection?.(c);
     c.start();
     if (focusMain) ui.title.focus();
   }

@@ -86,13 +86,16 @@ export class RequestError extends Error {
   readonly code: string;
   readonly field: string | undefined;
   readonly retryAfterMs: number | undefined;
+  /** QUEUE_CLOSED: when the queue opens next (server clock, ms since the epoch). */
+  readonly nextOpenMs: number | undefined;
 
-  constructor(code: string, message: string, field?: string, retryAfterMs?: number) {
+  constructor(code: string, message: string, field?: string, retryAfterMs?: number, nextOpenMs?: number) {
     super(message);
     this.name = 'RequestError';
     this.code = code;
     this.field = field;
     this.retryAfterMs = retryAfterMs;
+    this.nextOpenMs = nextOpenMs;
   }
 
   /** Whether the same request may succeed later unchanged. */
@@ -101,7 +104,7 @@ export class RequestError extends Error {
   }
 
   static fromBody(b: ErrorBody): RequestError {
-    return new RequestError(b.code, b.message, b.field, b.retry_after_ms);
+    return new RequestError(b.code, b.message, b.field, b.retry_after_ms, b.next_open_ms);
   }
 }
 

@@ -1,5 +1,14 @@
-/** The widget's interface text, in the languages the `lang` attribute may pick. */
+/**
+ * The widget's interface text, in the languages the `lang` attribute may pick, and the small
+ * functions that turn server data (topics, languages, place in line, expected wait, why a chat
+ * ended) into that text. Texts from the server itself (queue and agent names, messages) are shown
+ * as they come, always with textContent.
+ */
+import type { ContactStatus, Topic } from '../proto/schema.gen';
+
 export type WidgetLang = 'en' | 'es';
+
+export type EndReason = NonNullable<ContactStatus['reason']>;
 
 export interface WidgetStrings {
   launcher: string;
@@ -16,6 +25,70 @@ export interface WidgetStrings {
   unavailable: string;
   tryAgain: string;
   noticeLabel: string;
+
+  // pre-chat form
+  prechatHeading: string;
+  loadingTopics: string;
+  noTopics: string;
+  topicLegend: string;
+  languageLabel: string;
+  /** The topic is not offered in the widget's language: where that language is offered. */
+  languageNotOffered: (language: string, topics: string) => string;
+  languageNotOfferedAnywhere: (language: string) => string;
+  start: string;
+  starting: string;
+  chooseTopic: string;
+  chooseLanguage: string;
+  closedNow: string;
+  opensAt: (when: string) => string;
+  noOpeningSoon: string;
+  leaveMessageLater: string;
+
+  // errors of contact.request and contact.cancel
+  queueClosed: string;
+  noServiceTopic: string;
+  noServiceLanguage: string;
+  noService: string;
+  conflict: string;
+  rateLimited: (seconds: number) => string;
+  rateLimitedNoTime: string;
+  retryLater: string;
+  failed: string;
+  notConnected: string;
+
+  // waiting
+  waitingHeading: string;
+  assignedHeading: string;
+  checkingPlace: string;
+  positionNext: string;
+  position: (n: number) => string;
+  positionMoreThan: (n: number) => string;
+  inLine: string;
+  waitLessThanMinute: string;
+  waitMinutes: (n: number) => string;
+  waitMoreThanHour: string;
+  queueLine: (name: string) => string;
+  keepOpen: string;
+  connectedWith: (name: string) => string;
+  connectedNoName: string;
+  agentUnavailable: string;
+  overflowMoving: string;
+  leaveLine: string;
+  leaveChat: string;
+  leaveLineConfirm: string;
+  leaveChatConfirm: string;
+  leaveYes: string;
+  leaveNo: string;
+  leaving: string;
+
+  // ended
+  endedHeading: string;
+  completed: string;
+  agentEnded: string;
+  youLeftLine: string;
+  youLeftChat: string;
+  lostWhileAway: string;
+  reasons: Readonly<Record<EndReason, string>>;
 }
 
 export const STRINGS: Readonly<Record<WidgetLang, WidgetStrings>> = {
@@ -34,6 +107,81 @@ export const STRINGS: Readonly<Record<WidgetLang, WidgetStrings>> = {
     unavailable: 'Chat is not available right now. Please try again later.',
     tryAgain: 'Try again',
     noticeLabel: 'Notice',
+
+    prechatHeading: 'Start a chat',
+    loadingTopics: 'Loading topics…',
+    noTopics: 'Chat is not available right now. Please try again later.',
+    topicLegend: 'What do you need help with?',
+    languageLabel: 'Language for this chat',
+    languageNotOffered: (language, topics) =>
+      `This topic is not offered in ${language}. Topics offered in ${language}: ${topics}.`,
+    languageNotOfferedAnywhere: (language) => `Chat is not offered in ${language} at the moment.`,
+    start: 'Start chat',
+    starting: 'Starting…',
+    chooseTopic: 'Choose what you need help with.',
+    chooseLanguage: 'Choose a language.',
+    closedNow: 'Closed now.',
+    opensAt: (when) => `Opens ${when}.`,
+    noOpeningSoon: 'No opening is scheduled soon.',
+    leaveMessageLater: 'You will be able to leave a message for this team here.',
+
+    queueClosed: 'This line is closed now.',
+    noServiceTopic: 'We cannot take chats on this topic right now. Please choose another topic.',
+    noServiceLanguage:
+      'This topic is not offered in the language you chose. Please choose another language or topic.',
+    noService:
+      'We cannot take a chat on this topic in this language. Please choose another topic or language.',
+    conflict: 'You already have a chat open, perhaps in another window or tab.',
+    rateLimited: (s) => `Too many tries. Please wait ${s} ${s === 1 ? 'second' : 'seconds'} and try again.`,
+    rateLimitedNoTime: 'Too many tries. Please wait a moment and try again.',
+    retryLater: 'Please try again in a moment.',
+    failed: 'Something went wrong. Please try again.',
+    notConnected: 'You are not connected right now. Please try again when the chat has reconnected.',
+
+    waitingHeading: 'You are in line',
+    assignedHeading: 'Your chat',
+    checkingPlace: 'Checking your place in line…',
+    positionNext: 'You are next in line.',
+    position: (n) => `You are number ${n} in line.`,
+    positionMoreThan: (n) => `More than ${n} people are ahead of you.`,
+    inLine: 'You are in line.',
+    waitLessThanMinute: 'Expected wait: less than a minute.',
+    waitMinutes: (n) => `Expected wait: about ${n} ${n === 1 ? 'minute' : 'minutes'}.`,
+    waitMoreThanHour: 'Expected wait: more than an hour.',
+    queueLine: (name) => `Line: ${name}`,
+    keepOpen:
+      'Please keep this page open. If you reload it or lose your connection for a short time, you keep your place.',
+    connectedWith: (name) => `Connected with ${name}`,
+    connectedNoName: 'Connected with a specialist',
+    agentUnavailable: 'Your specialist was disconnected. You keep your place in line.',
+    overflowMoving: 'We are moving you to another line that can help sooner. You keep your place.',
+    leaveLine: 'Leave the line',
+    leaveChat: 'Leave the chat',
+    leaveLineConfirm: 'Leave the line? You will lose your place.',
+    leaveChatConfirm: 'Leave the chat? The conversation will end.',
+    leaveYes: 'Yes, leave',
+    leaveNo: 'No, stay',
+    leaving: 'Leaving…',
+
+    endedHeading: 'Chat ended',
+    completed: 'Your chat has ended. Thank you for contacting us.',
+    agentEnded: 'The specialist ended the conversation. Thank you for contacting us.',
+    youLeftLine: 'You left the line.',
+    youLeftChat: 'You left the chat.',
+    lostWhileAway: 'Your chat ended while you were disconnected.',
+    reasons: {
+      abandoned: 'You left the line.',
+      customer_disconnected: 'The chat ended because we lost the connection to you for too long.',
+      overflow: 'We are moving you to another line that can help sooner. You keep your place.',
+      leave_message:
+        'All specialists are busy. Leaving a message here will be possible soon; for now, please try again later.',
+      callback:
+        'All specialists are busy. Asking for a call back here will be possible soon; for now, please try again later.',
+      queue_removed: 'This line is no longer available. Please choose a topic again.',
+      agent_unavailable: 'Your specialist was disconnected.',
+      customer_ended: 'You left the chat.',
+      agent_ended: 'The specialist ended the conversation. Thank you for contacting us.',
+    },
   },
   es: {
     launcher: 'Chatear con nosotros',
@@ -51,6 +199,84 @@ export const STRINGS: Readonly<Record<WidgetLang, WidgetStrings>> = {
     unavailable: 'El chat no está disponible en este momento. Inténtelo de nuevo más tarde.',
     tryAgain: 'Intentar de nuevo',
     noticeLabel: 'Aviso',
+
+    prechatHeading: 'Iniciar un chat',
+    loadingTopics: 'Cargando los temas…',
+    noTopics: 'El chat no está disponible en este momento. Inténtelo de nuevo más tarde.',
+    topicLegend: '¿Con qué necesita ayuda?',
+    languageLabel: 'Idioma de este chat',
+    languageNotOffered: (language, topics) =>
+      `Este tema no se atiende en ${language}. Temas que se atienden en ${language}: ${topics}.`,
+    languageNotOfferedAnywhere: (language) => `En este momento el chat no se ofrece en ${language}.`,
+    start: 'Iniciar el chat',
+    starting: 'Iniciando…',
+    chooseTopic: 'Elija con qué necesita ayuda.',
+    chooseLanguage: 'Elija un idioma.',
+    closedNow: 'Cerrado ahora.',
+    opensAt: (when) => `Abre el ${when}.`,
+    noOpeningSoon: 'No hay un horario de apertura próximo.',
+    leaveMessageLater: 'Podrá dejar un mensaje para este equipo aquí.',
+
+    queueClosed: 'Esta línea está cerrada ahora.',
+    noServiceTopic: 'No podemos atender chats sobre este tema en este momento. Elija otro tema.',
+    noServiceLanguage: 'Este tema no se atiende en el idioma que eligió. Elija otro idioma u otro tema.',
+    noService: 'No podemos atender un chat sobre este tema en este idioma. Elija otro tema u otro idioma.',
+    conflict: 'Ya tiene un chat abierto, quizá en otra ventana o pestaña.',
+    rateLimited: (s) =>
+      `Demasiados intentos. Espere ${s} ${s === 1 ? 'segundo' : 'segundos'} e inténtelo de nuevo.`,
+    rateLimitedNoTime: 'Demasiados intentos. Espere un momento e inténtelo de nuevo.',
+    retryLater: 'Inténtelo de nuevo en un momento.',
+    failed: 'Algo salió mal. Inténtelo de nuevo.',
+    notConnected: 'No está conectado en este momento. Inténtelo de nuevo cuando el chat se haya reconectado.',
+
+    waitingHeading: 'Está en la fila',
+    assignedHeading: 'Su chat',
+    checkingPlace: 'Consultando su lugar en la fila…',
+    positionNext: 'Usted es el siguiente en la fila.',
+    position: (n) => `Usted es el número ${n} en la fila.`,
+    positionMoreThan: (n) => `Hay más de ${n} personas antes que usted.`,
+    inLine: 'Está en la fila.',
+    waitLessThanMinute: 'Tiempo de espera estimado: menos de un minuto.',
+    waitMinutes: (n) =>
+      n === 1
+        ? 'Tiempo de espera estimado: alrededor de 1 minuto.'
+        : `Tiempo de espera estimado: unos ${n} minutos.`,
+    waitMoreThanHour: 'Tiempo de espera estimado: más de una hora.',
+    queueLine: (name) => `Línea: ${name}`,
+    keepOpen:
+      'Mantenga esta página abierta. Si la vuelve a cargar o pierde la conexión por poco tiempo, conserva su lugar.',
+    connectedWith: (name) => `Conectado con ${name}`,
+    connectedNoName: 'Conectado con un especialista',
+    agentUnavailable: 'Su especialista se desconectó. Usted conserva su lugar en la fila.',
+    overflowMoving: 'Lo estamos pasando a otra línea que puede atenderle antes. Usted conserva su lugar.',
+    leaveLine: 'Salir de la fila',
+    leaveChat: 'Salir del chat',
+    leaveLineConfirm: '¿Salir de la fila? Perderá su lugar.',
+    leaveChatConfirm: '¿Salir del chat? La conversación terminará.',
+    leaveYes: 'Sí, salir',
+    leaveNo: 'No, quedarme',
+    leaving: 'Saliendo…',
+
+    endedHeading: 'Chat terminado',
+    completed: 'Su chat ha terminado. Gracias por comunicarse con nosotros.',
+    agentEnded: 'El especialista terminó la conversación. Gracias por comunicarse con nosotros.',
+    youLeftLine: 'Usted salió de la fila.',
+    youLeftChat: 'Usted salió del chat.',
+    lostWhileAway: 'Su chat terminó mientras estaba desconectado.',
+    reasons: {
+      abandoned: 'Usted salió de la fila.',
+      customer_disconnected:
+        'El chat terminó porque perdimos la conexión con usted durante demasiado tiempo.',
+      overflow: 'Lo estamos pasando a otra línea que puede atenderle antes. Usted conserva su lugar.',
+      leave_message:
+        'Todos los especialistas están ocupados. Pronto podrá dejar un mensaje aquí; por ahora, inténtelo de nuevo más tarde.',
+      callback:
+        'Todos los especialistas están ocupados. Pronto podrá pedir aquí que le devuelvan la llamada; por ahora, inténtelo de nuevo más tarde.',
+      queue_removed: 'Esta línea ya no está disponible. Elija un tema de nuevo.',
+      agent_unavailable: 'Su especialista se desconectó.',
+      customer_ended: 'Usted salió del chat.',
+      agent_ended: 'El especialista terminó la conversación. Gracias por comunicarse con nosotros.',
+    },
   },
 };
 
@@ -58,4 +284,177 @@ export const STRINGS: Readonly<Record<WidgetLang, WidgetStrings>> = {
 export function pickLang(attr: string | null, pageLang = ''): WidgetLang {
   const l = (attr ?? pageLang).trim().toLowerCase();
   return l === 'es' || l.startsWith('es-') ? 'es' : 'en';
+}
+
+/**
+ * The locale for dates and times: the browser's own preference when it is a variant of the
+ * widget's language ("es-MX" for Spanish), else the widget's language.
+ */
+export function pickLocale(lang: WidgetLang, preferred: readonly string[] = []): string {
+  for (const p of preferred) {
+    if (p.toLowerCase() === lang || p.toLowerCase().startsWith(`${lang}-`)) {
+      try {
+        return Intl.getCanonicalLocales(p)[0] ?? lang;
+      } catch {
+        // not a valid tag: try the next
+      }
+    }
+  }
+  return lang;
+}
+
+/** A topic's label in the widget language: label_es in Spanish when present, else label_en. */
+export function topicLabel(topic: Pick<Topic, 'label_en' | 'label_es'>, lang: WidgetLang): string {
+  return lang === 'es' && topic.label_es ? topic.label_es : topic.label_en;
+}
+
+function capitalise(s: string, locale: string): string {
+  return s.charAt(0).toLocaleUpperCase(locale) + s.slice(1);
+}
+
+function displayName(code: string, inLocale: string): string | null {
+  try {
+    const n = new Intl.DisplayNames([inLocale], { type: 'language', fallback: 'none' }).of(code);
+    return n && n !== code ? n : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A language's name in the widget language, as used inside a sentence ("Spanish", "español");
+ * the code when it has no name.
+ */
+export function languageName(code: string, lang: WidgetLang): string {
+  return displayName(code, lang) ?? code;
+}
+
+/**
+ * The name of a language for the language picker: in the widget language, followed by its own
+ * name when that differs, so people find their language in a list they cannot read:
+ * "Russian (Русский)", "Español" (in Spanish), "Spanish (Español)" (in English).
+ */
+export function languageOptionLabel(code: string, lang: WidgetLang): string {
+  const here = displayName(code, lang);
+  const own = displayName(code, code);
+  if (here === null) return own !== null ? capitalise(own, code) : code;
+  const a = capitalise(here, lang);
+  const b = own !== null ? capitalise(own, code) : null;
+  return b !== null && b !== a ? `${a} (${b})` : a;
+}
+
+/** Languages the topic is offered in, in the order of customer.setup's list. */
+export function topicLanguages(topic: Pick<Topic, 'languages'>, all: readonly string[]): string[] {
+  if (topic.languages.length === 0) return [...all];
+  const inAll = all.filter((l) => topic.languages.includes(l));
+  return inAll.length > 0 ? inAll : [...topic.languages];
+}
+
+/** "Monday, June 1 at 9:00 AM PDT" in the customer's locale and time zone. */
+export function formatOpening(ms: number, locale: string, timeZone?: string): string {
+  const opts: Intl.DateTimeFormatOptions = {
+    weekday: 'long',
+    month: 'long',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: '2-digit',
+    timeZoneName: 'short',
+  };
+  if (timeZone !== undefined) opts.timeZone = timeZone;
+  try {
+    return new Intl.DateTimeFormat(locale, opts).format(new Date(ms));
+  } catch {
+    return new Date(ms).toLocaleString();
+  }
+}
+
+/** "Opens Monday, June 1 at 9:00 AM PDT." (or that no opening is scheduled soon). */
+export function openingText(
+  t: WidgetStrings,
+  nextOpenMs: number | undefined,
+  locale: string,
+  timeZone?: string,
+): string {
+  return nextOpenMs !== undefined ? t.opensAt(formatOpening(nextOpenMs, locale, timeZone)) : t.noOpeningSoon;
+}
+
+/** "Closed now. Opens Monday, June 1 at 9:00 AM PDT." */
+export function closedText(
+  t: WidgetStrings,
+  nextOpenMs: number | undefined,
+  locale: string,
+  timeZone?: string,
+): string {
+  return `${t.closedNow} ${openingText(t, nextOpenMs, locale, timeZone)}`;
+}
+
+/** The expected wait, rounded so that it never reads as a promise. */
+export type WaitEstimate =
+  { kind: 'under-minute' } | { kind: 'minutes'; minutes: number } | { kind: 'over-hour' };
+
+/**
+ * Under a minute: "less than a minute"; up to 10 minutes: whole minutes; up to an hour: steps of
+ * 5 minutes; beyond: "more than an hour".
+ */
+export function roundWait(waitS: number): WaitEstimate {
+  if (waitS < 60) return { kind: 'under-minute' };
+  const m = waitS / 60;
+  if (m < 10) return { kind: 'minutes', minutes: Math.max(1, Math.round(m)) };
+  const five = Math.round(m / 5) * 5;
+  if (five >= 60) return { kind: 'over-hour' };
+  return { kind: 'minutes', minutes: five };
+}
+
+export function waitText(waitS: number | undefined, t: WidgetStrings): string {
+  if (waitS === undefined) return '';
+  const w = roundWait(waitS);
+  switch (w.kind) {
+    case 'under-minute':
+      return t.waitLessThanMinute;
+    case 'minutes':
+      return t.waitMinutes(w.minutes);
+    case 'over-hour':
+      return t.waitMoreThanHour;
+  }
+}
+
+/** "You are number 3 in line." / "More than 20 people are ahead of you." */
+export function positionText(
+  s: Pick<ContactStatus, 'position' | 'position_more_than'>,
+  t: WidgetStrings,
+): string {
+  if (s.position !== undefined && s.position > 0)
+    return s.position === 1 ? t.positionNext : t.position(s.position);
+  if (s.position_more_than !== undefined) return t.positionMoreThan(s.position_more_than);
+  return t.inLine;
+}
+
+/** The waiting line: place in line and expected wait, one sentence each. */
+export function queuedText(s: ContactStatus | null, t: WidgetStrings): string {
+  if (!s) return t.checkingPlace;
+  const wait = waitText(s.wait_s, t);
+  return wait ? `${positionText(s, t)} ${wait}` : positionText(s, t);
+}
+
+/** How a chat ended, for the ended view (the server's own message is shown beside it). */
+export type EndKind =
+  | { kind: 'completed' }
+  | { kind: 'agent-ended' }
+  | { kind: 'left'; answered: boolean }
+  | { kind: 'lost' }
+  | { kind: 'canceled'; reason: EndReason | undefined };
+
+export function endText(k: EndKind, t: WidgetStrings): string {
+  switch (k.kind) {
+    case 'completed':
+      return t.completed;
+    case 'agent-ended':
+      return t.agentEnded;
+    case 'left':
+      return k.answered ? t.youLeftChat : t.youLeftLine;
+    case 'lost':
+      return t.lostWhileAway;
+    case 'canceled':
+      return k.reason ? t.reasons[k.reason] : t.ended;
+  }
 }
