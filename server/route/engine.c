@@ -126,18 +126,28 @@ void rt_dirty_agent(sb_route_t *r, uint32_t ai)
  * never drift from the contacts themselves.
  * ---------------------------------------------------------------------------------------------- */
 
-static void held_remove(sb_route_t *r, agent_t *a, contact_t *c)
+static void held_remove(agent_t *a, const contact_t *c)
 {
-    uint32_t *p = &a->held_head;
-    while (*p != SB_ROUTE_NONE) {
-        contact_t *x = C(r, *p);
-        if (x == c) {
-            *p = c->next_held;
-            c->next_held = SB_ROUTE_NONE;
+    for (uint32_t i = 0; i < a->n_held; i++)
+        if (a->held[i] == c->index) {
+            a->held[i] = a->held[--a->n_held];
             return;
         }
-        p = &x->next_held;
+}
+
+static void held_add(sb_route_t *r, agent_t *a, const contact_t *c)
+{
+    if (a->n_held == a->cap_held) {
+        uint32_t cap = a->cap_held ? a->cap_held * 2 : 8;
+        uint32_t *h = realloc(a->held, cap * sizeof *h);
+        if (!h) {
+            r->oom = true;
+            return;
+        }
+        a->held = h;
+        a->cap_held = cap;
     }
+    a->held[a->n_held++] = c->index;
 }
 
 static void detach(sb_route_t *r, contact_t *c)
@@ -155,7 +165,7 @@ static void detach(sb_route_t *r, contact_t *c)
         if (a->load[cls])
             a->load[cls]--;
     }
-    held_remove(r, a, c);
+    held_remove(a, c);
     rt_dirty_agent(r, c->c.agent);
 }
 
@@ -173,8 +183,7 @@ static void attach(sb_route_t *r, contact_t *c)
     } else {
         return;
     }
-    c->next_held = a->held_head;
-    a->held_head = c->index;
+    held_add(r, a, c);
     rt_dirty_agent(r, c->c.agent);
 }
 
@@ -223,9 +232,6 @@ static contact_t *contact_new(sb_route_t *r, const sb_rcontact_t *spec)
     }
     c->c = *spec;
     c->index = ix;
-    c->next_held = SB_ROUTE_NONE;
-    for (int i = 0; i < COOLDOWNS; i++)
-        c->cooldown[i].agent = SB_ROUTE_NONE;
     c->seq = ++r->seq;
     r->contacts[ix] = c;
     return c;
@@ -240,6 +246,7 @@ static void contact_free(sb_route_t *r, contact_t *c)
     sb_strmap_del(&r->by_id, c->c.id);
     r->contacts[c->index] = NULL;
     r->free_slots[r->n_free++] = c->index;
+    free(c->cooldown);
     free(c);
 }
 
@@ -354,6 +361,15 @@ static void offer(sb_route_t *r, contact_t *c, uint32_t ai, uint64_t now, pendin
 
 static void cooldown_add(sb_route_t *r, contact_t *c, uint32_t ai, uint64_t now)
 {
+    if (!c->cooldown) {
+        c->cooldown = malloc(COOLDOWNS * sizeof *c->cooldown);
+        if (!c->cooldown) {
+            r->oom = true;
+            return;
+        }
+        for (int i = 0; i < COOLDOWNS; i++)
+            c->cooldown[i] = (cooldown_t){SB_ROUTE_NONE, 0};
+    }
     int slot = 0;
     for (int i = 0; i < COOLDOWNS; i++) {
         if (c->cooldown[i].agent == ai || c->cooldown[i].until <= now) {
@@ -837,10 +853,9 @@ void rt_grace_over(sb_route_t *r, uint32_t ai, uint64_t now)
     agent_t *a = &r->agents[ai];
     if (a->connected)
         return;
-    uint32_t ci = a->held_head;
-    while (ci != SB_ROUTE_NONE) {
-        contact_t *c = C(r, ci);
-        ci = c->next_held;
+    /* commits change no holding until they return: the array stays as it is meanwhile */
+    for (uint32_t i = 0; i < a->n_held; i++) {
+        contact_t *c = C(r, a->held[i]);
         if (c->committing || c->in_doubt)
             continue;
         pending_t *p = NULL;
@@ -991,9 +1006,12 @@ void rt_relax(sb_route_t *r, contact_t *c, uint64_t now)
     uint8_t s = step_at(r, &c->c, now);
     if (s == c->step)
         return;
+    uint32_t pos = c->position, wait_s = c->wait_s; /* still waiting: no new POSITION */
     rt_wait_remove(r, c);
     c->step = s;
     rt_wait_insert(r, c);
+    c->position = pos;
+    c->wait_s = wait_s;
     rt_queue_touch(r, c->c.queue, now);
     rt_dirty_contact(r, c);
 }

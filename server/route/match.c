@@ -74,6 +74,8 @@ uint32_t rt_agent_classes(const sb_route_t *r, const agent_t *a)
 
 bool rt_in_cooldown(const contact_t *c, uint32_t agent, uint64_t now)
 {
+    if (!c->cooldown)
+        return false;
     for (int i = 0; i < COOLDOWNS; i++)
         if (c->cooldown[i].agent == agent && c->cooldown[i].until > now)
             return true;

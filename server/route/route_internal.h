@@ -14,6 +14,11 @@
 #define RECENT     32 /* recent answer times per queue, for expected waits */
 #define SCAN_LIMIT 32 /* candidates examined per heap when the best one is excluded */
 
+typedef struct {
+    uint32_t agent; /* SB_ROUTE_NONE in an unused entry */
+    uint64_t until;
+} cooldown_t;
+
 /* One place an available agent is listed: queue q, class c, language, from step `step` on. */
 typedef struct {
     sb_hnode_t node; /* first: a node pointer is a membership pointer */
@@ -21,8 +26,9 @@ typedef struct {
     uint32_t heap;
 } membership_t;
 
+/* The fields routing touches come first and the large definition last: with tens of thousands
+ * of agents, every cache line an agent spans is a likely miss. */
 typedef struct {
-    sb_ragent_def_t def;
     uint32_t *queues; /* owned copy of def.queues */
     sb_agent_status_t status;
     uint16_t reason;
@@ -40,8 +46,11 @@ typedef struct {
     uint32_t n_mem, cap_mem;
     uint32_t listed_classes; /* bit per class: memberships of that class are in their heaps */
     sb_hnode_t timer;        /* grace deadline */
-    /* contacts held (assigned or wrapping) or offered: a small intrusive list by index */
-    uint32_t held_head;
+    /* contacts held (assigned or wrapping) or offered, by index: an array in the agent rather than
+     * a list through the contacts, so that taking one out touches no other contact */
+    uint32_t *held;
+    uint32_t n_held, cap_held;
+    sb_ragent_def_t def;
 } agent_t;
 
 typedef struct {
@@ -57,12 +66,8 @@ typedef struct {
     sb_cancel_t withdraw_pending; /* customer left while a commit was in flight */
     sb_hnode_t wait;              /* in a waiting heap while routable */
     uint32_t wait_heap;
-    sb_hnode_t timer; /* next deadline of this contact */
-    struct {
-        uint32_t agent;
-        uint64_t until;
-    } cooldown[COOLDOWNS];
-    uint32_t next_held; /* the agent's held list */
+    sb_hnode_t timer;     /* next deadline of this contact */
+    cooldown_t *cooldown; /* COOLDOWNS entries, allocated at the first decline (rare) */
     uint32_t position, wait_s;
     bool dirty; /* in the worklist */
 } contact_t;

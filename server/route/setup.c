@@ -35,13 +35,17 @@ void sb_route_destroy(sb_route_t *r)
     sb_rheap_dispose(&r->contact_timers);
     sb_rheap_dispose(&r->agent_timers);
     sb_rheap_dispose(&r->queue_timers);
-    for (uint32_t i = 0; i < r->n_slots; i++)
+    for (uint32_t i = 0; i < r->n_slots; i++) {
+        if (r->contacts[i])
+            free(r->contacts[i]->cooldown);
         free(r->contacts[i]);
+    }
     free(r->contacts);
     free(r->free_slots);
     for (uint32_t i = 0; i < r->n_agents; i++) {
         free(r->agents[i].mem);
         free(r->agents[i].queues);
+        free(r->agents[i].held);
     }
     free(r->agents);
     free(r->agent_dirty);
@@ -147,7 +151,6 @@ static int set_agents(sb_route_t *r, const sb_ragent_def_t *defs, uint32_t n)
         if (i >= r->n_agents) {
             memset(a, 0, sizeof *a);
             a->offer_contact = SB_ROUTE_NONE;
-            a->held_head = SB_ROUTE_NONE;
             a->status = SB_AGENT_OFFLINE;
             dirty[i] = false;
         }
@@ -248,7 +251,8 @@ void sb_route_reload_agent(sb_route_t *r, uint32_t ai, sb_agent_status_t st, uin
     agent_t *a = &r->agents[ai];
     a->status = st;
     a->reason = reason;
-    a->status_committing = false;
+    /* status_committing stays: a status change still in flight is applied in Redis after what
+     * was read here, and its answer clears the flag (offering meanwhile could be refused) */
     a->in_doubt = false;
     if (last_finished_ms)
         memcpy(a->last_finished, last_finished_ms, sizeof a->last_finished);
@@ -265,7 +269,7 @@ void sb_route_reload_done(sb_route_t *r, uint64_t now)
     /* an agent holding work that was not read back itself still gets its grace */
     for (uint32_t i = 0; i < r->n_agents; i++) {
         agent_t *a = &r->agents[i];
-        if (!a->connected && !a->grace_deadline && a->held_head != SB_ROUTE_NONE) {
+        if (!a->connected && !a->grace_deadline && a->n_held) {
             a->grace_deadline = now + r->p.disconnect_grace_ms;
             rt_agent_rearm(r, a);
         }
@@ -345,13 +349,10 @@ uint32_t sb_route_agent_contacts(const sb_route_t *r, uint32_t ai, uint32_t *out
 {
     if (ai >= r->n_agents)
         return 0;
-    uint32_t n = 0;
-    for (uint32_t ci = r->agents[ai].held_head; ci != SB_ROUTE_NONE; ci = C(r, ci)->next_held) {
-        if (n < max)
-            out[n] = ci;
-        n++;
-    }
-    return n;
+    const agent_t *a = &r->agents[ai];
+    for (uint32_t i = 0; i < a->n_held && i < max; i++)
+        out[i] = a->held[i];
+    return a->n_held;
 }
 
 uint32_t sb_route_waiting_in_queue(const sb_route_t *r, uint32_t q)

@@ -24,7 +24,7 @@ static uint64_t contact_deadline(const sb_route_t *r, const contact_t *c, uint64
         /* the same decision as rt_max_wait, or a deadline it ignores would fire forever */
         if (rt_overflow(r, c) != SB_OVERFLOW_NONE && c->segment_ms + d->max_wait_ms < t)
             t = c->segment_ms + d->max_wait_ms;
-        for (int i = 0; i < COOLDOWNS; i++)
+        for (int i = 0; c->cooldown && i < COOLDOWNS; i++)
             if (c->cooldown[i].agent != SB_ROUTE_NONE && c->cooldown[i].until > now &&
                 c->cooldown[i].until < t)
                 t = c->cooldown[i].until;
@@ -151,10 +151,8 @@ void rt_positions(sb_route_t *r, uint32_t q, uint64_t now)
             size_t k = 0;
             for (uint32_t s = 0; s < SB_ROUTE_MAX_STEPS; s++) {
                 const sb_rheap_t *h = &r->wait_heaps[wait_heap_ix(r, q, ch, l, s)];
-                if (!h->n)
-                    continue;
-                memcpy(all + k, h->a, h->n * sizeof *all);
-                k += h->n;
+                for (uint32_t i = 0; i < h->n; i++)
+                    all[k++] = h->a[i].n;
             }
             qsort(all, n, sizeof *all, by_wait_key);
             for (size_t i = 0; i < n; i++) {
