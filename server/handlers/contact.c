@@ -219,10 +219,10 @@ void sb_router_contact_cancel(sb_conn_t *c, uint64_t id, const void *body)
     }
     sb_route_result_t r;
     uint64_t now = sb_clock_now_ms();
-    if (v.state == SB_CSTATE_ASSIGNED) {
-        cs->customer_ended = true;
+    cs->customer_ended = true; /* if this ends an answered contact, the customer ended it */
+    if (v.state == SB_CSTATE_ASSIGNED)
         r = sb_route_contact_end(R->eng, v.agent, ci, now);
-    } else if (v.committing)
+    else if (v.committing)
         r = sb_route_contact_withdraw(R->eng, ci, SB_CANCEL_ABANDONED, now); /* applied later */
     else
         r = sb_route_contact_withdraw(R->eng, ci, SB_CANCEL_ABANDONED, now);

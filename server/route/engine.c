@@ -595,6 +595,8 @@ static void overflow_to_queue(sb_route_t *r, const contact_t *old, uint64_t now)
 }
 
 static void finish(sb_route_t *r, pending_t *p, contact_t *c, uint64_t now);
+static sb_route_result_t held_action(sb_route_t *r, uint32_t ai, uint32_t ci, sb_cstate_t want,
+                                     sb_commit_kind_t kind, uint64_t now);
 
 static void apply_ok(sb_route_t *r, pending_t *p, contact_t *c, uint64_t now)
 {
@@ -714,7 +716,12 @@ static void finish(sb_route_t *r, pending_t *p, contact_t *c, uint64_t now)
     if (c->withdraw_pending != SB_CANCEL_NONE && !c->committing && !c->in_doubt) {
         sb_cancel_t why = c->withdraw_pending;
         c->withdraw_pending = SB_CANCEL_NONE;
-        sb_route_contact_withdraw(r, c->index, why, now);
+        /* the customer left while the accept was being committed: the contact was answered, so
+         * it ends (and goes to wrap-up) instead of being canceled */
+        if (c->c.state == SB_CSTATE_ASSIGNED)
+            held_action(r, c->c.agent, c->index, SB_CSTATE_ASSIGNED, SB_COMMIT_END, now);
+        else
+            sb_route_contact_withdraw(r, c->index, why, now);
         return;
     }
     if (p &&

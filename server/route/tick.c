@@ -30,7 +30,8 @@ static uint64_t contact_deadline(const sb_route_t *r, const contact_t *c, uint64
                 t = c->cooldown[i].until;
         break;
     case SB_CSTATE_WRAPPING:
-        t = c->c.wrap_started_ms + d->wrapup_limit_ms;
+        if (d->wrapup_limit_ms) /* 0: no limit */
+            t = c->c.wrap_started_ms + d->wrapup_limit_ms;
         break;
     default:
         break;
@@ -202,7 +203,7 @@ static void contact_due(sb_route_t *r, contact_t *c, uint64_t now)
         rt_dirty_contact(r, c); /* a cool-down may have ended */
         break;
     case SB_CSTATE_WRAPPING:
-        if (c->c.wrap_started_ms + d->wrapup_limit_ms <= now)
+        if (d->wrapup_limit_ms && c->c.wrap_started_ms + d->wrapup_limit_ms <= now)
             rt_wrap_limit(r, c, now);
         break;
     default:

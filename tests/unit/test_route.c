@@ -1675,6 +1675,32 @@ static void test_withdraw_while_offer_commits(void **state)
     rh_free(&h);
 }
 
+/* The customer leaves while the agent's accept is being committed: the contact was answered, so
+ * it ends (wrap-up) instead of being dropped. */
+static void test_withdraw_while_accept_commits(void **state)
+{
+    (void)state;
+    sb_rqueue_def_t q[1];
+    sb_ragent_def_t a[2];
+    rh_t h;
+    uint32_t c = offer_in_flight(&h, q, a);
+    rh_answer(&h, 0, SB_COMMIT_OK, false);
+    uint64_t offer_id = rh_contact(&h, c).offer_id;
+    assert_int_equal(sb_route_offer_accept(h.r, 0, offer_id, h.now), SB_ROUTE_OK);
+    rh_pump(&h);
+    assert_int_equal(sb_route_contact_withdraw(h.r, c, SB_CANCEL_ABANDONED, h.now), SB_ROUTE_OK);
+    rh_pump(&h);
+    assert_int_equal(h.n_in, 1);
+    assert_int_equal(h.inflight[0].kind, SB_COMMIT_ACCEPT);
+    rh_answer(&h, 0, SB_COMMIT_OK, false);
+    assert_int_equal(h.n_in, 1);
+    assert_int_equal(h.inflight[0].kind, SB_COMMIT_END);
+    rh_answer(&h, 0, SB_COMMIT_OK, false);
+    assert_int_equal(rh_contact(&h, c).state, SB_CSTATE_WRAPPING);
+    OK(&h);
+    rh_free(&h);
+}
+
 /* An agent's status change and a missed-offer "away" cross in flight: the last one written in
  * Redis is the one the engine keeps. */
 static void test_missed_away_crossing_status_change(void **state)
@@ -2056,6 +2082,7 @@ int main(void)
         cmocka_unit_test(test_decline_cooldown),
         cmocka_unit_test(test_missed_offers_set_away),
         cmocka_unit_test(test_withdraw_queued_and_offered),
+        cmocka_unit_test(test_withdraw_while_accept_commits),
         cmocka_unit_test(test_auto_accept_per_class),
         cmocka_unit_test(test_relax_steps),
         cmocka_unit_test(test_max_wait_overflow_to_queue),
