@@ -44,7 +44,7 @@ python3 - "$CONFIG" <<'PY'
 import sys, yaml
 cfg = yaml.safe_load(open(sys.argv[1]))
 for s in cfg.get("staff", []):
-    print(f"    {s['username']:<10} {s['username']}-demo{'':<4} {s.get('role','agent'):<11} {s.get('display_name','')}")
+    print(f"    {s['username']:<10} {s['username'] + '-demo':<16} {s.get('role','agent'):<11} {s.get('display_name','')}")
 PY
 cat <<BANNER
 
