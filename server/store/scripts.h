@@ -17,5 +17,7 @@ extern const sb_lua_script_t sb_lua_session_create;
 extern const sb_lua_script_t sb_lua_session_revoke;
 extern const sb_lua_script_t sb_lua_customer_token;
 extern const sb_lua_script_t sb_lua_route_commit;
+extern const sb_lua_script_t sb_lua_stats_add;
+extern const sb_lua_script_t sb_lua_stats_live;
 
 #endif
