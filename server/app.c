@@ -1,6 +1,7 @@
 #include "app.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,8 @@
 #include "auth/password.h"
 #include "auth/token.h"
 #include "metrics/metrics.h"
+#include "metrics/stats.h"
+#include "handlers/chat.h"
 #include "handlers/router.h"
 #include "net/net.h"
 #include "store/keys.h"
@@ -67,6 +70,7 @@ static void store_ready_cb(sb_store_t *s, void *user)
     sb_app_t *app = user;
     (void)s;
     /* routing state is read back from Redis; readiness follows when it is in memory */
+    sb_chat_store_ready(app);
     sb_router_store_ready(app);
 }
 
@@ -234,6 +238,10 @@ static void stop_tick(uv_timer_t *t)
     case STOP_DRAIN:
         if (sb_net_conn_count(app->net) == 0 || phase_ms() > DRAIN_MAX_MS) {
             enter(STOP_FLUSH);
+            /* the last second of statistics goes out with everything else */
+            sb_timer_disarm(&app->timers, &app->stats_timer);
+            if (app->stats && sb_store_ready(app->store))
+                sb_stats_flush(app->stats, app->store, sb_clock_now_ms());
             sb_store_stop(app->store, false, flushed_cb, app);
         }
         break;
@@ -255,6 +263,7 @@ static void stop_tick(uv_timer_t *t)
         break;
     case STOP_CLOSE:
         g_phase = 0;
+        sb_chat_stop(app);
         sb_router_stop(app);
         sb_net_stop(app->net);
         close_own_handles(app);
@@ -298,6 +307,18 @@ static void signal_cb(uv_signal_t *s, int signum)
  * Start
  * ---------------------------------------------------------------------------------------------- */
 
+/* Statistics reach Redis at least once a second (DESIGN.md, "Metric definitions"). */
+#define STATS_EVERY_MS 1000
+
+static void stats_timer_cb(sb_timer_t *t)
+{
+    sb_app_t *app = (sb_app_t *)((char *)t - offsetof(sb_app_t, stats_timer));
+    if (app->store && sb_store_ready(app->store))
+        sb_stats_flush(app->stats, app->store, sb_clock_now_ms());
+    if (!app->stopping)
+        sb_timer_arm(&app->timers, &app->stats_timer, sb_clock_now_ms() + STATS_EVERY_MS);
+}
+
 static int start_redis(sb_app_t *app)
 {
     const sb_cfg_redis_t *rc = &app->cfg->redis;
@@ -329,10 +350,13 @@ static int start_redis(sb_app_t *app)
         .timeout_ms = app->cfg->limits.redis_timeout_ms,
     };
     sb_store_events_t ev = {store_ready_cb, store_down_cb, store_pressure_cb, app};
-    if (sb_router_start(app) != 0) {
+    app->stats = sb_stats_create(app->key_prefix, app->cfg->routing.retention_days);
+    if (!app->stats || sb_router_start(app) != 0 || sb_chat_start(app) != 0) {
         SB_ERROR("app", "cannot set up routing");
         return SB_E_NOMEM;
     }
+    sb_timer_init(&app->stats_timer, stats_timer_cb);
+    sb_timer_arm(&app->timers, &app->stats_timer, sb_clock_now_ms() + STATS_EVERY_MS);
     app->store = sb_store_create(app->loop, &app->timers, &opt, &ev);
     if (!app->store) {
         SB_ERROR("app", "invalid Redis address", SB_F_STR("address", app->redis_address));
@@ -359,6 +383,8 @@ int sb_app_start(sb_app_t *app, uv_loop_t *loop, const sb_app_options_t *opt)
         return SB_E_CONFIG;
     if (opt->test_clock) {
         sb_clock_enable_test();
+        if (opt->frozen_clock)
+            sb_clock_freeze();
         SB_WARN("app", "TEST CLOCK ENABLED: POST /test/clock moves time. Never use in production.");
     }
     if (sb_auth_init() != 0 || sb_password_init() != 0) {
@@ -412,6 +438,7 @@ int sb_app_start(sb_app_t *app, uv_loop_t *loop, const sb_app_options_t *opt)
 /* Used when start failed part way: close whatever was opened so the loop can finish. */
 void sb_app_abort(sb_app_t *app)
 {
+    sb_chat_stop(app);
     sb_router_stop(app);
     if (app->store)
         sb_store_stop(app->store, true, NULL, NULL);
@@ -432,7 +459,10 @@ void sb_app_abort(sb_app_t *app)
 
 void sb_app_dispose(sb_app_t *app)
 {
+    sb_chat_destroy(app);
     sb_router_destroy(app);
+    sb_stats_destroy(app->stats); /* safe with writes in flight: freed with the last reply */
+    app->stats = NULL;
     if (app->net)
         sb_net_destroy(app->net);
     app->net = NULL;

@@ -20,6 +20,7 @@
 
 typedef struct sb_net sb_net_t;
 typedef struct sb_router sb_router_t;
+typedef struct sb_chat sb_chat_t;
 
 typedef struct sb_app {
     uv_loop_t *loop;
@@ -31,6 +32,9 @@ typedef struct sb_app {
     sb_spawn_t *spawn;
     sb_net_t *net;
     sb_router_t *router;
+    sb_chat_t *chat;
+    struct sb_stats *stats; /* contact-center statistics (metrics/stats.h) */
+    sb_timer_t stats_timer; /* flushes them every second */
     uv_signal_t sig_term, sig_int, sig_hup;
     uv_timer_t lag_timer;
     uint64_t lag_expected_ns;
@@ -47,6 +51,7 @@ typedef struct sb_app {
 typedef struct {
     const char *config_path;
     bool test_clock;
+    bool frozen_clock; /* the test clock moves only when advanced */
 } sb_app_options_t;
 
 /* Loads the config and brings everything up on `loop`. 0, or a negative SB_E... code after

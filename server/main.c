@@ -1,6 +1,6 @@
 /* switchboard: command line.
  *
- *   switchboard --config FILE [--test-clock]   run
+ *   switchboard --config FILE [--test-clock | --test-clock-frozen]   run
  *   switchboard --check-config FILE             validate a config and exit
  *   switchboard hash-password                   read a password on stdin, print its Argon2id hash
  *   switchboard --version | --help
@@ -28,7 +28,8 @@ static void usage(FILE *f)
                "  switchboard --help\n"
                "\n"
                "--test-clock lets tests move the server's clock (POST /test/clock); never use it\n"
-               "in production. Configuration reference: docs/config.md\n");
+               "in production. --test-clock-frozen: the same, and the clock moves only when told\n"
+               "to (tests of exact durations). Configuration reference: docs/config.md\n");
 }
 
 static int check_config(const char *path)
@@ -100,7 +101,7 @@ static int hash_password(void)
 int main(int argc, char **argv)
 {
     const char *config = NULL;
-    bool check = false, test_clock = false;
+    bool check = false, test_clock = false, frozen = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -119,6 +120,9 @@ int main(int argc, char **argv)
                 config = argv[++i];
         } else if (strcmp(a, "--test-clock") == 0) {
             test_clock = true;
+        } else if (strcmp(a, "--test-clock-frozen") == 0) {
+            test_clock = true;
+            frozen = true;
         } else {
             fprintf(stderr, "switchboard: unknown argument '%s'\n\n", a);
             usage(stderr);
@@ -136,7 +140,8 @@ int main(int argc, char **argv)
     uv_loop_t loop;
     uv_loop_init(&loop);
     sb_app_t app;
-    sb_app_options_t opt = {.config_path = config, .test_clock = test_clock};
+    sb_app_options_t opt = {
+        .config_path = config, .test_clock = test_clock, .frozen_clock = frozen};
     int rc = sb_app_start(&app, &loop, &opt);
     if (rc != 0 && app.net_broken) {
         /* the listener could not bind: lws has unloaded its libuv plugin, and running the loop

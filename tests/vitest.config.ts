@@ -9,5 +9,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 90_000,
     fileParallelism: false,
+    // a browser page in the background, or a 2-core machine under load, can take a few seconds
+    expect: { poll: { timeout: 10_000 } },
   },
 });

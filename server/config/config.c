@@ -6,6 +6,7 @@
 #include "config/config.h"
 
 #include <errno.h>
+#include <regex.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -263,11 +264,48 @@ static const sb_cfg_field_t routing_fields[] = {
               offsetof(sb_cfg_routing_t, missed_offers_reason)),
      .max = 64, .def_str = "Missed offers"},
     {ROUTE(retention_days, 1, 3650, 30)},
+    {ROUTE(short_abandon_s, 0, 600, 10)},
 };
 
 static int parse_routing(sb_cfg_ctx_t *ctx, yaml_node_t *node, void *dst)
 {
     return sb_cfg_parse_map(ctx, node, routing_fields, SB_CFG_NFIELDS(routing_fields), dst);
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * chat
+ * ---------------------------------------------------------------------------------------------- */
+
+#define CHAT(f, lo, hi, d)                                                                         \
+    SB_CFG_F(#f, SB_CFGK_U32, 0, offsetof(sb_cfg_chat_t, f)), .min = (lo), .max = (hi), .def = (d)
+
+static const sb_cfg_field_t chat_fields[] = {
+    {CHAT(max_messages, 10, 100000, 5000)},
+    {CHAT(inactivity_warn_s, 30, 86400, 600)},
+    {CHAT(inactivity_end_s, 10, 3600, 120)},
+    {CHAT(max_conversations, 1, 10000000, 100000)},
+    {CHAT(conversations_per_address, 1, 100000, 20)},
+    {CHAT(conversations_window_s, 60, 86400, 3600)},
+    {CHAT(transfer_priority_boost, 0, 10, 2)},
+    {SB_CFG_F("redact_patterns", SB_CFGK_TEXTS, SB_CFGF_UNIQUE,
+              offsetof(sb_cfg_chat_t, redact_patterns)),
+     .n_off = offsetof(sb_cfg_chat_t, n_redact_patterns), .max = 32},
+};
+
+static int parse_chat(sb_cfg_ctx_t *ctx, yaml_node_t *node, void *dst)
+{
+    sb_cfg_chat_t *c = dst;
+    int rc = sb_cfg_parse_map(ctx, node, chat_fields, SB_CFG_NFIELDS(chat_fields), dst);
+    /* a pattern that does not compile would only fail at the first message: fail here */
+    for (size_t i = 0; !rc && i < c->n_redact_patterns; i++) {
+        regex_t re;
+        if (regcomp(&re, c->redact_patterns[i], REG_EXTENDED) != 0)
+            rc = sb_cfg_fail_key(ctx, node, "redact_patterns",
+                                 "pattern %zu is not a valid extended regular expression", i);
+        else
+            regfree(&re);
+    }
+    return rc;
 }
 
 /* The away reason routing sets after missed offers must be one agents and supervisors see in
@@ -389,6 +427,7 @@ static const sb_cfg_field_t root_fields[] = {
     {SB_CFG_F("limits", SB_CFGK_CUSTOM, 0, CFG(limits)), .parse = parse_limits},
     {SB_CFG_F("auth", SB_CFGK_CUSTOM, 0, CFG(auth)), .parse = parse_auth},
     {SB_CFG_F("routing", SB_CFGK_CUSTOM, 0, CFG(routing)), .parse = parse_routing},
+    {SB_CFG_F("chat", SB_CFGK_CUSTOM, 0, CFG(chat)), .parse = parse_chat},
     {SB_CFG_F("languages", SB_CFGK_LANGS, SB_CFGF_UNIQUE | SB_CFGF_NONEMPTY, CFG(languages)),
      .n_off = CFG_N(languages)},
     {SB_CFG_F("skills", SB_CFGK_LIST, SB_CFGF_UNIQUE, CFG(skills)), .n_off = CFG_N(skills),
@@ -667,5 +706,6 @@ void sb_config_destroy(sb_config_t *cfg)
     sb_cfg_free_strs(cfg->away_reasons, cfg->n_away_reasons);
     sb_cfg_free_strs(cfg->identity_methods, cfg->n_identity_methods);
     free(cfg->routing.missed_offers_reason);
+    sb_cfg_free_strs(cfg->chat.redact_patterns, cfg->chat.n_redact_patterns);
     free(cfg);
 }

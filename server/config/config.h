@@ -167,7 +167,20 @@ typedef struct {
     char *missed_offers_reason;  /* the away reason used; default "Missed offers" (added to
                                     away_reasons when absent) */
     uint32_t retention_days;     /* finished contacts stay in Redis this long; 30 */
+    uint32_t short_abandon_s;    /* abandons shorter than this are short abandons (metrics); 10 */
 } sb_cfg_routing_t;
+
+typedef struct {
+    uint32_t max_messages;              /* entries one conversation may hold; 5000 */
+    uint32_t inactivity_warn_s;         /* customer silent this long while answered: warned; 600 */
+    uint32_t inactivity_end_s;          /* then silent this long after the warning: ended; 120 */
+    uint32_t max_conversations;         /* open conversations in total; 100000 */
+    uint32_t conversations_per_address; /* new conversations per address per window; 20 */
+    uint32_t conversations_window_s;    /* 3600 */
+    uint32_t transfer_priority_boost;   /* priority points added on a transfer to a queue; 2 */
+    char **redact_patterns;             /* further POSIX extended regexes masked at ingress */
+    size_t n_redact_patterns;
+} sb_cfg_chat_t;
 
 typedef struct {
     char *address;      /* "unix:/path", "tcp://host:port" or "spawn" */
@@ -199,6 +212,7 @@ typedef struct sb_config {
     sb_cfg_limits_t limits;
     sb_cfg_auth_t auth;
     sb_cfg_routing_t routing;
+    sb_cfg_chat_t chat;
     char **languages; /* languages offered to customers, first is the default */
     size_t n_languages;
     sb_cfg_skill_t *skills;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "auth/token.h"
+#include "handlers/chat.h"
 #include "handlers/router_internal.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -34,6 +35,15 @@ void rtr_abandon_cb(sb_timer_t *t)
                 SB_F_STR("contact", cs->contact_id));
         sb_route_contact_withdraw(R->eng, ci, SB_CANCEL_ABANDONED, sb_clock_now_ms());
         rtr_pump(R);
+    } else if (v.state == SB_CSTATE_ASSIGNED) {
+        /* answered: the conversation waited for a resume that never came */
+        SB_INFO("route", "customer did not come back; conversation ended",
+                SB_F_STR("contact", cs->contact_id));
+        cs->customer_gone = true;
+        if (cs->conv_id[0])
+            sb_chat_customer_gone(R->app, cs->conv_id);
+        else
+            sb_router_end_contact(R->app, cs->contact_id, false);
     }
 }
 
@@ -108,7 +118,24 @@ void sb_router_customer_ready(sb_conn_t *c, const char *contact_id)
         return;
     cs->conn = c->id;
     sb_timer_disarm(&R->app->timers, &cs->abandon);
+    if (cs->conv_id[0])
+        sb_chat_customer_ready(c, cs->conv_id);
     rtr_send_contact_status(R, cs);
+}
+
+void sb_router_keep_token(sb_app_t *app, const char *contact_id)
+{
+    sb_router_t *R = rtr(app);
+    cside_t *cs = R ? rtr_cside(R, contact_id) : NULL;
+    if (cs)
+        cs->keep_token = true;
+}
+
+const char *sb_router_contact_conv(sb_app_t *app, const char *contact_id)
+{
+    sb_router_t *R = rtr(app);
+    const cside_t *cs = R && contact_id && contact_id[0] ? rtr_cside(R, contact_id) : NULL;
+    return cs && cs->conv_id[0] ? cs->conv_id : NULL;
 }
 
 void sb_router_customer_closed(sb_conn_t *c)
@@ -122,6 +149,98 @@ void sb_router_customer_closed(sb_conn_t *c)
     cs->conn = 0;
     sb_timer_arm(&R->app->timers, &cs->abandon,
                  sb_clock_now_ms() + (uint64_t)R->app->cfg->auth.resume_ttl_s * 1000u);
+}
+
+typedef struct {
+    sb_rcontact_t spec;
+    uint64_t conn_id, req_id;
+} request_t;
+
+static bool app_has_chat(const sb_router_t *R)
+{
+    return R->app->chat != NULL;
+}
+
+/* The contact enters routing; the reply follows its CREATE commit. */
+static void arrive(sb_router_t *R, request_t *rq)
+{
+    sb_rcontact_t *spec = &rq->spec;
+    cside_t *cs = rtr_cside(R, spec->id);
+    sb_conn_t *c = R->app->net ? sb_net_conn_find(R->app->net, rq->conn_id) : NULL;
+    if (c && c->state != SB_CONN_READY)
+        c = NULL;
+    spec->enqueued_ms = sb_clock_now_ms();
+    uint32_t ix;
+    uint64_t next_open = 0;
+    sb_arrive_t a = sb_route_contact_arrive(R->eng, spec, spec->enqueued_ms, &ix, &next_open);
+    if (a != SB_ARRIVE_OK) {
+        const sb_cfg_queue_t *cq = rtr_queue_cfg(R, spec->queue);
+        if (cs && cs->conv_id[0])
+            sb_chat_discard(R->app, cs->conv_id);
+        rtr_cside_del(R, cs);
+        switch (c ? a : SB_ARRIVE_OK) {
+        case SB_ARRIVE_OK:
+            break;
+        case SB_ARRIVE_CLOSED: {
+            char msg[160];
+            snprintf(msg, sizeof msg, "%s is closed now", cq ? cq->name : "this service");
+            sb_pt_error_body_t e = {.message = {msg, (uint32_t)strlen(msg)},
+                                    .next_open_ms = next_open,
+                                    .has_next_open_ms = next_open != 0};
+            sb_conn_send_error_body(c, true, rq->req_id, SB_WERR_QUEUE_CLOSED, &e);
+            break;
+        }
+        case SB_ARRIVE_FULL:
+            sb_conn_send_error(c, true, rq->req_id, SB_WERR_INTERNAL, "out of memory", NULL, 1000);
+            break;
+        default:
+            sb_conn_send_error(c, true, rq->req_id, SB_WERR_NO_SERVICE,
+                               "this service does not take that channel or language", NULL, 0);
+            break;
+        }
+        free(rq);
+        rtr_pump(R);
+        return;
+    }
+    if (cs)
+        cs->creating = false;
+    if (c)
+        rtr_wait_for_commit(R, c, rq->req_id, SB_MSG_CONTACT_REQUEST);
+    free(rq);
+    rtr_pump(R);
+}
+
+static void conv_created(sb_app_t *app, int werr, const char *conv_id, void *arg)
+{
+    request_t *rq = arg;
+    sb_router_t *R = rtr(app);
+    cside_t *cs = R ? rtr_cside(R, rq->spec.id) : NULL;
+    if (!cs) { /* shutting down */
+        free(rq);
+        return;
+    }
+    if (werr) {
+        sb_conn_t *c = app->net ? sb_net_conn_find(app->net, rq->conn_id) : NULL;
+        if (c && c->state == SB_CONN_READY) {
+            const char *msg = werr == SB_WERR_FORBIDDEN      ? "chat is not available to you"
+                              : werr == SB_WERR_RATE_LIMITED ? "too many chats started from here; "
+                                                               "try again later"
+                              : werr == SB_WERR_BUSY         ? "too many chats are open; try again "
+                                                               "in a few minutes"
+                                                             : "the chat could not be started; "
+                                                               "try again";
+            sb_conn_send_error(c, true, rq->req_id, (sb_wire_err_t)werr, msg, NULL,
+                               werr == SB_WERR_FORBIDDEN ? 0 : 5000);
+        }
+        rtr_cside_del(R, cs);
+        free(rq);
+        return;
+    }
+    snprintf(cs->conv_id, sizeof cs->conv_id, "%s", conv_id);
+    sb_conn_t *c = app->net ? sb_net_conn_find(app->net, rq->conn_id) : NULL;
+    if (c && c->state == SB_CONN_READY)
+        sb_chat_customer_ready(c, conv_id); /* deliveries reach this connection */
+    arrive(R, rq);
 }
 
 void sb_router_contact_request(sb_conn_t *c, uint64_t id, const void *body)
@@ -152,18 +271,28 @@ void sb_router_contact_request(sb_conn_t *c, uint64_t id, const void *body)
             return;
         }
     }
+    if (req->channel == SB_MSG_CONTACT_REQUEST_CHANNEL_CHAT && !app_has_chat(R)) {
+        sb_conn_send_error(c, true, id, SB_WERR_NO_SERVICE, "chat is not available", "channel", 0);
+        return;
+    }
     const sb_cfg_queue_t *cq = sb_config_find_queue(cfg, topic->queue);
-    sb_rcontact_t spec;
-    memset(&spec, 0, sizeof spec);
-    sb_random_id("k-", spec.id, sizeof spec.id);
-    spec.queue = q;
-    spec.channel = (sb_channel_t)req->channel; /* the wire's chat, voice, video match */
-    spec.lang = (uint16_t)lang;
-    spec.priority = cq ? cq->priority : 5;
-    spec.enqueued_ms = sb_clock_now_ms();
-    spec.agent = SB_ROUTE_NONE;
-    cside_t *cs = rtr_cside_add(R, spec.id);
+    request_t *rq = calloc(1, sizeof *rq);
+    if (!rq) {
+        sb_conn_send_error(c, true, id, SB_WERR_INTERNAL, "out of memory", NULL, 1000);
+        return;
+    }
+    sb_rcontact_t *spec = &rq->spec;
+    sb_random_id("k-", spec->id, sizeof spec->id);
+    spec->queue = q;
+    spec->channel = (sb_channel_t)req->channel; /* the wire's chat, voice, video match */
+    spec->lang = (uint16_t)lang;
+    spec->priority = cq ? cq->priority : 5;
+    spec->agent = SB_ROUTE_NONE;
+    rq->conn_id = c->id;
+    rq->req_id = id;
+    cside_t *cs = rtr_cside_add(R, spec->id);
     if (!cs) {
+        free(rq);
         sb_conn_send_error(c, true, id, SB_WERR_INTERNAL, "out of memory", NULL, 1000);
         return;
     }
@@ -171,35 +300,24 @@ void sb_router_contact_request(sb_conn_t *c, uint64_t id, const void *body)
     memcpy(cs->token_hash, c->secret_hash, sizeof cs->token_hash);
     snprintf(cs->topic, sizeof cs->topic, "%s", topic->id);
     cs->conn = c->id;
-    uint32_t ix;
-    uint64_t next_open = 0;
-    sb_arrive_t a = sb_route_contact_arrive(R->eng, &spec, spec.enqueued_ms, &ix, &next_open);
-    if (a != SB_ARRIVE_OK) {
-        rtr_cside_del(R, cs);
-        switch (a) {
-        case SB_ARRIVE_CLOSED: {
-            char msg[160];
-            snprintf(msg, sizeof msg, "%s is closed now", cq ? cq->name : "this service");
-            sb_pt_error_body_t e = {.message = {msg, (uint32_t)strlen(msg)},
-                                    .next_open_ms = next_open,
-                                    .has_next_open_ms = next_open != 0};
-            sb_conn_send_error_body(c, true, id, SB_WERR_QUEUE_CLOSED, &e);
-            break;
-        }
-        case SB_ARRIVE_FULL:
-            sb_conn_send_error(c, true, id, SB_WERR_INTERNAL, "out of memory", NULL, 1000);
-            break;
-        default:
-            sb_conn_send_error(c, true, id, SB_WERR_NO_SERVICE,
-                               "this service does not take that channel or language", NULL, 0);
-            break;
-        }
-        rtr_pump(R);
+    /* claimed now: a second request while this one is being set up is refused */
+    sb_strmap_put(&R->by_customer, cs->customer_id, cs->ix);
+    if (spec->channel != SB_CHAN_CHAT) {
+        arrive(R, rq);
         return;
     }
-    sb_strmap_put(&R->by_customer, cs->customer_id, cs->ix);
-    rtr_wait_for_commit(R, c, id, SB_MSG_CONTACT_REQUEST);
-    rtr_pump(R);
+    /* a chat is a conversation first: it may be refused (a blocked customer, too many from one
+     * address) before anyone is offered anything */
+    cs->creating = true;
+    char name[81], lc[36], claim[33];
+    snprintf(name, sizeof name, "%.*s", (int)req->name.len, req->name.ptr);
+    sb_chat_redact(R->app, name, strlen(name)); /* people type their SSN anywhere */
+    snprintf(lc, sizeof lc, "%s", rtr_lang_code(R, (uint16_t)lang));
+    snprintf(claim, sizeof claim, "%.*s", req->has_claim_ref ? (int)req->claim_ref.len : 0,
+             req->has_claim_ref ? req->claim_ref.ptr : "");
+    sb_chat_redact(R->app, claim, strlen(claim)); /* "claim number" fields get SSNs too */
+    sb_chat_create(R->app, c->user, c->addr, name, topic->id, lc, claim, spec->id, conv_created,
+                   rq);
 }
 
 void sb_router_contact_cancel(sb_conn_t *c, uint64_t id, const void *body)

@@ -1,5 +1,6 @@
 #include <string.h>
 
+#include "handlers/chat.h"
 #include "handlers/handlers.h"
 #include "handlers/router.h"
 
@@ -15,6 +16,17 @@ static const sb_request_fn g_handlers[SB_MSG__COUNT] = {
     [SB_MSG_CONTACT_WRAPUP] = sb_router_contact_wrapup,
     [SB_MSG_CONTACT_REQUEST] = sb_router_contact_request,
     [SB_MSG_CONTACT_CANCEL] = sb_router_contact_cancel,
+    [SB_MSG_STAFF_DIRECTORY] = sb_router_directory,
+    [SB_MSG_CHAT_SEND] = sb_chat_send,
+    [SB_MSG_CHAT_SYNC] = sb_chat_sync,
+    [SB_MSG_CHAT_TYPING] = sb_chat_typing,
+    [SB_MSG_CHAT_RECEIPT] = sb_chat_receipt,
+    [SB_MSG_CHAT_VERIFY] = sb_chat_verify,
+    [SB_MSG_CHAT_TRANSFER] = sb_chat_transfer,
+    [SB_MSG_CHAT_BLOCK] = sb_chat_block,
+    [SB_MSG_CHAT_STAY] = sb_chat_stay,
+    [SB_MSG_CHAT_RATE] = sb_chat_rate,
+    [SB_MSG_CONTACT_MESSAGE] = sb_chat_leave_message,
 };
 
 bool sb_handlers_dispatch(sb_conn_t *c, const sb_proto_envelope_t *env, sb_arena_t *arena)

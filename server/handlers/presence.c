@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "handlers/chat.h"
 #include "handlers/router_internal.h"
+#include "store/keys.h"
 #include "util/clock.h"
 #include "util/log.h"
 
@@ -47,8 +49,28 @@ static void send_setup(sb_router_t *R, sb_conn_t *c)
     for (size_t i = 0; i < ns; i++)
         svc[i] =
             (sb_pt_code_label_t){S(cfg->service_codes[i].code), S(cfg->service_codes[i].label)};
+    sb_str_t methods[64];
+    size_t nm = cfg->n_identity_methods < 64 ? cfg->n_identity_methods : 64;
+    for (size_t i = 0; i < nm; i++)
+        methods[i] = S(cfg->identity_methods[i]);
+    sb_pt_canned_t canned[256];
+    size_t nc = cfg->n_canned < 256 ? cfg->n_canned : 256;
+    for (size_t i = 0; i < nc; i++)
+        canned[i] = (sb_pt_canned_t){S(cfg->canned[i].id), S(cfg->canned[i].title),
+                                     S(cfg->canned[i].language), S(cfg->canned[i].text)};
+    sb_pt_queue_ref_t xfer[256];
+    size_t nx = 0;
+    for (size_t i = 0; i < cfg->n_queues && nx < 256; i++)
+        if (cfg->queues[i].channels[SB_CHAN_CHAT])
+            xfer[nx++] = (sb_pt_queue_ref_t){S(cfg->queues[i].id), S(cfg->queues[i].name)};
     sb_msg_staff_setup_t ev;
     memset(&ev, 0, sizeof ev);
+    ev.identity_methods.items = methods;
+    ev.identity_methods.n = (uint32_t)nm;
+    ev.canned.items = canned;
+    ev.canned.n = (uint32_t)nc;
+    ev.transfer_queues.items = xfer;
+    ev.transfer_queues.n = (uint32_t)nx;
     ev.away_reasons.items = reasons;
     ev.away_reasons.n = (uint32_t)nr;
     ev.queues.items = queues;
@@ -79,7 +101,41 @@ void sb_router_staff_ready(sb_conn_t *c)
     send_setup(R, c);
     rtr_send_state(R, ai, -1);
     rtr_send_work(R, ai);
+    sb_chat_staff_ready(c, ai); /* the chats held, again after a reconnect */
     rtr_pump(R);
+}
+
+void sb_router_directory(sb_conn_t *c, uint64_t id, const void *body)
+{
+    (void)body;
+    sb_router_t *R = rtr(sb_conn_app(c));
+    enum { MAXD = 1024, MAXL = 16 };
+    static sb_pt_directory_entry_t items[MAXD]; /* the loop is single-threaded */
+    static sb_str_t langs[MAXD][MAXL];
+    uint32_t n = 0;
+    for (uint32_t ai = 0; R && ai < R->n_agent_ids && n < MAXD; ai++) {
+        const sb_cfg_staff_t *st = rtr_staff_cfg(R, ai);
+        sb_ragent_view_t v;
+        if (!st || !st->n_queues || !sb_route_agent_view(R->eng, ai, &v) ||
+            strcmp(st->username, c->user) == 0)
+            continue;
+        sb_pt_directory_entry_t *e = &items[n];
+        memset(e, 0, sizeof *e);
+        e->username = S(st->username);
+        e->display_name = S(st->display_name);
+        e->status = v.status == SB_AGENT_AVAILABLE ? SB_PT_DIRECTORY_ENTRY_STATUS_AVAILABLE
+                    : v.status == SB_AGENT_AWAY    ? SB_PT_DIRECTORY_ENTRY_STATUS_AWAY
+                                                   : SB_PT_DIRECTORY_ENTRY_STATUS_OFFLINE;
+        e->connected = v.connected;
+        uint32_t nl = 0;
+        for (size_t k = 0; k < st->n_languages && nl < MAXL; k++)
+            langs[n][nl++] = S(st->languages[k]);
+        e->languages.items = langs[n];
+        e->languages.n = nl;
+        n++;
+    }
+    sb_msg_staff_directory_reply_t rep = {.agents = {items, n}};
+    sb_conn_send_ok(c, SB_MSG_STAFF_DIRECTORY, id, &rep);
 }
 
 void sb_router_staff_closed(sb_conn_t *c)
@@ -214,6 +270,45 @@ static bool code_known(const sb_cfg_code_t *codes, size_t n, sb_str_t s)
     return false;
 }
 
+static void ignore_cb(sb_store_t *s, redisReply *r, void *priv)
+{
+    (void)s;
+    (void)r;
+    (void)priv;
+}
+
+/* The wrap-up codes and notes go on the contact's hash, where the export record reads them. */
+static void store_wrapup(sb_router_t *R, const sb_msg_contact_wrapup_t *req)
+{
+    sb_app_t *app = R->app;
+    char key[160], cid[SB_ROUTE_ID_LEN + 1], disp[65];
+    char services[32 * 65 + 1] = "";
+    snprintf(cid, sizeof cid, "%.*s", (int)req->contact_id.len, req->contact_id.ptr);
+    snprintf(disp, sizeof disp, "%.*s", (int)req->disposition.len, req->disposition.ptr);
+    size_t off = 0;
+    for (uint32_t i = 0; i < req->service_codes.n && off < sizeof services; i++)
+        off +=
+            (size_t)snprintf(services + off, sizeof services - off, "%s%.*s", i ? "," : "",
+                             (int)req->service_codes.items[i].len, req->service_codes.items[i].ptr);
+    char *notes = malloc(req->has_notes ? req->notes.len + 1 : 1);
+    if (!notes || sb_key(app->key_prefix, key, sizeof key, "c:%s", cid) < 0) {
+        free(notes);
+        return;
+    }
+    size_t nl = req->has_notes ? req->notes.len : 0;
+    if (nl)
+        memcpy(notes, req->notes.ptr, nl);
+    notes[nl] = 0;
+    sb_chat_redact(app, notes, nl); /* notes are free text: no SSN is stored */
+    const char *argv[] = {"HSET",     key,      "disposition", disp,
+                          "services", services, "wrap_notes",  notes};
+    size_t lens[8];
+    for (int i = 0; i < 8; i++)
+        lens[i] = strlen(argv[i]);
+    sb_store_cmdargv(app->store, ignore_cb, NULL, 8, argv, lens);
+    free(notes);
+}
+
 void sb_router_contact_wrapup(sb_conn_t *c, uint64_t id, const void *body)
 {
     const sb_msg_contact_wrapup_t *req = body;
@@ -236,5 +331,7 @@ void sb_router_contact_wrapup(sb_conn_t *c, uint64_t id, const void *body)
     sb_route_result_t r = ai == SB_ROUTE_NONE || ci == SB_ROUTE_NONE
                               ? SB_ROUTE_NOT_FOUND
                               : sb_route_wrapup_done(R->eng, ai, ci, sb_clock_now_ms());
+    if (r == SB_ROUTE_OK)
+        store_wrapup(R, req); /* sent before the commit, on the same connection: lands first */
     wait_or_refuse(R, c, id, SB_MSG_CONTACT_WRAPUP, r);
 }

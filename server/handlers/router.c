@@ -143,6 +143,10 @@ void rtr_cside_del(sb_router_t *R, cside_t *cs)
     if (!cs)
         return;
     sb_timer_disarm(&R->app->timers, &cs->abandon);
+    /* a transfer segment that is gone no longer holds its source */
+    cside_t *src = cs->transfer_from[0] ? rtr_cside(R, cs->transfer_from) : NULL;
+    if (src && strcmp(src->transfer_to, cs->contact_id) == 0)
+        src->transfer_to[0] = 0;
     if (cs->customer_id[0]) {
         uint32_t ix;
         if (sb_strmap_get(&R->by_customer, cs->customer_id, &ix) && ix == cs->ix)
@@ -624,4 +628,67 @@ void sb_router_destroy(sb_app_t *app)
     free(R);
     app->router = NULL;
     g_router = NULL;
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * For the chat module
+ * ---------------------------------------------------------------------------------------------- */
+
+const char *sb_router_queue_id(sb_app_t *app, uint32_t q)
+{
+    sb_router_t *R = rtr(app);
+    return R && q < R->n_queue_ids ? R->queue_ids[q] : "";
+}
+
+sb_conn_t *sb_router_agent_conn(sb_app_t *app, uint32_t agent)
+{
+    sb_router_t *R = rtr(app);
+    return R ? rtr_agent_conn(R, agent) : NULL;
+}
+
+uint32_t sb_router_agent_index(sb_app_t *app, const char *username)
+{
+    sb_router_t *R = rtr(app);
+    return R ? rtr_agent_of(R, username) : SB_ROUTE_NONE;
+}
+
+const char *sb_router_agent_name(sb_app_t *app, uint32_t agent)
+{
+    sb_router_t *R = rtr(app);
+    const sb_cfg_staff_t *st = R ? rtr_staff_cfg(R, agent) : NULL;
+    return st ? st->display_name : "";
+}
+
+bool sb_router_contact_state(sb_app_t *app, const char *contact_id, sb_cstate_t *state,
+                             uint32_t *agent)
+{
+    sb_router_t *R = rtr(app);
+    if (!R || !contact_id[0])
+        return false;
+    uint32_t ci = sb_route_contact_find(R->eng, contact_id);
+    sb_rcontact_view_t v;
+    if (ci == SB_ROUTE_NONE || !sb_route_contact_view(R->eng, ci, &v))
+        return false;
+    if (state)
+        *state = v.state;
+    if (agent)
+        *agent = v.agent;
+    return true;
+}
+
+int sb_router_end_contact(sb_app_t *app, const char *contact_id, bool customer)
+{
+    sb_router_t *R = rtr(app);
+    if (!R)
+        return SB_ROUTE_NOT_FOUND;
+    uint32_t ci = sb_route_contact_find(R->eng, contact_id);
+    sb_rcontact_view_t v;
+    if (ci == SB_ROUTE_NONE || !sb_route_contact_view(R->eng, ci, &v))
+        return SB_ROUTE_NOT_FOUND;
+    cside_t *cs = rtr_cside(R, contact_id);
+    if (cs)
+        cs->customer_ended = customer;
+    int r = sb_route_contact_end(R->eng, v.agent, ci, sb_clock_now_ms());
+    rtr_pump(R);
+    return r;
 }

@@ -39,6 +39,30 @@ void sb_router_customer_closed(sb_conn_t *c);
 void sb_router_create_task(sb_app_t *app, sb_http_t *h, const char *queue, const char *external_id,
                            const char *lang, uint64_t due_ms, const char *title);
 
+/* For the chat module: look-ups and actions on contacts. */
+sb_conn_t *sb_router_agent_conn(sb_app_t *app, uint32_t agent);
+uint32_t sb_router_agent_index(sb_app_t *app, const char *username);
+const char *sb_router_agent_name(sb_app_t *app, uint32_t agent);
+/* State and holder (SB_ROUTE_NONE when none) of a live contact; false when it is not live. */
+bool sb_router_contact_state(sb_app_t *app, const char *contact_id, sb_cstate_t *state,
+                             uint32_t *agent);
+/* Ends an answered contact for the system (customer inactive or gone); `customer` says whether
+ * the customer ended it (left) rather than the system. 0 or an sb_route_result_t. */
+int sb_router_end_contact(sb_app_t *app, const char *contact_id, bool customer);
+/* Transfers an answered chat (transfer.c): to `to_queue`, or (to_queue NULL) to the named agent
+ * `to_agent`, whose answer is sent later as the reply to request `req_id` on `conn_id`. 0, or a
+ * wire error with *why. */
+int sb_router_transfer(sb_app_t *app, const char *contact_id, uint32_t from_agent,
+                       const char *to_queue, const char *to_agent, uint64_t conn_id,
+                       uint64_t req_id, const char **why);
+void sb_router_directory(sb_conn_t *c, uint64_t id, const void *body);
+/* The end of this contact keeps the customer's resume token (a blocked customer). */
+void sb_router_keep_token(sb_app_t *app, const char *contact_id);
+/* The id of queue index `q` ("" if unknown). */
+const char *sb_router_queue_id(sb_app_t *app, uint32_t q);
+/* The conversation of a live chat contact, or NULL. */
+const char *sb_router_contact_conv(sb_app_t *app, const char *contact_id);
+
 /* Request handlers (dispatch table). */
 void sb_router_state_set(sb_conn_t *c, uint64_t id, const void *body);
 void sb_router_offer_accept(sb_conn_t *c, uint64_t id, const void *body);

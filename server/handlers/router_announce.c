@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "handlers/chat.h"
 #include "handlers/router_internal.h"
+#include "store/keys.h"
 #include "store/route_store.h"
 #include "util/clock.h"
 #include "util/err.h"
@@ -54,7 +56,8 @@ void rtr_commit_extra(sb_router_t *R, const sb_rcommit_t *cm, void *extra)
     if (cm->kind == SB_COMMIT_RETURN && cm->agent_to_away)
         x->away_reason = cfg->routing.missed_offers_reason;
     const cside_t *cs = cm->contact_id[0] ? rtr_cside(R, cm->contact_id) : NULL;
-    x->token_hash = cs ? cs->token_hash : "";
+    /* a direct transfer's segment becomes the customer's contact only once accepted */
+    x->token_hash = cs && !(cs->direct && cm->kind == SB_COMMIT_CREATE) ? cs->token_hash : "";
     if (cm->kind == SB_COMMIT_CREATE) {
         sb_rcontact_view_t v;
         sb_route_contact_view(R->eng, cm->contact, &v);
@@ -66,6 +69,8 @@ void rtr_commit_extra(sb_router_t *R, const sb_rcommit_t *cm, void *extra)
         x->customer_id = cs ? cs->customer_id : "";
         x->topic = cs ? cs->topic : "";
         x->title = cs ? cs->title : "";
+        x->conv_id = cs ? cs->conv_id : "";
+        x->direct = cs && cs->direct;
     }
 }
 
@@ -204,10 +209,14 @@ typedef struct {
 
 static void send_status(sb_router_t *R, const cside_t *cs, const cstatus_t *st)
 {
-    sb_conn_t *c = rtr_customer_conn(R, cs);
+    sb_conn_t *c = cs->transferred ? NULL : rtr_customer_conn(R, cs);
     if (!c)
         return;
     sb_msg_contact_status_t ev = {.contact_id = S(cs->contact_id), .state = st->state};
+    if (cs->conv_id[0]) {
+        ev.conversation_id = S(cs->conv_id);
+        ev.has_conversation_id = true;
+    }
     if (st->position) {
         if (st->position <= 10) {
             ev.position = st->position;
@@ -319,6 +328,26 @@ static const char *cancel_message(sb_cancel_t c)
     }
 }
 
+static void ignore_cb(sb_store_t *s, redisReply *r, void *priv)
+{
+    (void)s;
+    (void)r;
+    (void)priv;
+}
+
+/* A chat that ended for the customer revokes the resume token: nothing outlives it. */
+static void revoke_token(sb_router_t *R, const cside_t *cs)
+{
+    if (!cs->conv_id[0] || !cs->token_hash[0] || cs->transferred || cs->direct || cs->keep_token)
+        return;
+    char key[160];
+    if (sb_key(R->app->key_prefix, key, sizeof key, "rtok:%s", cs->token_hash) < 0)
+        return;
+    const char *argv[] = {"DEL", key};
+    size_t lens[] = {3, strlen(key)};
+    sb_store_cmdargv(R->app->store, ignore_cb, NULL, 2, argv, lens);
+}
+
 /* A contact that overflowed continues as a new segment: the customer follows it. */
 static void follow_overflow(sb_router_t *R, const cside_t *old)
 {
@@ -333,7 +362,10 @@ static void follow_overflow(sb_router_t *R, const cside_t *old)
         memcpy(cs->customer_id, old->customer_id, sizeof cs->customer_id);
         memcpy(cs->token_hash, old->token_hash, sizeof cs->token_hash);
         memcpy(cs->topic, old->topic, sizeof cs->topic);
+        memcpy(cs->conv_id, old->conv_id, sizeof cs->conv_id);
         cs->conn = old->conn;
+        if (cs->conv_id[0])
+            sb_chat_set_contact(R->app, cs->conv_id, cs->contact_id);
         sb_strmap_put(&R->by_customer, cs->customer_id, cs->ix);
         return;
     }
@@ -347,6 +379,14 @@ void rtr_announce(sb_router_t *R, const sb_rcommit_t *cm)
 {
     cside_t *cs = cm->contact_id[0] ? rtr_cside(R, cm->contact_id) : NULL;
     bool has_agent = cm->agent != SB_ROUTE_NONE;
+    rtr_stats_commit(R, cs, cm);
+    /* transfers first: the customer follows the new segment before hearing of it */
+    if (cs && cm->kind == SB_COMMIT_CREATE && !cs->direct && cs->transfer_from[0])
+        rtr_transfer_created(R, cs, cm);
+    if (cs && cm->kind == SB_COMMIT_ACCEPT && cs->direct && cs->transfer_from[0])
+        rtr_transfer_accepted(R, cs, cm);
+    if (cs && cs->conv_id[0])
+        sb_chat_on_commit(R->app, cm, cs->conv_id); /* system events in the conversation */
     cstatus_t st = {.reason = -1, .queue = cm->queue};
     switch (cm->kind) {
     case SB_COMMIT_CREATE:
@@ -376,6 +416,8 @@ void rtr_announce(sb_router_t *R, const sb_rcommit_t *cm)
         }
         break;
     case SB_COMMIT_REQUEUE:
+        if (cs)
+            rtr_transfer_source_ended(R, cs);
         if (cs) {
             st.state = SB_MSG_CONTACT_STATUS_STATE_QUEUED;
             st.reason = SB_MSG_CONTACT_STATUS_REASON_AGENT_UNAVAILABLE;
@@ -386,6 +428,10 @@ void rtr_announce(sb_router_t *R, const sb_rcommit_t *cm)
     case SB_COMMIT_CANCEL:
         if (has_agent)
             send_offer_gone(R, cm->agent, cm->offer_id, false);
+        if (cs && cs->direct)
+            rtr_transfer_canceled(R, cs);
+        else if (cs)
+            rtr_transfer_source_ended(R, cs);
         if (cs) {
             st.state = SB_MSG_CONTACT_STATUS_STATE_CANCELED;
             st.reason = cancel_reason(cm->cancel);
@@ -393,17 +439,31 @@ void rtr_announce(sb_router_t *R, const sb_rcommit_t *cm)
             send_status(R, cs, &st);
             if (cm->cancel == SB_CANCEL_OVERFLOW)
                 follow_overflow(R, cs);
+            else
+                revoke_token(R, cs);
             rtr_cside_del(R, cs);
         }
         break;
     case SB_COMMIT_END:
+        if (cs)
+            rtr_transfer_source_ended(R, cs);
         if (cs) {
             st.state = SB_MSG_CONTACT_STATUS_STATE_WRAPPING;
             st.reason = cs->customer_ended ? SB_MSG_CONTACT_STATUS_REASON_CUSTOMER_ENDED
                                            : SB_MSG_CONTACT_STATUS_REASON_AGENT_ENDED;
             st.message = cs->customer_ended ? "You left the conversation."
                                             : "The specialist ended the conversation.";
+            if (cs->customer_gone) {
+                st.reason = SB_MSG_CONTACT_STATUS_REASON_CUSTOMER_DISCONNECTED;
+                st.message = "The conversation ended because the connection was lost.";
+            }
             send_status(R, cs, &st);
+            revoke_token(R, cs);
+            /* the customer is done: a new request may start while the specialist wraps up */
+            uint32_t ix;
+            if (cs->customer_id[0] && sb_strmap_get(&R->by_customer, cs->customer_id, &ix) &&
+                ix == cs->ix)
+                sb_strmap_del(&R->by_customer, cs->customer_id);
         }
         break;
     case SB_COMMIT_COMPLETE:
@@ -474,8 +534,10 @@ void rtr_answer_waiting(sb_router_t *R, uint64_t conn_id, uint64_t req_id, sb_ms
     }
     switch (type) {
     case SB_MSG_CONTACT_REQUEST: {
+        const cside_t *cs = rtr_cside(R, cm->contact_id);
         sb_msg_contact_request_reply_t rep = {.contact_id = S(cm->contact_id),
-                                              .queue_name = S(queue_name(R, cm->queue))};
+                                              .queue_name = S(queue_name(R, cm->queue)),
+                                              .conversation_id = S(cs ? cs->conv_id : "")};
         sb_conn_send_ok(c, type, req_id, &rep);
         break;
     }

@@ -24,6 +24,22 @@ typedef struct {
     uint32_t last_position; /* last sent, to send only changes */
     uint32_t last_wait_s;
     bool customer_ended; /* the customer left an answered contact (contact.cancel) */
+    bool customer_gone;  /* the customer's connection did not come back (resume window) */
+    bool transferred;    /* the conversation moved on to a later segment: the customer hears
+                            nothing more about this one */
+    bool creating;       /* its conversation is being created; not yet in the engine */
+    bool keep_token;     /* the end does not revoke the resume token (a blocked customer stays
+                            recognisable) */
+    char conv_id[SB_ROUTE_ID_LEN + 1]; /* chats: the conversation, "" if none */
+    /* transfers (transfer.c) */
+    char transfer_from[SB_ROUTE_ID_LEN + 1]; /* the segment this one continues */
+    char transfer_to[SB_ROUTE_ID_LEN + 1];   /* a direct transfer waiting for an answer */
+    bool direct;                             /* offered to one named agent */
+    uint64_t reply_conn, reply_req;          /* the sender of a direct transfer, to answer */
+    /* statistics (router_stats.c): counted as a concurrent conversation, and where */
+    bool counted;
+    char counted_queue[SB_ROUTE_ID_LEN + 1];
+    char counted_agent[SB_ROUTE_ID_LEN + 1];
 } cside_t;
 
 struct sb_router {
@@ -120,5 +136,18 @@ void rtr_hours_free(sb_rqueue_def_t *defs, uint32_t n);
 
 /* contact.c */
 void rtr_abandon_cb(sb_timer_t *t);
+
+/* router_stats.c: statistics of an announced commit (before its side data goes), of a contact
+ * read back from Redis, and the agents' statuses once loaded. */
+void rtr_stats_commit(sb_router_t *R, cside_t *cs, const sb_rcommit_t *cm);
+void rtr_stats_reloaded(sb_router_t *R, cside_t *cs, const sb_rcontact_t *c);
+void rtr_stats_agents_loaded(sb_router_t *R, uint64_t now);
+
+/* transfer.c: a direct transfer was accepted (before the conversation hears of the accept), was
+ * canceled (declined, timed out), or its source segment ended or was re-queued meanwhile. */
+void rtr_transfer_created(sb_router_t *R, cside_t *cs, const sb_rcommit_t *cm);
+void rtr_transfer_accepted(sb_router_t *R, cside_t *cs, const sb_rcommit_t *cm);
+void rtr_transfer_canceled(sb_router_t *R, cside_t *cs);
+void rtr_transfer_source_ended(sb_router_t *R, cside_t *old);
 
 #endif

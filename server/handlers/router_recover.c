@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "handlers/chat.h"
 #include "handlers/router_internal.h"
 #include "metrics/metrics.h"
 #include "store/keys.h"
@@ -77,17 +78,58 @@ static int parse_contact(sb_router_t *R, const redisReply *r, sb_rcontact_t *out
     out->offer_deadline_ms = sb_rs_field_u64(r, "offer_deadline_ms");
     out->assigned_ms = sb_rs_field_u64(r, "assigned_ms");
     out->wrap_started_ms = sb_rs_field_u64(r, "wrap_ms");
+    out->segment_ms = sb_rs_field_u64(r, "seg_ms");
+    const char *direct = sb_rs_field(r, "direct");
+    out->direct = direct && strcmp(direct, "1") == 0;
     memset(side, 0, sizeof *side);
     const char *cust = sb_rs_field(r, "customer"), *tok = sb_rs_field(r, "rtok"),
-               *topic = sb_rs_field(r, "topic");
+               *topic = sb_rs_field(r, "topic"), *conv = sb_rs_field(r, "conv");
+    snprintf(side->conv_id, sizeof side->conv_id, "%s", conv ? conv : "");
+    const char *from = sb_rs_field(r, "prev");
+    side->direct = out->direct;
+    side->transferred = out->direct; /* until accepted, the customer does not follow it */
+    if (out->direct)
+        snprintf(side->transfer_from, sizeof side->transfer_from, "%s", from ? from : "");
     snprintf(side->customer_id, sizeof side->customer_id, "%s", cust ? cust : "");
     snprintf(side->token_hash, sizeof side->token_hash, "%s", tok ? tok : "");
     snprintf(side->topic, sizeof side->topic, "%s", topic ? topic : "");
     return 0;
 }
 
-/* Applies a contact read from Redis; `r` NULL or empty means it no longer exists. */
-static void apply_contact(sb_router_t *R, const char *id, const redisReply *r, uint64_t now)
+typedef struct {
+    sb_router_t *R;
+    uint64_t generation;
+} conv_job_t;
+
+static void job_done(sb_router_t *R);
+
+static void conv_loaded(void *arg)
+{
+    conv_job_t *j = arg;
+    if (g_router == j->R && j->R->load_generation == j->generation)
+        job_done(j->R);
+    free(j);
+}
+
+/* The conversation of a chat contact comes back into memory with it; a full load waits for it
+ * (`counted`), so that agents and customers who reconnect find their chats. */
+static void load_conv(sb_router_t *R, const cside_t *cs, bool counted)
+{
+    conv_job_t *j = counted ? calloc(1, sizeof *j) : NULL;
+    if (j) {
+        j->R = R;
+        j->generation = R->load_generation;
+        R->load_pending++;
+        sb_chat_load(R->app, cs->conv_id, cs->contact_id, conv_loaded, j);
+    } else {
+        sb_chat_load(R->app, cs->conv_id, cs->contact_id, free, NULL);
+    }
+}
+
+/* Applies a contact read from Redis; `r` NULL or empty means it no longer exists. `counted`: part
+ * of the full load. */
+static void apply_contact(sb_router_t *R, const char *id, const redisReply *r, uint64_t now,
+                          bool counted)
 {
     sb_rcontact_t c;
     cside_t side;
@@ -107,6 +149,7 @@ static void apply_contact(sb_router_t *R, const char *id, const redisReply *r, u
     if (sb_route_reload_contact(R->eng, &c, now) == SB_E_BUSY)
         return; /* a commit is in flight: it settles the contact */
     cside_t *cs = final ? rtr_cside(R, id) : rtr_cside_add(R, id);
+    rtr_stats_reloaded(R, cs, &c);
     if (final) {
         rtr_cside_del(R, cs);
         return;
@@ -117,8 +160,15 @@ static void apply_contact(sb_router_t *R, const char *id, const redisReply *r, u
         memcpy(cs->customer_id, side.customer_id, sizeof cs->customer_id);
         memcpy(cs->token_hash, side.token_hash, sizeof cs->token_hash);
         memcpy(cs->topic, side.topic, sizeof cs->topic);
+        memcpy(cs->conv_id, side.conv_id, sizeof cs->conv_id);
+        memcpy(cs->transfer_from, side.transfer_from, sizeof cs->transfer_from);
+        cs->direct = side.direct;
+        cs->transferred = side.transferred;
     }
-    if (cs->customer_id[0])
+    if (cs->conv_id[0])
+        load_conv(R, cs, counted);
+    /* the customer's open contact: not a pending direct transfer, not one in wrap-up */
+    if (cs->customer_id[0] && !cs->transferred && c.state != SB_CSTATE_WRAPPING)
         sb_strmap_put(&R->by_customer, cs->customer_id, cs->ix);
     /* a waiting customer who is not connected keeps the place for the resume window */
     if (!cs->conn && !sb_timer_armed(&cs->abandon) &&
@@ -172,7 +222,7 @@ static void contact_loaded_cb(sb_store_t *s, redisReply *r, void *priv)
     (void)s;
     if (R && R->eng && R->load_generation == j->generation && sb_store_reply_status(r) == 0) {
         sb_strmap_put(&g_load.seen, j->id, 1);
-        apply_contact(R, j->id, r, sb_clock_now_ms());
+        apply_contact(R, j->id, r, sb_clock_now_ms(), true);
     }
     if (R && R->load_generation == j->generation)
         job_done(R);
@@ -262,6 +312,7 @@ static void load_finish(sb_router_t *R)
     if (!g_load.ids) {
         /* contacts done and agents done */
         sb_route_reload_done(R->eng, now);
+        rtr_stats_agents_loaded(R, now);
         R->loading = false;
         R->app->state_loaded = true;
         sb_metrics.ready = 1;
@@ -280,7 +331,7 @@ static void load_finish(sb_router_t *R)
             sb_strmap_get(&g_load.seen, v.id, NULL))
             continue;
         snprintf(gone, sizeof gone, "%s", v.id);
-        apply_contact(R, gone, NULL, now);
+        apply_contact(R, gone, NULL, now, false);
     }
     free_ids();
     load_agents(R);
@@ -361,7 +412,7 @@ static void doubt_contact_cb(sb_store_t *s, redisReply *r, void *priv)
     (void)s;
     if (j->R->eng) {
         if (sb_store_reply_status(r) == 0)
-            apply_contact(j->R, j->id, r, sb_clock_now_ms());
+            apply_contact(j->R, j->id, r, sb_clock_now_ms(), false);
         else
             rtr_doubt(j->R, j->id, SB_ROUTE_NONE);
         rtr_pump(j->R);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "auth/token.h"
+#include "handlers/chat.h"
 #include "handlers/handlers.h"
 #include "handlers/router.h"
 #include "metrics/metrics.h"
@@ -132,7 +133,14 @@ static void hello_reply(sb_conn_t *c, uint64_t id, sb_role_t role, const char *u
     if (contact && contact[0]) {
         rep.contact_id = (sb_str_t){contact, (uint32_t)strlen(contact)};
         rep.has_contact_id = true;
+        const char *conv = sb_router_contact_conv(sb_conn_app(c), contact);
+        if (conv) {
+            rep.conversation_id = (sb_str_t){conv, (uint32_t)strlen(conv)};
+            rep.has_conversation_id = true;
+        }
     }
+    rep.epoch = sb_chat_epoch(sb_conn_app(c));
+    rep.has_epoch = true;
     sb_conn_send_ok(c, SB_MSG_HELLO, id, &rep);
     sb_conn_hello_done(c);
     if (role == SB_ROLE_CUSTOMER)

@@ -81,7 +81,7 @@ bool sb_route_next(sb_route_t *r, sb_rdecision_t *out)
 
 bool rt_routable(const contact_t *c)
 {
-    return c->c.state == SB_CSTATE_QUEUED && !c->committing && !c->in_doubt;
+    return c->c.state == SB_CSTATE_QUEUED && !c->committing && !c->in_doubt && !c->c.direct;
 }
 
 void rt_dirty_contact(sb_route_t *r, contact_t *c)
@@ -309,6 +309,9 @@ static void fill(const sb_route_t *r, const pending_t *p, sb_rcommit_t *out, uin
         out->cls = sb_channel_class(c->c.channel);
         out->offer_id = c->c.offer_id;
         out->deadline_ms = c->c.offer_deadline_ms;
+        out->segment_ms = c->segment_ms;
+        out->assigned_ms = c->c.assigned_ms;
+        out->wrap_started_ms = c->c.wrap_started_ms;
     }
     if (p->agent != SB_ROUTE_NONE && p->agent < r->n_agents)
         memcpy(out->agent_id, r->agents[p->agent].def.id, sizeof out->agent_id);
@@ -497,6 +500,18 @@ bool sb_route_queue_open(const sb_route_t *r, uint32_t q, uint64_t now, uint64_t
     return false;
 }
 
+/* A direct contact's agent can take it now: connected, available, no offer pending, a free slot
+ * in the class, nothing in doubt. */
+static bool direct_agent_free(const sb_route_t *r, uint32_t ai, sb_class_t cls)
+{
+    if (ai >= r->n_agents)
+        return false;
+    const agent_t *a = &r->agents[ai];
+    return !a->def.removed && a->connected && a->status == SB_AGENT_AVAILABLE &&
+           !a->status_committing && !a->in_doubt && a->offer_contact == SB_ROUTE_NONE &&
+           a->load[cls] + a->pending[cls] < a->def.capacity[cls];
+}
+
 static contact_t *admit(sb_route_t *r, const sb_rcontact_t *spec, uint64_t now)
 {
     contact_t *c = contact_new(r, spec);
@@ -541,14 +556,25 @@ sb_arrive_t sb_route_contact_arrive(sb_route_t *r, const sb_rcontact_t *spec, ui
         return SB_ARRIVE_NO_CHANNEL;
     if (spec->lang >= LANG_SLOTS || !((q->def.langs >> spec->lang) & 1u))
         return SB_ARRIVE_NO_LANGUAGE;
-    if (!sb_route_queue_open(r, spec->queue, now, next_open_ms))
+    /* a direct transfer continues a conversation already in progress: hours do not apply */
+    if (!spec->direct && !sb_route_queue_open(r, spec->queue, now, next_open_ms))
         return SB_ARRIVE_CLOSED;
     if (sb_strmap_get(&r->by_id, spec->id, NULL))
         return SB_ARRIVE_EXISTS;
+    if (spec->direct && !direct_agent_free(r, spec->agent, sb_channel_class(spec->channel)))
+        return SB_ARRIVE_AGENT_BUSY;
+    uint32_t target = spec->agent;
     contact_t *c = admit(r, spec, now);
     if (!c)
         return SB_ARRIVE_FULL;
     *index = c->index;
+    if (spec->direct) {
+        pending_t *p = commit(r, SB_COMMIT_CREATE, c, SB_ROUTE_NONE, now);
+        if (p)
+            offer(r, c, target, now, p);
+        rt_settle(r, now);
+        return SB_ARRIVE_OK;
+    }
     create(r, c, now);
     rt_settle(r, now);
     return SB_ARRIVE_OK;
@@ -576,12 +602,12 @@ static void overflow_to_queue(sb_route_t *r, const contact_t *old, uint64_t now)
     sb_rcontact_t spec = old->c;
     /* the next segment: same customer, same original wait, linked to the one it replaces */
     memcpy(spec.prev_id, old->c.id, sizeof spec.prev_id);
-    size_t n = strcspn(old->c.id, "~");
+    size_t n = strcspn(old->c.id, ".");
     unsigned seg = 2;
-    if (old->c.id[n] == '~')
+    if (old->c.id[n] == '.')
         seg = (unsigned)strtoul(old->c.id + n + 1, NULL, 10) + 1;
     char id[SB_ROUTE_ID_LEN + 1];
-    int w = snprintf(id, sizeof id, "%.*s~%u", (int)(n > 56 ? 56 : n), old->c.id, seg);
+    int w = snprintf(id, sizeof id, "%.*s.%u", (int)(n > 56 ? 56 : n), old->c.id, seg);
     if (w < 0)
         return;
     memcpy(spec.id, id, sizeof spec.id);
@@ -651,6 +677,9 @@ static void apply_ok(sb_route_t *r, pending_t *p, contact_t *c, uint64_t now)
         transition(r, c, SB_CSTATE_QUEUED, SB_ROUTE_NONE);
         rt_dirty_contact(r, c);
         announce(r, p, now);
+        /* a direct transfer that was not taken ends here (finish() cancels it) */
+        if (c->c.direct && c->withdraw_pending == SB_CANCEL_NONE)
+            c->withdraw_pending = SB_CANCEL_TRANSFER_DECLINED;
         /* The contact goes to the next eligible agent. The agent that returned it is not in the
          * agent heaps (an agent with an offer is unlisted) until the settle relists it, so it is
          * only offered the contact again when nobody else can take it; without this, the settle
@@ -1109,7 +1138,9 @@ void rt_contact_set(sb_route_t *r, contact_t *c, const sb_rcontact_t *in, uint64
     c->announced_offer = in->state == SB_CSTATE_OFFERED;
     c->step = step_at(r, &c->c, now);
     c->key = rt_contact_key(r, &c->c);
-    if (!c->segment_ms)
+    if (in->segment_ms)
+        c->segment_ms = in->segment_ms;
+    else if (!c->segment_ms)
         c->segment_ms = now;
     attach(r, c);
     /* held by an agent that is gone: its grace timer may have fired while this contact was in
@@ -1122,6 +1153,9 @@ void rt_contact_set(sb_route_t *r, contact_t *c, const sb_rcontact_t *in, uint64
         rt_dirty_contact(r, c);
     }
     rt_queue_touch(r, c->c.queue, now);
+    /* a direct transfer read back as waiting was returned: it will never be offered again */
+    if (withdraw == SB_CANCEL_NONE && c->c.direct && c->c.state == SB_CSTATE_QUEUED)
+        withdraw = SB_CANCEL_TRANSFER_DECLINED;
     if (withdraw != SB_CANCEL_NONE) {
         c->withdraw_pending = SB_CANCEL_NONE;
         sb_route_contact_withdraw(r, c->index, withdraw, now);

@@ -130,7 +130,8 @@ typedef enum {
     X(OVERFLOW, "overflow")                                                                        \
     X(MESSAGE, "leave_message")                                                                    \
     X(CALLBACK, "callback")                                                                        \
-    X(QUEUE_REMOVED, "queue_removed")
+    X(QUEUE_REMOVED, "queue_removed")                                                              \
+    X(TRANSFER_DECLINED, "transfer_declined") /* a direct transfer was declined or timed out */
 
 typedef enum {
 #define SB_CANCEL_ENUM(n, s) SB_CANCEL_##n,
@@ -152,7 +153,10 @@ typedef struct {
     uint8_t priority;     /* queue priority plus any boost */
     uint64_t enqueued_ms; /* original waiting start (kept across re-queues) */
     uint64_t due_ms;      /* task queues */
-    /* reload only: */
+    /* A transfer to one named agent: offered to `agent` only (at arrival too), never to anyone
+     * else; declined or timed out, it is canceled (SB_CANCEL_TRANSFER_DECLINED). */
+    bool direct;
+    /* reload only (and the target of a direct contact at arrival): */
     sb_cstate_t state;
     uint64_t version;
     uint32_t agent; /* holder or offered agent, SB_ROUTE_NONE */
@@ -160,6 +164,7 @@ typedef struct {
     uint64_t offer_deadline_ms;
     uint64_t assigned_ms;
     uint64_t wrap_started_ms;
+    uint64_t segment_ms; /* when this segment (or re-queue) started waiting; 0: unknown (now) */
 } sb_rcontact_t;
 
 /* ------------------------------------------------------------------------------------------------
@@ -216,6 +221,11 @@ typedef struct {
     bool agent_to_away;       /* RETURN by timeout that also sets the agent away */
     sb_agent_status_t status; /* AGENT */
     uint16_t reason;          /* AGENT: away reason index */
+    /* the contact's times when the commit was asked for (statistics: a finished contact is
+     * gone from the engine by the time its commit is announced) */
+    uint64_t segment_ms;      /* its segment (or re-queue) started waiting */
+    uint64_t assigned_ms;     /* answered, 0 if not */
+    uint64_t wrap_started_ms; /* wrap-up began, 0 if not */
     uint64_t now_ms;
 } sb_rcommit_t;
 
@@ -271,6 +281,7 @@ typedef enum {
     SB_ARRIVE_REMOVED,     /* the queue was removed from the configuration */
     SB_ARRIVE_FULL,        /* out of memory */
     SB_ARRIVE_EXISTS,      /* a contact with this id exists */
+    SB_ARRIVE_AGENT_BUSY,  /* direct: the agent is not available, or has no free slot now */
 } sb_arrive_t;
 
 /* A new contact. On SB_ARRIVE_OK *index is its engine index and a CREATE commit follows. */
@@ -342,7 +353,9 @@ typedef struct {
     uint8_t priority;
     uint8_t step; /* current relax step */
     uint64_t enqueued_ms;
-    uint64_t key; /* ordering key: smaller is served first */
+    uint64_t
+        segment_ms; /* when this segment (or re-queue) started waiting: waits count from here */
+    uint64_t key;   /* ordering key: smaller is served first */
     uint64_t version;
     uint32_t agent;
     uint64_t offer_id;

@@ -8,7 +8,7 @@
 #include "store/keys.h"
 #include "util/err.h"
 
-#define MAX_ARGS 40
+#define MAX_ARGS 48
 
 static const char *const g_class[] = {"chat", "call", "task"};
 
@@ -93,6 +93,8 @@ int sb_rs_commit(sb_store_t *s, const char *prefix, const sb_rcommit_t *cm, cons
             {"prev", x->prev_id ? x->prev_id : ""},
             {"rtok", x->token_hash ? x->token_hash : ""},
             {"title", x->title ? x->title : ""},
+            {"conv", x->conv_id ? x->conv_id : ""},
+            {"direct", x->direct ? "1" : "0"},
         };
         for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
             argv[n++] = pairs[i][0];

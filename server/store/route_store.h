@@ -25,6 +25,8 @@ typedef struct {
     uint64_t enqueued_ms;
     uint64_t due_ms;
     const char *prev_id;
+    const char *conv_id; /* chats: the conversation this contact is a segment of */
+    bool direct;         /* a transfer to a named agent */
 } sb_rs_extra_t;
 
 /* Runs commit `cm` as one EVALSHA. The reply is {1, version} or {0, why}. Same contract as

@@ -17,6 +17,14 @@ extern const sb_lua_script_t sb_lua_session_create;
 extern const sb_lua_script_t sb_lua_session_revoke;
 extern const sb_lua_script_t sb_lua_customer_token;
 extern const sb_lua_script_t sb_lua_route_commit;
+extern const sb_lua_script_t sb_lua_conv_create;
+extern const sb_lua_script_t sb_lua_conv_append;
+extern const sb_lua_script_t sb_lua_conv_mark;
+extern const sb_lua_script_t sb_lua_epoch_check;
+extern const sb_lua_script_t sb_lua_conv_close;
+extern const sb_lua_script_t sb_lua_conv_segment;
+extern const sb_lua_script_t sb_lua_conv_rate;
+extern const sb_lua_script_t sb_lua_message_leave;
 extern const sb_lua_script_t sb_lua_stats_add;
 extern const sb_lua_script_t sb_lua_stats_live;
 

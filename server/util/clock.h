@@ -13,6 +13,9 @@ uint64_t sb_clock_now_ms(void);
 /* Monotonic nanoseconds for measuring durations (latency, loop lag); never for deadlines. */
 uint64_t sb_clock_mono_ns(void);
 void sb_clock_enable_test(void);
+/* A test clock that only moves when advanced (tests that expect exact durations); implies the
+ * test clock. */
+void sb_clock_freeze(void);
 bool sb_clock_is_test(void);
 /* Test clock only: moves `now` forward by `ms`. Returns false when the test clock is off. */
 bool sb_clock_advance(uint64_t ms);

@@ -89,7 +89,7 @@ async function agent(name: string, status = 'available'): Promise<Client> {
 async function ask(lang = 'en', topic = 'claim') {
   const { client, hello } = await customer(server);
   await client.take('customer.setup');
-  const r = await client.request('contact.request', { topic, channel: 'chat', lang });
+  const r = await client.request('contact.request', { topic, channel: 'chat', lang, name: 'Pat' });
   return { client, hello, reply: r, id: r.b.contact_id as string };
 }
 
@@ -162,7 +162,7 @@ describe('a contact from request to wrap-up', () => {
 
   it('refuses a second open request from the same customer, and a closed queue with its next opening', async () => {
     const cust = await ask();
-    const again = await cust.client.request('contact.request', { topic: 'claim', channel: 'chat' });
+    const again = await cust.client.request('contact.request', { topic: 'claim', channel: 'chat', name: 'Pat' });
     expect(again.b.code).toBe('CONFLICT');
     expect((await cust.client.request('contact.cancel', { contact_id: cust.id })).t).toBe('ok');
     await cust.client.take('contact.status', (e) => e.b.state === 'canceled');
@@ -171,12 +171,12 @@ describe('a contact from request to wrap-up', () => {
     const setup = await client.take('customer.setup');
     const employer = (setup.b.topics as Record<string, unknown>[]).find((t) => t.id === 'employer')!;
     expect(employer.open).toBe(false);
-    const closed = await client.request('contact.request', { topic: 'employer', channel: 'chat' });
+    const closed = await client.request('contact.request', { topic: 'employer', channel: 'chat', name: 'Pat' });
     expect(closed.b.code).toBe('QUEUE_CLOSED');
     const next = new Date(closed.b.next_open_ms as number).toISOString();
     expect(next).toBe(`${day(3)}T00:00:00.000Z`);
     expect(employer.next_open_ms).toBe(closed.b.next_open_ms);
-    const nolang = await client.request('contact.request', { topic: 'employer', channel: 'chat', lang: 'xx' });
+    const nolang = await client.request('contact.request', { topic: 'employer', channel: 'chat', lang: 'xx', name: 'Pat' });
     expect(nolang.b.code).toBe('NO_SERVICE');
     cust.client.close();
     client.close();
@@ -374,7 +374,7 @@ describe('tasks pushed by the server', () => {
 
 describe('a server killed with kill -9', () => {
   it('finds the same contacts in the same order after a restart, nothing lost or doubled', async () => {
-    const custs = [];
+    const custs: Awaited<ReturnType<typeof ask>>[] = [];
     for (let i = 0; i < 4; i++) custs.push(await ask(i % 2 ? 'es' : 'en'));
     const tokens = custs.map((c) => c.hello.b.resume_token as string);
     // one of them is offered to an agent when the server dies
@@ -396,7 +396,7 @@ describe('a server killed with kill -9', () => {
     expect(await redis.command('SMEMBERS', 'sb:{routing-it}:live')).toBe(before);
     // the waiting ones keep their order: positions follow arrival (English and Spanish lines)
     const waiting = back.filter((_, i) => custs[i].id !== offered.b.contact_id);
-    const positions = [];
+    const positions: { id: unknown; pos: unknown }[] = [];
     for (const w of waiting) {
       const st = await w.client.take('contact.status', (e) => e.b.position !== undefined);
       positions.push({ id: w.hello.b.contact_id, pos: st.b.position });

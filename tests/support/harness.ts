@@ -22,6 +22,8 @@ export interface Redis {
   proc: ChildProcess;
   /** Sends one command (inline protocol) and returns the raw reply text. */
   command(...args: string[]): Promise<string>;
+  /** Sends one command and returns the parsed reply (strings, numbers, arrays, null). */
+  query(...args: string[]): Promise<Resp>;
   kill(): Promise<void>;
   restart(): Promise<void>;
   stop(): Promise<void>;
@@ -47,6 +49,53 @@ export async function waitFor(what: string, fn: () => Promise<boolean> | boolean
     await new Promise((r) => setTimeout(r, 20));
   }
   throw new Error(`timed out waiting for ${what}`);
+}
+
+export type Resp = string | number | null | Resp[] | { error: string };
+
+/** Parses one RESP2 reply at `at`; undefined when the buffer does not hold all of it yet. */
+function parseResp(buf: Buffer, at: number): { value: Resp; end: number } | undefined {
+  const eol = buf.indexOf('\r\n', at);
+  if (eol < 0) return undefined;
+  const line = buf.toString('utf8', at + 1, eol);
+  const next = eol + 2;
+  switch (String.fromCharCode(buf[at])) {
+    case '+':
+      return { value: line, end: next };
+    case '-':
+      return { value: { error: line }, end: next };
+    case ':':
+      return { value: Number(line), end: next };
+    case '$': {
+      const n = Number(line);
+      if (n < 0) return { value: null, end: next };
+      if (buf.length < next + n + 2) return undefined;
+      return { value: buf.toString('utf8', next, next + n), end: next + n + 2 };
+    }
+    case '*': {
+      const n = Number(line);
+      if (n < 0) return { value: null, end: next };
+      const out: Resp[] = [];
+      let pos = next;
+      for (let i = 0; i < n; i++) {
+        const item = parseResp(buf, pos);
+        if (!item) return undefined;
+        out.push(item.value);
+        pos = item.end;
+      }
+      return { value: out, end: pos };
+    }
+    default:
+      throw new Error(`unexpected RESP byte ${buf[at]}`);
+  }
+}
+
+/** A flat [field, value, ...] reply as an object. */
+export function respMap(r: Resp): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!Array.isArray(r)) return out;
+  for (let i = 0; i + 1 < r.length; i += 2) out[String(r[i])] = String(r[i + 1]);
+  return out;
 }
 
 function encodeCommand(args: string[]): string {
@@ -77,6 +126,22 @@ export async function startRedis(): Promise<Redis> {
           if (out.endsWith('\r\n')) {
             s.destroy();
             res(out);
+          }
+        });
+        s.on('connect', () => s.write(encodeCommand(args)));
+      });
+    },
+    query(...args) {
+      return new Promise((res, rej) => {
+        const s = connect(sock);
+        let buf = Buffer.alloc(0);
+        s.on('error', rej);
+        s.on('data', (d) => {
+          buf = Buffer.concat([buf, d]);
+          const parsed = parseResp(buf, 0);
+          if (parsed) {
+            s.destroy();
+            res(parsed.value);
           }
         });
         s.on('connect', () => s.write(encodeCommand(args)));
@@ -145,6 +210,8 @@ export interface ServerOptions {
   yaml?: (port: number, redisAddress: string) => string;
   /** Start with --test-clock (default true). Without it, advance() fails and /test/clock is 404. */
   testClock?: boolean;
+  /** The test clock moves only when advanced (exact durations). */
+  frozenClock?: boolean;
 }
 
 export interface Server {
@@ -227,7 +294,8 @@ export async function startServer(opt: ServerOptions = {}): Promise<Server> {
     opt.yaml ? opt.yaml(port, redis.address) : defaultConfig(port, redis.address, opt),
   );
   const args = ['--config', configPath];
-  if (opt.testClock ?? true) args.push('--test-clock');
+  if (opt.frozenClock) args.push('--test-clock-frozen');
+  else if (opt.testClock ?? true) args.push('--test-clock');
   const proc = spawn(BIN, args, {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -805,9 +805,45 @@ static void test_routing_and_auto_accept(void **state)
                  "t.yaml:2: routing.position_every_ms: must be 1000 to 60000, got 10");
 }
 
+static void test_chat_section(void **state)
+{
+    (void)state;
+    sb_config_t *cfg = load_ok("deployment: t\n");
+    assert_int_equal(cfg->chat.max_messages, 5000);
+    assert_int_equal(cfg->chat.inactivity_warn_s, 600);
+    assert_int_equal(cfg->chat.inactivity_end_s, 120);
+    assert_int_equal(cfg->chat.max_conversations, 100000);
+    assert_int_equal(cfg->chat.conversations_per_address, 20);
+    assert_int_equal(cfg->chat.conversations_window_s, 3600);
+    assert_int_equal(cfg->chat.transfer_priority_boost, 2);
+    assert_int_equal(cfg->chat.n_redact_patterns, 0);
+    assert_int_equal(cfg->routing.short_abandon_s, 10);
+    sb_config_destroy(cfg);
+    cfg = load_ok(
+        "deployment: t\nchat: {inactivity_warn_s: 30, redact_patterns: [\"CASE-[0-9]{6}\"]}\n"
+        "routing: {short_abandon_s: 0}\n");
+    assert_int_equal(cfg->chat.inactivity_warn_s, 30);
+    assert_int_equal(cfg->chat.n_redact_patterns, 1);
+    assert_string_equal(cfg->chat.redact_patterns[0], "CASE-[0-9]{6}");
+    assert_int_equal(cfg->routing.short_abandon_s, 0);
+    sb_config_destroy(cfg);
+    /* a pattern that would only fail at the first message fails at load */
+    expect_error("deployment: t\nchat: {redact_patterns: [\"CASE-([0-9]\"]}\n",
+                 "t.yaml:2: chat.redact_patterns: pattern 0 is not a valid extended regular "
+                 "expression");
+    expect_error("deployment: t\nchat: {inactivity_end_s: 5}\n",
+                 "t.yaml:2: chat.inactivity_end_s: must be 10 to 3600, got 5");
+    expect_error("deployment: t\nchat: {short_abandon_s: 5}\n",
+                 "t.yaml:2: chat.short_abandon_s: unknown key; expected one of: max_messages, "
+                 "inactivity_warn_s, inactivity_end_s, max_conversations, "
+                 "conversations_per_address, conversations_window_s, transfer_priority_boost, "
+                 "redact_patterns");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_chat_section),
         cmocka_unit_test(test_demo_counts),
         cmocka_unit_test(test_demo_queues),
         cmocka_unit_test(test_demo_staff),

@@ -1114,7 +1114,7 @@ static void test_max_wait_overflow_to_queue(void **state)
     assert_non_null(d);
     assert_int_equal(d->commit.cancel, SB_CANCEL_OVERFLOW);
     assert_int_equal(rh_find_contact(&h, "c"), SB_ROUTE_NONE);
-    uint32_t c2 = rh_find_contact(&h, "c~2");
+    uint32_t c2 = rh_find_contact(&h, "c.2");
     assert_int_not_equal(c2, SB_ROUTE_NONE);
     sb_rcontact_view_t v = rh_contact(&h, c2);
     assert_string_equal(v.prev_id, "c");
@@ -1122,15 +1122,15 @@ static void test_max_wait_overflow_to_queue(void **state)
     assert_int_equal(v.enqueued_ms, T0); /* the original wait */
     assert_int_equal(v.priority, 2);
     assert_int_equal(v.state, SB_CSTATE_QUEUED);
-    assert_non_null(rh_find(&h, mark, SB_RD_ANNOUNCE, SB_COMMIT_CREATE, "c~2"));
-    assert_int_equal(rm_find(&h.m, "c~2")->enqueued_ms, T0);
+    assert_non_null(rh_find(&h, mark, SB_RD_ANNOUNCE, SB_COMMIT_CREATE, "c.2"));
+    assert_int_equal(rm_find(&h.m, "c.2")->enqueued_ms, T0);
     /* the maximum wait of the new segment counts from its start */
     run(&h, T0 + 119999);
-    assert_int_equal(rh_find_contact(&h, "c~3"), SB_ROUTE_NONE);
+    assert_int_equal(rh_find_contact(&h, "c.3"), SB_ROUTE_NONE);
     run(&h, T0 + 120000);
-    uint32_t c3 = rh_find_contact(&h, "c~3");
+    uint32_t c3 = rh_find_contact(&h, "c.3");
     assert_int_not_equal(c3, SB_ROUTE_NONE);
-    assert_string_equal(rh_contact(&h, c3).prev_id, "c~2");
+    assert_string_equal(rh_contact(&h, c3).prev_id, "c.2");
     assert_int_equal(holder(&h, c3), 0);
     rh_free(&h);
 }
@@ -1191,7 +1191,7 @@ static void test_overflow_target_must_take_the_contact(void **state)
     assert_int_equal(cstate(&h, v), SB_CSTATE_QUEUED);  /* the target takes no calls */
     assert_int_equal(cstate(&h, en), SB_CSTATE_QUEUED); /* nor English */
     assert_int_equal(rh_count(&h, 0, SB_RD_COMMIT, SB_COMMIT_CANCEL, "voice"), 0);
-    assert_int_not_equal(rh_find_contact(&h, "chat-es~2"), SB_ROUTE_NONE);
+    assert_int_not_equal(rh_find_contact(&h, "chat-es.2"), SB_ROUTE_NONE);
     rh_free(&h);
 }
 

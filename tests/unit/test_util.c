@@ -15,6 +15,7 @@
 #include "util/idmap.h"
 #include "util/json.h"
 #include "util/timer.h"
+#include "util/redact.h"
 #include "util/utf8.h"
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -204,6 +205,36 @@ static void test_tokens(void **state)
     assert_memory_equal(id, "c-", 2);
 }
 
+static void check_redact(const char *in, const char *want, size_t n_masked)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", in);
+    assert_int_equal(sb_redact_ssn(buf, strlen(buf)), n_masked);
+    assert_string_equal(buf, want);
+}
+
+static void test_ssn_masking(void **state)
+{
+    (void)state;
+    check_redact("my ssn is 123-45-6789 ok", "my ssn is XXX-XX-6789 ok", 1);
+    check_redact("123 45 6789", "XXX-XX-6789", 1);
+    check_redact("123.45.6789.", "XXX-XX-6789.", 1);
+    check_redact("ssn:123456789", "ssn:XXXXX6789", 1);
+    check_redact("two: 123-45-6789 and 234567891", "two: XXX-XX-6789 and XXXXX7891", 2);
+    /* impossible areas, groups and serials stay */
+    check_redact("000-12-3456 666-12-3456 900-12-3456 123-00-4567 123-45-0000",
+                 "000-12-3456 666-12-3456 900-12-3456 123-00-4567 123-45-0000", 0);
+    /* phone numbers, dates, claim numbers of other lengths, mixed separators */
+    check_redact("call 503-555-1234 or (503) 555-1234", "call 503-555-1234 or (503) 555-1234", 0);
+    check_redact("on 2026-11-25 claim 12345678 or 1234567890",
+                 "on 2026-11-25 claim 12345678 or 1234567890", 0);
+    check_redact("123-45 6789", "123-45 6789", 0);
+    /* adjacent digits: part of a longer number */
+    check_redact("1123-45-6789", "1123-45-6789", 0);
+    check_redact("123-45-67890", "123-45-67890", 0);
+    check_redact("a123456789b", "aXXXXX6789b", 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -214,6 +245,7 @@ int main(void)
         cmocka_unit_test(test_json_escapes_hostile_bytes),
         cmocka_unit_test(test_utf8),
         cmocka_unit_test(test_tokens),
+        cmocka_unit_test(test_ssn_masking),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,7 +7,8 @@
 -- ARGV: 1 kind, 2 expected version, 3 now ms, 4 class (chat|call|task), 5 the agent's capacity in
 --   that class, 6 retention seconds for finished contacts, 7 contact id, 8 agent username,
 --   9 offer id, 10 offer deadline ms, 11 reason, 12 flag ("1": offer with create / agent to away /
---   flagged), 13.. field, value pairs written at create
+--   flagged), 13.. field, value pairs written at create (a direct transfer, direct = "1", is
+--   created without the token key: the token leads to it once it is accepted)
 -- Returns {1, version} when committed, {0, why} when refused.
 local kind, want = ARGV[1], tonumber(ARGV[2])
 local now, cls, cap, keep = ARGV[3], ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
@@ -97,6 +98,10 @@ elseif kind == "accept" then
   release_offer()
   redis.call("HINCRBY", a, load_field, 1)
   redis.call("HSET", a, "missed", 0)
+  -- an accepted direct transfer is now the contact the customer's resume token leads to
+  if redis.call("HGET", c, "direct") == "1" and redis.call("EXISTS", tok) == 1 then
+    redis.call("HSET", tok, "contact", cid)
+  end
 elseif kind == "return" then
   if not state_is("offered") then return refuse("state") end
   redis.call("HSET", c, "state", "queued", "agent", "", "offer_id", "", "offer_deadline_ms", "",

@@ -1,0 +1,71 @@
+/* Conversations: the persisted log of one customer's interaction (docs/protocol.md,
+ * "Conversations"). Messages are de-duplicated, numbered and appended by one Lua script each
+ * (store/lua/conv_append.lua), acknowledged to the sender and delivered to the others only after
+ * Redis accepted them. The routing shell tells this module when contacts are answered, ended,
+ * re-queued and completed; this module writes the matching system events. */
+#ifndef SB_HANDLERS_CHAT_H
+#define SB_HANDLERS_CHAT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "app.h"
+#include "net/conn.h"
+#include "route/engine.h"
+
+#define SB_CONV_ID_LEN 26 /* "v-" + 24 hex */
+
+typedef struct sb_chat sb_chat_t;
+
+int sb_chat_start(sb_app_t *app);
+void sb_chat_stop(sb_app_t *app);
+void sb_chat_destroy(sb_app_t *app);
+/* Redis (re)connected: check the data epoch (a Redis restart may have lost its last second). */
+void sb_chat_store_ready(sb_app_t *app);
+uint64_t sb_chat_epoch(const sb_app_t *app);
+
+/* A customer asks for a contact: creates the conversation (refusing a blocked customer, and past
+ * the per-address creation limit), then calls `done` with status 0 and the new id, or a wire
+ * error. `contact_id` is the first segment. */
+typedef void (*sb_chat_created_cb)(sb_app_t *app, int werr, const char *conv_id, void *arg);
+void sb_chat_create(sb_app_t *app, const char *customer_id, const char *addr, const char *name,
+                    const char *topic, const char *lang, const char *claim_ref,
+                    const char *contact_id, sb_chat_created_cb done, void *arg);
+/* Recovery: reads a conversation back (its contact is live). `done(arg)` when finished. */
+void sb_chat_load(sb_app_t *app, const char *conv_id, const char *contact_id,
+                  void (*done)(void *arg), void *arg);
+/* The customer now follows segment `contact_id` after a transfer to `to_name` (a queue's name
+ * when `to_queue`, else a colleague's): the pending note becomes the transfer note. */
+void sb_chat_moved(sb_app_t *app, const char *conv_id, const char *contact_id, const char *to_name,
+                   bool to_queue);
+/* A transfer to a named colleague was not taken: its note is dropped. */
+void sb_chat_transfer_failed(sb_app_t *app, const char *conv_id);
+/* A conversation whose contact never entered routing: forgotten (Redis expires it). */
+void sb_chat_discard(sb_app_t *app, const char *conv_id);
+/* The conversation's current segment changed (transfer, overflow). */
+void sb_chat_set_contact(sb_app_t *app, const char *conv_id, const char *contact_id);
+
+/* A routing commit succeeded for a contact of conversation `conv_id`. */
+void sb_chat_on_commit(sb_app_t *app, const sb_rcommit_t *cm, const char *conv_id);
+
+/* Connections. */
+void sb_chat_customer_ready(sb_conn_t *c, const char *conv_id);
+void sb_chat_customer_gone(sb_app_t *app, const char *conv_id);
+void sb_chat_staff_ready(sb_conn_t *c, uint32_t agent);
+
+/* Request handlers. */
+void sb_chat_send(sb_conn_t *c, uint64_t id, const void *body);
+void sb_chat_sync(sb_conn_t *c, uint64_t id, const void *body);
+void sb_chat_typing(sb_conn_t *c, uint64_t id, const void *body);
+void sb_chat_receipt(sb_conn_t *c, uint64_t id, const void *body);
+void sb_chat_verify(sb_conn_t *c, uint64_t id, const void *body);
+void sb_chat_transfer(sb_conn_t *c, uint64_t id, const void *body);
+void sb_chat_block(sb_conn_t *c, uint64_t id, const void *body);
+void sb_chat_stay(sb_conn_t *c, uint64_t id, const void *body);
+void sb_chat_rate(sb_conn_t *c, uint64_t id, const void *body);
+void sb_chat_leave_message(sb_conn_t *c, uint64_t id, const void *body);
+
+/* Masks SSNs and the configured patterns in place (length unchanged). */
+void sb_chat_redact(const sb_app_t *app, char *text, size_t len);
+
+#endif
