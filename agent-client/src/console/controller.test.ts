@@ -35,6 +35,9 @@ const SETUP: StaffSetup = {
     { code: 'ui-claim-status', label: 'UI claim status' },
     { code: 'weekly-claim-help', label: 'Weekly claim help' },
   ],
+  identity_methods: [],
+  canned: [],
+  transfer_queues: [],
 };
 
 const OFFER: Offer = {

@@ -52,6 +52,11 @@ export interface ConsoleDeps {
   focusWindow?: () => void;
   /** Starts the once-a-second tick; returns the function that stops it. */
   startTicker?: (fn: () => void) => () => void;
+  /**
+   * An accepted chat: show it and put the keyboard in its message box (the chat panel does it once
+   * the chat is open). Without it, the focus goes to the contact's End button in My work.
+   */
+  openChat?: (contactId: string) => void;
 }
 
 /** Whether the console may move the keyboard focus to a new offer's Accept button. */
@@ -120,6 +125,7 @@ export class ConsoleController {
   private readonly hasFocus: () => boolean;
   private readonly focusWindow: () => void;
   private readonly startTicker: (fn: () => void) => () => void;
+  private readonly openChat: ((contactId: string) => void) | null;
 
   private conn: Connection | null = null;
   private unsubscribe: Array<() => void> = [];
@@ -168,6 +174,7 @@ export class ConsoleController {
           clearInterval(t);
         };
       });
+    this.openChat = deps.openChat ?? null;
     this.wireControls();
   }
 
@@ -564,7 +571,12 @@ export class ConsoleController {
   }
 
   /** Takes the card away and says why (visibly, and to screen readers). */
-  private removeOffer(message: string, how: 'polite' | 'assertive', focusContact?: string): void {
+  private removeOffer(
+    message: string,
+    how: 'polite' | 'assertive',
+    focusContact?: string,
+    focusChat?: () => void,
+  ): void {
     const hadFocus = this.hideOfferCard();
     const ui = this.ui;
     setText(ui.offerResult, `${message} (${timeOfDay(new Date(this.clock.now()))})`);
@@ -572,7 +584,11 @@ export class ConsoleController {
     ui.offerResult.hidden = false;
     this.announce(message, how);
     if (!hadFocus) return;
-    if (focusContact !== undefined) {
+    if (focusChat) {
+      // the result keeps the focus until the chat is open
+      ui.offerResult.focus();
+      focusChat();
+    } else if (focusContact !== undefined) {
       this.pendingFocus = { contactId: focusContact, target: 'end' };
       this.applyPendingFocus();
     } else {
@@ -600,10 +616,19 @@ export class ConsoleController {
     conn.request('offer.accept', { offer_id: o.offerId }).then(
       (rep) => {
         if (this.offer?.offerId !== o.offerId) return;
+        const openChat = this.openChat;
+        const toChat = o.channel === 'chat' && openChat !== null;
         this.removeOffer(
-          `Accepted: ${workTitle({ channel: o.channel, queue: o.queue, queue_name: o.queueName })} is in My work`,
+          toChat
+            ? `Accepted: the chat (${o.queueName || o.queue}) is open in Chats`
+            : `Accepted: ${workTitle({ channel: o.channel, queue: o.queue, queue_name: o.queueName })} is in My work`,
           'polite',
           rep.contact_id,
+          toChat
+            ? () => {
+                openChat(rep.contact_id);
+              }
+            : undefined,
         );
       },
       (e: unknown) => {

@@ -77,7 +77,7 @@ export function buildConsoleUI(doc: Document = document): ConsoleUI {
   const soundToggle = withId(el('input', {}, doc), 'sound-enabled');
   soundToggle.type = 'checkbox';
   soundLabel.htmlFor = 'sound-enabled';
-  soundLabel.append(soundToggle, el('span', { text: 'Sound for offers' }, doc));
+  soundLabel.append(soundToggle, el('span', { text: 'Sound for offers and new messages' }, doc));
   const soundNote = withId(el('span', { className: 'header-note' }, doc), 'sound-note');
   soundNote.hidden = true;
   const notifyButton = button(doc, 'notify-enable', 'Turn on desktop notifications', 'button button-header');

@@ -11,16 +11,26 @@
  *
  * Everything lives in an open shadow root, styled by a constructable stylesheet (no <style>
  * element, no style attributes: a strict CSP with style-src 'self' allows it). The resume token
- * from the hello reply is kept in sessionStorage ("switchboard.resume") and presented on reconnect
- * and after a reload, when the widget also reopens by itself.
+ * from the hello reply and the local copy of the chat are kept in sessionStorage, or in
+ * localStorage when the customer says the computer is their own (chat-storage.ts); the token is
+ * presented on reconnect and after a reload, when the widget also reopens by itself.
  *
- * Views, after connecting: the pre-chat form (topic and language from customer.setup, then
- * contact.request), the waiting view (place in line and expected wait from contact.status, a polite
- * live region that speaks only when its text changes; "Leave the line" with a confirmation), and the
- * ended view (why, in the widget's language, beside the server's own message). A resumed customer
- * whose hello reply names an open contact goes straight to the waiting view.
+ * Views, after connecting: the pre-chat form (name, topic, language, optional claim reference,
+ * whether the computer is their own; then contact.request), the waiting view (place in line and
+ * expected wait from contact.status, a polite live region that speaks only when its text changes;
+ * "Leave the line" with a confirmation) which becomes the chat once a specialist answers (the
+ * conversation below it: chat-view.ts), and the ended view (why, in the widget's language, beside
+ * the server's own message; a transcript to save or print, and a rating: after-chat.ts). A resumed
+ * customer whose hello reply names an open contact goes straight back to it, with the messages
+ * kept locally shown at once and the rest synced from the server.
  */
 import css from './widget.css?inline';
+import { AfterChat, MAX_COMMENT_BYTES, buildPrintTranscript, transcriptLines } from './after-chat';
+import { CHAT_STRINGS, checkClaimRef, checkName, type ChatStrings } from './chat-strings';
+import { ChatStorage } from './chat-storage';
+import { ChatView } from './chat-view';
+import { make } from './make';
+import { printTranscript } from './print';
 import { customerSocketUrl } from './server-url';
 import {
   applyStatus,
@@ -41,13 +51,20 @@ import {
   queuedText,
   topicLabel,
   topicLanguages,
+  type EndKind,
   type WidgetLang,
   type WidgetStrings,
 } from './strings';
-import { sessionTokenStore } from './token-store';
+import { Conversation } from '../chat/conversation';
+import { utf8Length } from '../chat/ids';
+import { MessageStore, type StoreSnapshot } from '../chat/store';
+import { downloadText, formatDay, formatTime, transcriptFileName, transcriptText } from '../chat/transcript';
+import { RemoteTyping } from '../chat/typing';
+import { asChatEvent, isStaffRole, type ChatEntry } from '../chat/types';
 import { CLIENT_VERSION } from '../common/version';
-import { Connection, RequestError, type ConnectionState, type TokenStore } from '../net/connection';
-import type { CustomerSetup, ServerNotice, Topic } from '../proto/schema.gen';
+import { TitleAlert } from '../console/title';
+import { Connection, RequestError, type ConnectionState } from '../net/connection';
+import type { ContactStatus, CustomerSetup, ServerNotice, Topic } from '../proto/schema.gen';
 
 export const TAG = 'switchboard-chat';
 
@@ -63,16 +80,49 @@ function styleSheet(): CSSStyleSheet {
   return sharedSheet;
 }
 
-function make<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  attrs: Record<string, string> = {},
-  className = '',
-): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (className) e.className = className;
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  return e;
+/** What the widget keeps about the chat between page loads (beside the log itself). */
+interface ChatRecord {
+  v: 1;
+  contactId: string;
+  conversationId: string;
+  customerName: string;
+  claimRef?: string;
+  topicLabel: string;
+  queueName: string;
+  agentName: string;
+  startedMs: number;
+  /** A specialist answered (the chat can be rated). */
+  answered: boolean;
+  /** The customer said the computer is their own. */
+  ownDevice: boolean;
+  ended: EndKind | null;
+  rated: boolean;
+  store: StoreSnapshot;
 }
+
+function isRecord(v: unknown): v is ChatRecord {
+  if (typeof v !== 'object' || v === null) return false;
+  const r = v as Record<string, unknown>;
+  return (
+    r.v === 1 &&
+    typeof r.contactId === 'string' &&
+    typeof r.conversationId === 'string' &&
+    typeof r.customerName === 'string' &&
+    (r.claimRef === undefined || typeof r.claimRef === 'string') &&
+    typeof r.topicLabel === 'string' &&
+    typeof r.queueName === 'string' &&
+    typeof r.agentName === 'string' &&
+    typeof r.startedMs === 'number' &&
+    typeof r.answered === 'boolean' &&
+    typeof r.ownDevice === 'boolean' &&
+    typeof r.rated === 'boolean' &&
+    typeof r.ended === 'object' &&
+    typeof r.store === 'object'
+  );
+}
+
+/** How long a chat kept on the customer's own computer stays worth resuming, without a server value. */
+const DEFAULT_KEEP_MS = 15 * 60_000;
 
 type Tone = 'connecting' | 'connected' | 'reconnecting' | 'ended';
 
@@ -131,6 +181,20 @@ export class SwitchboardChat extends HTMLElement {
   private readonly languageNote: HTMLParagraphElement;
   private readonly prechatError: HTMLParagraphElement;
   private readonly startButton: HTMLButtonElement;
+  private readonly nameLabel: HTMLLabelElement;
+  private readonly nameInput: HTMLInputElement;
+  private readonly nameHint: HTMLParagraphElement;
+  private readonly nameError: HTMLParagraphElement;
+  private readonly claimLabel: HTMLLabelElement;
+  private readonly claimInput: HTMLInputElement;
+  private readonly claimHint: HTMLParagraphElement;
+  private readonly claimError: HTMLParagraphElement;
+  private readonly deviceLegend: HTMLLegendElement;
+  private readonly deviceOwn: HTMLInputElement;
+  private readonly deviceShared: HTMLInputElement;
+  private readonly deviceOwnLabel: HTMLLabelElement;
+  private readonly deviceSharedLabel: HTMLLabelElement;
+  private readonly deviceHint: HTMLParagraphElement;
 
   // waiting
   private readonly waiting: HTMLElement;
@@ -153,7 +217,30 @@ export class SwitchboardChat extends HTMLElement {
   private readonly endMessage: HTMLParagraphElement;
   private readonly newChat: HTMLButtonElement;
 
-  private readonly tokens: TokenStore = sessionTokenStore();
+  // the conversation, and what follows its end
+  private readonly chat: ChatView;
+  private readonly afterChat: AfterChat;
+  private readonly chatNote: HTMLParagraphElement;
+
+  private readonly storage = new ChatStorage();
+  private conv: Conversation | null = null;
+  private record: ChatRecord | null = null;
+  /** The record came from storage after the chat had ended (no rating then: the token is gone). */
+  private restoredEnded = false;
+  private keepMs = DEFAULT_KEEP_MS;
+  private readonly remoteTyping: RemoteTyping;
+  /** seq of the inactivity warning the customer answered with "I'm still here". */
+  private stayedSeq = 0;
+  private warningShown: number | null = null;
+  private stayBusy = false;
+  private rateBusy = false;
+  private readonly hostTitle = new TitleAlert(document);
+  private readonly onVisibility = (): void => {
+    if (document.visibilityState === 'visible') {
+      this.hostTitle.restore('chat');
+      this.conv?.seen();
+    }
+  };
   private conn: Connection | null = null;
   private connState: ConnectionState = { status: 'idle' };
   private uiLang: WidgetLang = 'en';
@@ -231,7 +318,75 @@ export class SwitchboardChat extends HTMLElement {
     langField.append(this.languageLabel, this.languageSelect, this.languageNote);
     this.prechatError = make('p', { id: 'sb-prechat-error', role: 'alert' }, 'error');
     this.startButton = make('button', { id: 'sb-start', type: 'submit' }, 'action');
-    this.form.append(this.closedAll, this.topicSet, langField, this.prechatError, this.startButton);
+
+    const nameField = make('div', {}, 'field');
+    this.nameLabel = make('label', { for: 'sb-name' }, 'label');
+    this.nameInput = make(
+      'input',
+      {
+        id: 'sb-name',
+        name: 'name',
+        type: 'text',
+        autocomplete: 'off',
+        required: '',
+        'aria-required': 'true',
+        'aria-describedby': 'sb-name-hint sb-name-error',
+      },
+      'input',
+    );
+    this.nameHint = make('p', { id: 'sb-name-hint' }, 'note');
+    this.nameError = make('p', { id: 'sb-name-error' }, 'error');
+    nameField.append(this.nameLabel, this.nameInput, this.nameHint, this.nameError);
+
+    const claimField = make('div', {}, 'field');
+    this.claimLabel = make('label', { for: 'sb-claim' }, 'label');
+    this.claimInput = make(
+      'input',
+      {
+        id: 'sb-claim',
+        name: 'claim_ref',
+        type: 'text',
+        autocomplete: 'off',
+        spellcheck: 'false',
+        'aria-describedby': 'sb-claim-hint sb-claim-error',
+      },
+      'input',
+    );
+    this.claimHint = make('p', { id: 'sb-claim-hint' }, 'note note-important');
+    this.claimError = make('p', { id: 'sb-claim-error' }, 'error');
+    claimField.append(this.claimLabel, this.claimHint, this.claimInput, this.claimError);
+
+    const deviceSet = make('fieldset', { id: 'sb-device', 'aria-describedby': 'sb-device-hint' }, 'topics');
+    this.deviceLegend = make('legend', {}, 'legend');
+    const deviceChoices = make('div', {}, 'choices');
+    this.deviceShared = make('input', {
+      type: 'radio',
+      name: 'device',
+      id: 'sb-device-shared',
+      value: 'shared',
+    });
+    this.deviceShared.checked = true;
+    this.deviceOwn = make('input', { type: 'radio', name: 'device', id: 'sb-device-own', value: 'own' });
+    this.deviceOwnLabel = make('label', { for: 'sb-device-own' });
+    this.deviceSharedLabel = make('label', { for: 'sb-device-shared' });
+    const ownRow = make('div', {}, 'choice');
+    ownRow.append(this.deviceOwn, this.deviceOwnLabel);
+    const sharedRow = make('div', {}, 'choice');
+    sharedRow.append(this.deviceShared, this.deviceSharedLabel);
+    deviceChoices.append(ownRow, sharedRow);
+    this.deviceHint = make('p', { id: 'sb-device-hint' }, 'note');
+    deviceSet.append(this.deviceLegend, deviceChoices, this.deviceHint);
+
+    this.form.append(
+      this.closedAll,
+      nameField,
+      this.topicSet,
+      langField,
+      claimField,
+      deviceSet,
+      this.prechatError,
+      this.startButton,
+    );
     this.prechat.append(this.prechatTitle, this.loading, this.form);
 
     // --- waiting -------------------------------------------------------------------------------
@@ -282,12 +437,65 @@ export class SwitchboardChat extends HTMLElement {
     this.endReason = make('p', { id: 'sb-end-reason', role: 'status', 'aria-atomic': 'true' }, 'end-reason');
     this.endMessage = make('p', { id: 'sb-end-message' }, 'note');
     this.newChat = make('button', { id: 'sb-new-chat', type: 'button' }, 'action');
-    this.endedView.append(this.endedTitle, this.endReason, this.endMessage, this.newChat);
+    this.afterChat = new AfterChat({
+      save: () => {
+        this.saveTranscript();
+      },
+      print: () => {
+        this.printTranscript();
+      },
+      rate: (score, comment) => {
+        this.rate(score, comment);
+      },
+    });
+    this.endedView.append(
+      this.endedTitle,
+      this.endReason,
+      this.endMessage,
+      this.afterChat.root,
+      this.newChat,
+    );
+
+    // --- the conversation (below the waiting view while chatting, below the end once over) --------
+    this.chat = new ChatView({
+      send: (text) => {
+        this.sendMessage(text);
+      },
+      input: (hasText) => {
+        this.conv?.typing.input(hasText);
+      },
+      stay: () => {
+        this.stay();
+      },
+      retry: (id) => {
+        this.conv?.retry(id);
+      },
+      remove: (id) => {
+        this.conv?.discard(id);
+      },
+    });
+    this.chatNote = make('p', { id: 'sb-chat-note', role: 'status' }, 'note');
+    this.chat.root.prepend(this.chatNote);
+    this.remoteTyping = new RemoteTyping({
+      onChange: (typing) => {
+        const tc = this.chatStrings();
+        this.chat.setTyping(typing ? tc.typing(this.record?.agentName || tc.specialist) : null);
+      },
+    });
 
     const log = make('div', { role: 'log', 'aria-live': 'polite' }, 'log');
     this.notices = make('ul', { id: 'sb-notices' }, 'notices');
     log.append(this.notices);
-    body.append(this.intro, this.status, this.action, this.prechat, this.waiting, this.endedView, log);
+    body.append(
+      this.intro,
+      this.status,
+      this.action,
+      this.prechat,
+      this.waiting,
+      this.endedView,
+      this.chat.root,
+      log,
+    );
     this.panel.append(header, body);
 
     this.launcher = make(
@@ -341,7 +549,14 @@ export class SwitchboardChat extends HTMLElement {
     this.leaveYes.addEventListener('click', () => {
       this.leave();
     });
+    this.nameInput.addEventListener('input', () => {
+      this.setFieldError(this.nameInput, this.nameError, '');
+    });
+    this.claimInput.addEventListener('input', () => {
+      this.setFieldError(this.claimInput, this.claimError, '');
+    });
     this.newChat.addEventListener('click', () => {
+      this.forgetChat();
       this.model = initialModel();
       this.prechatErrorText = '';
       this.languageChosen = false;
@@ -356,13 +571,18 @@ export class SwitchboardChat extends HTMLElement {
 
   connectedCallback(): void {
     this.renderStrings();
+    document.addEventListener('visibilitychange', this.onVisibility);
+    // the local copy of a chat from before the reload is shown at once, the rest follows
+    if (!this.record) this.restoreRecord();
     // a conversation was going on before the page was reloaded: pick it up again
-    if (this.tokens.get() !== null && this.panel.hidden) this.openPanel(false);
+    if (this.storage.get() !== null && this.panel.hidden) this.openPanel(false);
   }
 
   disconnectedCallback(): void {
+    document.removeEventListener('visibilitychange', this.onVisibility);
     this.conn?.close();
     this.conn = null;
+    this.conv?.dispose();
   }
 
   attributeChangedCallback(name: string, oldValue: string | null, newValue: string | null): void {
@@ -382,6 +602,10 @@ export class SwitchboardChat extends HTMLElement {
 
   private strings(): WidgetStrings {
     return STRINGS[this.uiLang];
+  }
+
+  private chatStrings(): ChatStrings {
+    return CHAT_STRINGS[this.uiLang];
   }
 
   private locale(): string {
@@ -410,6 +634,17 @@ export class SwitchboardChat extends HTMLElement {
     this.leaveNo.textContent = t.leaveNo;
     this.endedTitle.textContent = t.endedHeading;
     this.newChat.textContent = t.startNew;
+    const tc = this.chatStrings();
+    this.nameLabel.textContent = tc.nameLabel;
+    this.nameHint.textContent = tc.nameHint;
+    this.claimLabel.textContent = tc.claimLabel;
+    this.claimHint.textContent = tc.claimHint;
+    this.deviceLegend.textContent = tc.deviceLegend;
+    this.deviceOwnLabel.textContent = tc.deviceOwn;
+    this.deviceSharedLabel.textContent = tc.deviceShared;
+    this.deviceHint.textContent = tc.deviceHint;
+    this.chat.renderStrings(tc);
+    this.afterChat.renderStrings(tc);
     this.renderState(this.connState);
   }
 
@@ -438,6 +673,53 @@ export class SwitchboardChat extends HTMLElement {
     if (!this.prechat.hidden) this.renderPrechat();
     if (!this.waiting.hidden) this.renderWaiting();
     if (!this.endedView.hidden) this.renderEnded();
+    this.renderChat();
+  }
+
+  /** Whether the customer is in an answered chat that is still going on. */
+  private chatting(): boolean {
+    return this.model.phase === 'waiting' && this.model.status?.state === 'assigned' && !this.model.leaving;
+  }
+
+  private renderChat(): void {
+    const closed = this.connState.status === 'closed';
+    const tc = this.chatStrings();
+    if (closed || this.model.phase === 'prechat' || !this.conv) {
+      this.chat.root.hidden = true;
+      return;
+    }
+    this.chat.render(this.conv, {
+      t: tc,
+      locale: this.locale(),
+      agentName: this.record?.agentName ?? '',
+      composing: this.chatting(),
+      connected: this.connState.status === 'connected',
+    });
+    // the inactivity warning: the last one not answered yet, while the chat goes on
+    const warn = this.chatting() ? this.openWarning() : null;
+    if (warn === null) {
+      if (this.warningShown !== null) this.hostTitle.restore('chat');
+      this.warningShown = null;
+      this.chat.setWarning(null, tc);
+    } else if (this.warningShown !== warn.seq) {
+      this.warningShown = warn.seq;
+      // the server's words say when the chat will end, but only in English
+      const server = warn.text.trim();
+      this.chat.setWarning(this.uiLang === 'en' && server !== '' ? server : tc.inactiveText, tc);
+      if (document.visibilityState !== 'visible') this.hostTitle.show(`● ${tc.titleStillThere}`, 'chat');
+    }
+  }
+
+  /** The inactivity warning still waiting for an answer, if any. */
+  private openWarning(): ChatEntry | null {
+    const conv = this.conv;
+    if (!conv) return null;
+    let warn: ChatEntry | null = null;
+    for (const e of conv.store.list()) {
+      if (e.kind === 'system' && e.system === 'inactive_warning') warn = e;
+      else if (warn && e.kind === 'message' && e.from_role === 'customer') warn = null;
+    }
+    return warn && warn.seq > this.stayedSeq ? warn : null;
   }
 
   /** Builds the topic radios (again only when the topics or the language changed). */
@@ -587,11 +869,13 @@ export class SwitchboardChat extends HTMLElement {
     if (this.waitNotice.textContent !== noticeText) this.waitNotice.textContent = noticeText;
     this.waitNotice.hidden = noticeText === '';
     this.keepOpen.hidden = assigned;
-    this.leaveButton.textContent = this.leaveBusy ? t.leaving : assigned ? t.leaveChat : t.leaveLine;
+    const tc = this.chatStrings();
+    this.leaveButton.textContent = this.leaveBusy ? t.leaving : assigned ? tc.endChat : t.leaveLine;
     if (this.leaveBusy) this.leaveYes.setAttribute('aria-disabled', 'true');
     else this.leaveYes.removeAttribute('aria-disabled');
-    this.leaveYes.textContent = this.leaveBusy ? t.leaving : t.leaveYes;
-    this.leaveQuestion.textContent = assigned ? t.leaveChatConfirm : t.leaveLineConfirm;
+    this.leaveYes.textContent = this.leaveBusy ? t.leaving : assigned ? tc.endYes : t.leaveYes;
+    this.leaveNo.textContent = assigned ? tc.endNo : t.leaveNo;
+    this.leaveQuestion.textContent = assigned ? tc.endChatConfirm : t.leaveLineConfirm;
     if (this.leaveError.textContent !== this.leaveErrorText)
       this.leaveError.textContent = this.leaveErrorText;
   }
@@ -607,6 +891,17 @@ export class SwitchboardChat extends HTMLElement {
     const message = m.endMessage && !reason.includes(m.endMessage) ? m.endMessage : '';
     this.endMessage.textContent = message;
     this.endMessage.hidden = message === '';
+    const r = this.record;
+    const hasLog = (this.conv?.store.items() ?? []).some(
+      (i) => i.type === 'pending' || i.entry.kind !== 'note',
+    );
+    this.afterChat.render({
+      transcript: hasLog,
+      shared: !(r?.ownDevice ?? this.deviceOwn.checked),
+      rating:
+        !r || !r.answered || this.restoredEnded ? 'none' : r.rated ? 'done' : this.rateBusy ? 'busy' : 'form',
+      t: this.chatStrings(),
+    });
   }
 
   private hideLeaveConfirm(focusLeave: boolean): void {
@@ -618,8 +913,17 @@ export class SwitchboardChat extends HTMLElement {
   /** Changes the model and renders; moves focus to the new view's heading when the view changed. */
   private setModel(next: ContactModel): void {
     const before = this.model.phase;
+    const wasChatting = this.chatting();
     const hadFocus = this.focusInside();
     if (next.phase === 'ended' && next.contactId) this.finished.add(next.contactId);
+    if (next.phase === 'ended' && before !== 'ended') this.chatEnded(next.ended);
+    if (next.status?.state === 'assigned' && this.record) {
+      const name = next.status.agent_name ?? this.record.agentName;
+      if (!this.record.answered || this.record.agentName !== name) {
+        this.record = { ...this.record, answered: true, agentName: name };
+        this.saveRecord();
+      }
+    }
     if (next.phase !== 'waiting') {
       this.leaveConfirm.hidden = true;
       this.leaveButton.hidden = false;
@@ -631,42 +935,105 @@ export class SwitchboardChat extends HTMLElement {
       if (next.phase === 'waiting') this.waitingTitle.focus();
       else if (next.phase === 'ended') this.endedTitle.focus();
     }
+    // answered while the customer was looking at the waiting view: straight to the message box
+    const a = this.shadowRoot?.activeElement ?? null;
+    if (!wasChatting && this.chatting() && (a === this.waitingTitle || a === this.panel))
+      this.chat.textarea.focus();
   }
 
   // ----------------------------------------------------------------------------------------------
   // requests
 
+  private setFieldError(input: HTMLInputElement, error: HTMLElement, text: string): void {
+    if (error.textContent !== text) error.textContent = text;
+    if (text) input.setAttribute('aria-invalid', 'true');
+    else input.removeAttribute('aria-invalid');
+  }
+
   private startChat(): void {
     if (this.requestBusy) return;
     const t = this.strings();
+    const tc = this.chatStrings();
     const topic = this.chosenTopic();
     const lang = this.languageSelect.value;
     this.prechatErrorTopic = null;
-    if (!topic) {
-      this.prechatErrorText = t.chooseTopic;
-      this.renderPrechatDetails();
-      this.topicInputs[0]?.input.focus();
-      return;
-    }
-    if (lang === '') {
-      this.prechatErrorText = t.chooseLanguage;
-      this.renderPrechatDetails();
-      this.languageSelect.focus();
+    // every field is checked at once; each says what is wrong next to it; the first gets the focus
+    const name = checkName(this.nameInput.value);
+    const claim = checkClaimRef(this.claimInput.value);
+    this.setFieldError(
+      this.nameInput,
+      this.nameError,
+      name.ok ? '' : name.why === 'required' ? tc.nameRequired : tc.nameTooLong,
+    );
+    this.setFieldError(
+      this.claimInput,
+      this.claimError,
+      claim.ok ? '' : claim.why === 'ssn' ? tc.claimLooksLikeSsn : tc.claimInvalid,
+    );
+    this.prechatErrorText = !topic ? t.chooseTopic : lang === '' ? t.chooseLanguage : '';
+    this.renderPrechatDetails();
+    const firstBad: HTMLElement | undefined = !name.ok
+      ? this.nameInput
+      : !topic
+        ? this.topicInputs[0]?.input
+        : lang === ''
+          ? this.languageSelect
+          : !claim.ok
+            ? this.claimInput
+            : undefined;
+    if (firstBad || !name.ok || !claim.ok || !topic || lang === '') {
+      firstBad?.focus();
       return;
     }
     const conn = this.conn;
     if (!conn) return;
+    const ownDevice = this.deviceOwn.checked;
     this.prechatErrorText = '';
     this.requestBusy = true;
     this.renderPrechatDetails();
+    const body: { topic: string; channel: 'chat'; lang: string; name: string; claim_ref?: string } = {
+      topic: topic.id,
+      channel: 'chat',
+      lang,
+      name: name.value,
+    };
+    if (claim.value !== undefined) body.claim_ref = claim.value;
     conn
-      .request('contact.request', { topic: topic.id, channel: 'chat', lang })
+      .request('contact.request', body)
       .then(
         (rep) => {
+          // only on the customer's own computer may the chat outlive the tab
+          this.storage.setMode(ownDevice ? 'local' : 'session', this.keepMs);
+          this.beginChat({
+            v: 1,
+            contactId: rep.contact_id,
+            conversationId: rep.conversation_id,
+            customerName: name.value,
+            ...(claim.value !== undefined ? { claimRef: claim.value } : {}),
+            topicLabel: topicLabel(topic, this.uiLang),
+            queueName: rep.queue_name,
+            agentName: '',
+            startedMs: Date.now(),
+            answered: false,
+            ownDevice,
+            ended: null,
+            rated: false,
+            store: new MessageStore('customer').snapshot(),
+          });
           this.setModel(waitFor(this.model, rep.contact_id, rep.queue_name));
         },
         (e: unknown) => {
           const err = e instanceof RequestError ? e : new RequestError('INTERNAL', String(e));
+          if (err.code === 'BAD_FIELD' && (err.field === 'name' || err.field === 'claim_ref')) {
+            if (err.field === 'name') {
+              this.setFieldError(this.nameInput, this.nameError, tc.nameTooLong);
+              this.nameInput.focus();
+            } else {
+              this.setFieldError(this.claimInput, this.claimError, tc.claimInvalid);
+              this.claimInput.focus();
+            }
+            return;
+          }
           if (err.code === 'QUEUE_CLOSED') {
             // the topic list may be older than the hours: remember what the server said
             topic.open = false;
@@ -749,15 +1116,25 @@ export class SwitchboardChat extends HTMLElement {
     if (s.status !== 'connected') this.statusSeen = false;
     if (s.status === 'connected') {
       const id = s.hello.contact_id;
+      if (s.hello.resume_ttl_s !== undefined) this.keepMs = s.hello.resume_ttl_s * 1000;
       if (id !== undefined) {
         // a resumed customer with an open contact: straight to the waiting view
         if (!(this.statusSeen && this.model.contactId === id) && !this.finished.has(id))
-          this.model = waitFor(this.model, id);
+          this.model = waitFor(this.model, id, this.record?.contactId === id ? this.record.queueName : '');
+        if (s.hello.conversation_id !== undefined && !this.finished.has(id))
+          this.resumeConversation(id, s.hello.conversation_id);
       } else if (this.model.phase === 'waiting' && !this.statusSeen && this.model.notice !== 'overflow') {
         // the contact ended while this customer was away
         this.model = { ...this.model, phase: 'ended', ended: { kind: 'lost' }, endMessage: '' };
         if (this.model.contactId) this.finished.add(this.model.contactId);
+        this.chatEnded({ kind: 'lost' });
       }
+      // catch up with what was missed, then send what waits
+      const conv = this.conv;
+      if (conv && this.conn && !this.restoredEnded) void conv.connected(this.conn, s.hello.epoch);
+    } else {
+      this.conv?.disconnected();
+      this.remoteTyping.set(false);
     }
     if (s.status === 'closed' && s.reason === 'signed-out') {
       // the server forgot this customer: whatever comes next starts afresh
@@ -778,7 +1155,7 @@ export class SwitchboardChat extends HTMLElement {
       url,
       client: `widget/${CLIENT_VERSION}`,
       lang: () => this.uiLang,
-      tokenStore: this.tokens,
+      tokenStore: this.storage,
     });
     this.conn = conn;
     conn.onState((s) => {
@@ -795,9 +1172,26 @@ export class SwitchboardChat extends HTMLElement {
     conn.on('contact.status', (b) => {
       if (this.conn !== conn) return;
       this.statusSeen = true;
+      if (b.conversation_id !== undefined && !isFinal(b) && !this.finished.has(b.contact_id))
+        this.resumeConversation(b.contact_id, b.conversation_id, b);
       const next = applyStatus(this.model, b, this.finished);
       if (isFinal(b)) this.finished.add(b.contact_id);
       if (next !== this.model) this.setModel(next);
+    });
+    conn.on('chat.event', (b) => {
+      const m = asChatEvent(b);
+      if (this.conn === conn && this.conv?.id === m.conversation_id) this.conv.onEvent(m);
+    });
+    conn.on('chat.typing.event', (b) => {
+      if (this.conn !== conn || this.conv?.id !== b.conversation_id || !isStaffRole(b.from_role)) return;
+      this.remoteTyping.set(b.typing && this.chatting());
+    });
+    conn.on('chat.receipt.event', (b) => {
+      if (this.conn !== conn || this.conv?.id !== b.conversation_id || b.from_role === 'customer') return;
+      this.conv.onReceipt(b.delivered_seq, b.read_seq);
+    });
+    conn.on('chat.epoch', (b) => {
+      if (this.conn === conn) this.conv?.onEpoch(b.epoch);
     });
     conn.onProblem((e) => {
       console.warn('switchboard-chat: protocol problem', e);
@@ -813,6 +1207,299 @@ export class SwitchboardChat extends HTMLElement {
     this.launcher.setAttribute('aria-expanded', 'true');
     this.connect();
     if (moveFocus) this.panel.focus();
+    this.conv?.seen();
+  }
+
+  // ----------------------------------------------------------------------------------------------
+  // the conversation
+
+  private newConversation(conversationId: string, store: MessageStore, name: string): Conversation {
+    return new Conversation({
+      conversationId,
+      store,
+      self: { role: 'customer', name },
+      canRead: () => !this.panel.hidden && document.visibilityState === 'visible',
+      onChange: () => {
+        this.onConversationChange();
+      },
+      onLive: (e) => {
+        this.onLive(e);
+      },
+    });
+  }
+
+  /** A chat starts (contact.request answered): a fresh local copy, kept where the customer allowed. */
+  private beginChat(r: ChatRecord): void {
+    this.forgetChat();
+    this.record = r;
+    const store = new MessageStore('customer');
+    store.restore(r.store);
+    this.conv = this.newConversation(r.conversationId, store, r.customerName);
+    this.saveRecord();
+    if (this.conn && this.connState.status === 'connected') void this.conv.connected(this.conn);
+  }
+
+  /** The server names the customer's open conversation (hello reply, contact.status). */
+  private resumeConversation(contactId: string, conversationId: string, status?: ContactStatus): void {
+    if (this.conv?.id === conversationId) {
+      if (this.record && this.record.contactId !== contactId) {
+        // a transfer or an overflow moved the conversation to a new contact
+        this.record = { ...this.record, contactId, queueName: status?.queue_name ?? this.record.queueName };
+        this.saveRecord();
+      }
+      return;
+    }
+    if (!this.record || this.record.conversationId !== conversationId) this.restoreRecord(conversationId);
+    if (this.conv?.id === conversationId) return;
+    // nothing kept locally (storage blocked, another tab): start an empty copy, synced from 0
+    this.conv?.dispose();
+    this.record = {
+      v: 1,
+      contactId,
+      conversationId,
+      customerName: '',
+      topicLabel: '',
+      queueName: status?.queue_name ?? '',
+      agentName: status?.agent_name ?? '',
+      startedMs: Date.now(),
+      answered: status?.state === 'assigned',
+      ownDevice: this.storage.mode === 'local',
+      ended: null,
+      rated: false,
+      store: new MessageStore('customer').snapshot(),
+    };
+    this.restoredEnded = false;
+    this.conv = this.newConversation(conversationId, new MessageStore('customer'), '');
+    this.saveRecord();
+  }
+
+  /** Loads the chat kept in storage (after a reload), optionally only the given conversation. */
+  private restoreRecord(onlyConversation?: string): void {
+    const raw = this.storage.loadChat();
+    if (raw === null) return;
+    const store = new MessageStore('customer');
+    if (!isRecord(raw) || !store.restore(raw.store)) {
+      this.storage.clearChat();
+      return;
+    }
+    if (onlyConversation !== undefined && raw.conversationId !== onlyConversation) return;
+    this.conv?.dispose();
+    this.record = raw;
+    this.conv = this.newConversation(raw.conversationId, store, raw.customerName);
+    this.restoredEnded = raw.ended !== null;
+    if (raw.ended !== null) {
+      this.conv.ended = true;
+      this.finished.add(raw.contactId);
+      if (this.model.phase === 'prechat')
+        this.model = { ...initialModel(), phase: 'ended', contactId: raw.contactId, ended: raw.ended };
+    } else if (this.model.phase === 'prechat') {
+      this.model = waitFor(this.model, raw.contactId, raw.queueName);
+    }
+    if (raw.ownDevice) this.deviceOwn.checked = true;
+  }
+
+  private saveRecord(): void {
+    const r = this.record;
+    const conv = this.conv;
+    if (!r || !conv || conv.id !== r.conversationId) return;
+    r.store = conv.store.snapshot();
+    this.storage.saveChat(r, this.keepMs);
+  }
+
+  /** Forgets the chat everywhere (the customer starts a new one). */
+  private forgetChat(): void {
+    this.conv?.dispose();
+    this.conv = null;
+    this.record = null;
+    this.restoredEnded = false;
+    this.stayedSeq = 0;
+    this.warningShown = null;
+    this.rateBusy = false;
+    this.chat.clear();
+    this.afterChat.reset();
+    this.chatNote.textContent = '';
+    this.remoteTyping.set(false);
+    this.hostTitle.restore('chat');
+    this.storage.clearChat();
+  }
+
+  /** The contact ended: no more typing; the token is revoked, so nothing of it outlives the tab now. */
+  private chatEnded(kind: EndKind | null): void {
+    const conv = this.conv;
+    if (!conv) return;
+    conv.typing.stop();
+    conv.ended = true;
+    this.remoteTyping.set(false);
+    if (this.record && this.record.ended === null)
+      this.record = { ...this.record, ended: kind ?? { kind: 'completed' } };
+    this.storage.setMode('session');
+    this.saveRecord();
+  }
+
+  private onConversationChange(): void {
+    this.saveRecord();
+    this.renderChat();
+    if (this.model.phase === 'ended' && !this.endedView.hidden) this.renderEnded();
+  }
+
+  private onLive(e: ChatEntry): void {
+    if (!isStaffRole(e.from_role) || e.kind !== 'message') return;
+    this.remoteTyping.set(false);
+    this.chatNote.textContent = '';
+    if (document.visibilityState !== 'visible')
+      this.hostTitle.show(`● ${this.chatStrings().titleNewMessage}`, 'chat');
+  }
+
+  private sendMessage(text: string): void {
+    const conv = this.conv;
+    if (!conv) return;
+    this.chatNote.textContent = '';
+    // writing counts as being here; say so explicitly too, in case the warning is showing
+    if (this.openWarning() !== null) this.stay(true);
+    conv.send(text);
+  }
+
+  private stay(quiet = false): void {
+    const conv = this.conv;
+    const conn = this.conn;
+    const warn = this.openWarning();
+    const tc = this.chatStrings();
+    if (!conv || !warn || this.stayBusy) return;
+    if (!conn || this.connState.status !== 'connected') {
+      if (!quiet) this.chat.stayStatus.textContent = tc.stayFailed;
+      return;
+    }
+    const hadFocus = this.shadowRoot?.activeElement === this.chat.stayButton;
+    this.stayBusy = true;
+    if (!quiet) this.chat.setStayBusy(true, tc);
+    conn
+      .request('chat.stay', { conversation_id: conv.id })
+      .then(
+        () => {
+          this.stayedSeq = Math.max(this.stayedSeq, warn.seq);
+          if (!quiet) this.chatNote.textContent = tc.stayed;
+          this.renderChat();
+          if (hadFocus) this.chat.textarea.focus();
+        },
+        (e: unknown) => {
+          const code = e instanceof RequestError ? e.code : 'INTERNAL';
+          if (!quiet && code !== 'NOT_FOUND' && code !== 'CONFLICT' && code !== 'FORBIDDEN')
+            this.chat.stayStatus.textContent = tc.stayFailed;
+        },
+      )
+      .finally(() => {
+        this.stayBusy = false;
+        this.chat.setStayBusy(false, tc);
+      });
+  }
+
+  // ----------------------------------------------------------------------------------------------
+  // after the end: transcript, printing, rating
+
+  private transcriptHeader(nowMs: number): string[] {
+    const tc = this.chatStrings();
+    const r = this.record;
+    const locale = this.locale();
+    const out = [tc.transcriptTitle];
+    if (r?.topicLabel) out.push(tc.transcriptTopic(r.topicLabel));
+    if (r?.customerName) out.push(tc.transcriptName(r.customerName));
+    if (r?.claimRef) out.push(tc.transcriptClaim(r.claimRef));
+    if (r?.agentName) out.push(tc.transcriptSpecialist(r.agentName));
+    out.push(tc.transcriptMade(`${formatDay(nowMs, locale)}, ${formatTime(nowMs, locale)}`));
+    return out;
+  }
+
+  private lines(): ReturnType<typeof transcriptLines> {
+    const conv = this.conv;
+    if (!conv) return [];
+    return transcriptLines(
+      conv.store.items(),
+      { customerName: this.record?.customerName ?? '', agentName: this.record?.agentName ?? '' },
+      this.chatStrings(),
+    );
+  }
+
+  private saveTranscript(): void {
+    const root = this.shadowRoot;
+    if (!this.conv || !root) return;
+    const now = Date.now();
+    const tc = this.chatStrings();
+    const text = transcriptText(this.lines(), {
+      header: this.transcriptHeader(now),
+      locale: this.locale(),
+      footer: [tc.transcriptFooter],
+    });
+    const file = transcriptFileName(now);
+    downloadText(text, file, root);
+    this.afterChat.saveStatus.textContent = tc.transcriptSaved(file);
+  }
+
+  private printTranscript(): void {
+    if (!this.conv) return;
+    const tc = this.chatStrings();
+    const section = buildPrintTranscript(
+      this.transcriptHeader(Date.now()),
+      this.lines(),
+      [tc.transcriptFooter],
+      this.locale(),
+      document,
+    );
+    section.lang = this.uiLang;
+    this.shadowRoot?.querySelector('#sb-print-transcript')?.remove();
+    this.wrapper.append(section);
+    printTranscript(this);
+  }
+
+  private rate(score: number, comment: string): void {
+    const tc = this.chatStrings();
+    const conv = this.conv;
+    const conn = this.conn;
+    const r = this.record;
+    if (this.rateBusy || !conv || !r) return;
+    if (!Number.isInteger(score) || score < 1 || score > 5) {
+      this.afterChat.setRateError(tc.rateChoose, 'radios');
+      return;
+    }
+    if (utf8Length(comment) > MAX_COMMENT_BYTES) {
+      this.afterChat.setRateError(tc.rateCommentTooLong, 'comment');
+      return;
+    }
+    if (!conn || this.connState.status !== 'connected') {
+      this.afterChat.setRateError(this.strings().notConnected, null);
+      return;
+    }
+    this.afterChat.setRateError('', null);
+    this.rateBusy = true;
+    this.renderEnded();
+    const body: { conversation_id: string; score: number; comment?: string } = {
+      conversation_id: conv.id,
+      score,
+    };
+    if (comment !== '') body.comment = comment;
+    conn.request('chat.rate', body).then(
+      () => {
+        this.rateBusy = false;
+        if (this.record === r) {
+          r.rated = true;
+          this.saveRecord();
+        }
+        this.renderEnded();
+        this.afterChat.thanks.focus();
+      },
+      (e: unknown) => {
+        this.rateBusy = false;
+        const code = e instanceof RequestError ? e.code : 'INTERNAL';
+        this.renderEnded();
+        this.afterChat.setRateError(
+          code === 'NOT_FOUND' || code === 'FORBIDDEN' || code === 'CONFLICT'
+            ? tc.rateNotPossible
+            : code === 'NOT_CONNECTED' || code === 'DISCONNECTED'
+              ? this.strings().notConnected
+              : tc.rateFailed,
+          null,
+        );
+      },
+    );
   }
 
   private closePanel(): void {

@@ -133,14 +133,15 @@ describe('pre-chat form', () => {
       'Russian (Русский)',
     ]);
     x.q('#sb-language', HTMLSelectElement).value = 'ru';
+    x.q('#sb-name', HTMLInputElement).value = '  Ana  María ';
     x.q('#sb-start').click();
     expect(x.s.lastRequest()).toEqual({
       t: 'contact.request',
       id: 2,
-      b: { topic: 'other', channel: 'chat', lang: 'ru' },
+      b: { topic: 'other', channel: 'chat', lang: 'ru', name: 'Ana María' },
     });
     expect(x.text('#sb-start')).toBe('Starting…');
-    x.s.replyOk({ contact_id: 'k-1', queue_name: 'General questions' });
+    x.s.replyOk({ contact_id: 'k-1', queue_name: 'General questions', conversation_id: 'cv-1' });
     await flush();
     expect(x.q('#sb-prechat').hidden).toBe(true);
     expect(x.q('#sb-waiting').hidden).toBe(false);
@@ -193,6 +194,7 @@ describe('pre-chat form', () => {
     ['BUSY', /^Please try again in a moment\.$/],
   ])('explains %s', async (code, text) => {
     const x = await open();
+    x.q('#sb-name', HTMLInputElement).value = 'Ana';
     x.q('#sb-topic-claim-question', HTMLInputElement).click();
     x.q('#sb-start').click();
     x.s.serverSends({
@@ -216,9 +218,10 @@ describe('pre-chat form', () => {
 describe('waiting', () => {
   async function waiting(attrs: Record<string, string> = {}): Promise<W> {
     const x = await open(attrs);
+    x.q('#sb-name', HTMLInputElement).value = 'Ana';
     x.q('#sb-topic-claim-question', HTMLInputElement).click();
     x.q('#sb-start').click();
-    x.s.replyOk({ contact_id: 'k-1', queue_name: 'Unemployment insurance claims' });
+    x.s.replyOk({ contact_id: 'k-1', queue_name: 'Unemployment insurance claims', conversation_id: 'cv-1' });
     await flush();
     return x;
   }
@@ -242,7 +245,7 @@ describe('waiting', () => {
     ]);
     x.status({ contact_id: 'k-1', state: 'assigned', agent_name: 'Maria Lopez' });
     expect(live.textContent).toBe('Connected with Maria Lopez');
-    expect(x.text('#sb-leave')).toBe('Leave the chat');
+    expect(x.text('#sb-leave')).toBe('End chat');
     // the specialist dropped: back in line, place kept
     x.status({
       contact_id: 'k-1',
@@ -263,7 +266,7 @@ describe('waiting', () => {
     expect(x.w.shadowRoot?.activeElement?.id).toBe('sb-leave-no'); // the safe answer has the focus
     x.q('#sb-leave-no').click();
     expect(x.q('#sb-leave-confirm').hidden).toBe(true);
-    expect(x.s.lastRequest().t).toBe('contact.request');
+    expect(x.s.sent.some((e) => e.t === 'contact.cancel')).toBe(false);
     x.q('#sb-leave').click();
     x.q('#sb-leave-yes').click();
     expect(x.s.lastRequest()).toMatchObject({ t: 'contact.cancel', b: { contact_id: 'k-1' } });

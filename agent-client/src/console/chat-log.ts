@@ -1,0 +1,249 @@
+/**
+ * One chat's log in the console: entries in seq order, pending messages last, each element kept by
+ * key so a message is added (and announced by the log's live region) once. Private notes are set
+ * apart in words ("Private note — not sent to the customer") and in looks; the customer's text is
+ * always plain text (a link a customer writes is not clickable for the agent either); https links
+ * a staff member wrote are.
+ */
+import { el } from '../common/dom';
+import { appendMessageText } from '../chat/links';
+import { itemKey, markOf, type Mark } from '../chat/marks';
+import type { Conversation } from '../chat/conversation';
+import type { LogItem } from '../chat/store';
+import type { ChatEntry, SystemKind } from '../chat/types';
+
+export const NOTE_LABEL = 'Private note — not sent to the customer';
+
+const MARKS: Readonly<Record<Mark, string>> = {
+  sending: 'Sending…',
+  sent: 'Sent',
+  delivered: 'Delivered',
+  read: 'Read by the customer',
+  failed: 'Not sent',
+};
+
+const NOTE_MARKS: Readonly<Record<Mark, string>> = {
+  sending: 'Saving…',
+  sent: 'Saved',
+  delivered: 'Saved',
+  read: 'Saved',
+  failed: 'Not saved',
+};
+
+const SYSTEM: Readonly<Record<SystemKind, string>> = {
+  joined: 'joined the chat',
+  left: 'left the chat',
+  transferred: 'The chat was transferred',
+  verified: 'Identity verified',
+  ended: 'The chat ended',
+  requeued: 'The chat went back to the queue',
+  customer_disconnected: 'The customer was disconnected',
+  inactive_warning: 'The customer was warned about inactivity',
+  inactive_ended: 'The chat ended: the customer was inactive',
+  blocked: 'The chat ended and the customer was blocked',
+  rated: 'The customer rated the chat',
+};
+
+/** What a system entry says: the server's words, or ours for its kind. */
+export function systemText(e: ChatEntry): string {
+  if (e.text.trim() !== '') return e.text;
+  if (e.system === undefined) return 'Event';
+  const words = SYSTEM[e.system];
+  return e.system === 'joined' || e.system === 'left' ? `${e.from_name ?? 'Someone'} ${words}` : words;
+}
+
+/** "Not sent: the chat has ended." for a failure code. */
+export function sendFailureText(code: string): string {
+  switch (code) {
+    case 'NOT_FOUND':
+    case 'CONFLICT':
+      return 'Not sent: this chat is no longer open.';
+    case 'FORBIDDEN':
+      return 'Not sent: you no longer hold this chat.';
+    case 'BAD_FIELD':
+      return 'Not sent: the server refused the text (too long?).';
+    default:
+      return `Not sent (${code}).`;
+  }
+}
+
+interface Node {
+  li: HTMLLIElement;
+  who: HTMLElement;
+  time: HTMLTimeElement;
+  body: HTMLElement;
+  text: string;
+  mark: { el: HTMLElement; text: Text; value: string } | null;
+  failure: { el: HTMLElement; code: string } | null;
+}
+
+export interface ChatLogNames {
+  customer: string;
+  me: string;
+}
+
+export class ChatLog {
+  readonly box: HTMLDivElement;
+  readonly list: HTMLOListElement;
+  private readonly nodes = new Map<string, Node>();
+  private readonly doc: Document;
+  private readonly onRetry: (id: string) => void;
+  private readonly onRemove: (id: string) => void;
+  private quietTimer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(
+    id: string,
+    label: string,
+    cb: { retry: (id: string) => void; remove: (id: string) => void },
+    doc: Document = document,
+  ) {
+    this.doc = doc;
+    this.onRetry = cb.retry;
+    this.onRemove = cb.remove;
+    this.box = el('div', { className: 'chat-log' }, doc);
+    this.box.id = id;
+    this.box.setAttribute('role', 'log');
+    this.box.setAttribute('aria-live', 'polite');
+    this.box.setAttribute('aria-relevant', 'additions');
+    this.box.setAttribute('aria-label', label);
+    this.box.tabIndex = 0;
+    this.list = el('ol', { className: 'chat-messages' }, doc);
+    this.box.append(this.list);
+  }
+
+  render(conv: Conversation, names: ChatLogNames, formatTime: (ms: number) => string): void {
+    const items = conv.store.items();
+    const nearBottom = this.box.scrollHeight - this.box.scrollTop - this.box.clientHeight < 48;
+    const keep = new Set<string>();
+    let added = 0;
+    let ownAdded = false;
+    for (const [index, item] of items.entries()) {
+      const key = itemKey(item);
+      keep.add(key);
+      let node = this.nodes.get(key);
+      if (!node) {
+        node = this.create(item);
+        this.nodes.set(key, node);
+        added++;
+        if (item.type === 'pending' || item.own) ownAdded = true;
+      }
+      this.update(node, item, conv, names, formatTime);
+      if (this.list.children[index] !== node.li)
+        this.list.insertBefore(node.li, this.list.children[index] ?? null);
+    }
+    for (const [key, node] of [...this.nodes]) {
+      if (keep.has(key)) continue;
+      node.li.remove();
+      this.nodes.delete(key);
+    }
+    if (added > 3) {
+      // history (a newly opened chat, a resync) is not read out entry by entry
+      this.box.setAttribute('aria-live', 'off');
+      if (this.quietTimer !== null) clearTimeout(this.quietTimer);
+      this.quietTimer = setTimeout(() => {
+        this.quietTimer = null;
+        this.box.setAttribute('aria-live', 'polite');
+      }, 1000);
+    }
+    if (added > 0 && (nearBottom || ownAdded)) this.box.scrollTop = this.box.scrollHeight;
+  }
+
+  private create(item: LogItem): Node {
+    const d = this.doc;
+    const li = el('li', { className: 'chat-msg' }, d);
+    const meta = el('p', { className: 'chat-msg-meta' }, d);
+    const who = el('span', { className: 'chat-msg-who' }, d);
+    const time = el('time', { className: 'chat-msg-time' }, d);
+    const isNote = item.type === 'pending' ? item.out.private : item.entry.kind === 'note';
+    if (isNote) meta.append(el('strong', { className: 'chat-note-label', text: `${NOTE_LABEL} · ` }, d));
+    meta.append(who, el('span', { className: 'visually-hidden', text: ', ' }, d), time);
+    meta.append(el('span', { className: 'visually-hidden', text: ': ' }, d));
+    const body = el('p', { className: 'chat-msg-text' }, d);
+    li.append(meta, body);
+    let mark: Node['mark'] = null;
+    if (item.type === 'pending' || item.own) {
+      const m = el('p', { className: 'chat-msg-mark' }, d);
+      const text = d.createTextNode('');
+      m.append(text);
+      li.append(m);
+      mark = { el: m, text, value: '' };
+    }
+    return { li, who, time, body, text: '\u0000', mark, failure: null };
+  }
+
+  private update(
+    node: Node,
+    item: LogItem,
+    conv: Conversation,
+    names: ChatLogNames,
+    formatTime: (ms: number) => string,
+  ): void {
+    const entry = item.type === 'entry' ? item.entry : null;
+    const out = item.type === 'pending' ? item.out : null;
+    const own = item.type === 'pending' || item.own;
+    const kind = entry ? entry.kind : out?.private ? 'note' : 'message';
+    const role = entry ? entry.from_role : 'agent';
+    const cls = `chat-msg chat-msg-${kind === 'message' ? role : kind}${own ? ' chat-msg-own' : ''}`;
+    if (node.li.className !== cls) node.li.className = cls;
+    node.li.dataset.kind = kind;
+    if (entry) node.li.dataset.seq = String(entry.seq);
+    const cid = out?.clientMsgId ?? entry?.client_msg_id;
+    if (own && cid !== undefined) node.li.dataset.clientMsgId = cid;
+
+    const who =
+      kind === 'system'
+        ? ''
+        : own
+          ? `${names.me} (you)`
+          : role === 'customer'
+            ? entry?.from_name || names.customer || 'Customer'
+            : entry?.from_name || (role === 'supervisor' ? 'Supervisor' : 'Agent');
+    if (node.who.textContent !== who) node.who.textContent = who;
+    node.who.hidden = kind === 'system';
+    const ts = entry ? entry.ts_ms : (out?.createdMs ?? 0);
+    const when = formatTime(ts);
+    if (node.time.textContent !== when) {
+      node.time.textContent = when;
+      node.time.dateTime = new Date(ts).toISOString();
+    }
+    const text = entry && kind === 'system' ? systemText(entry) : (entry?.text ?? out?.text ?? '');
+    if (node.text !== text) {
+      node.text = text;
+      node.body.replaceChildren();
+      appendMessageText(node.body, text, kind === 'system' ? 'system' : role, 'opens in a new tab', this.doc);
+    }
+    if (node.mark) {
+      const mk = markOf(item, conv.other);
+      const words = (kind === 'note' ? NOTE_MARKS : MARKS)[mk];
+      if (node.mark.value !== words) {
+        node.mark.value = words;
+        node.mark.el.dataset.mark = mk;
+        node.mark.text.data = words;
+      }
+    }
+    const code = out?.state === 'failed' ? (out.error ?? '') : null;
+    if (code === null && node.failure) {
+      node.failure.el.remove();
+      node.failure = null;
+    } else if (code !== null && out && node.failure?.code !== code) {
+      node.failure?.el.remove();
+      const d = this.doc;
+      const box = el('div', { className: 'chat-msg-failure' }, d);
+      box.append(el('span', { text: `${sendFailureText(code)} ` }, d));
+      const retry = el('button', { className: 'link-button', text: 'Try again' }, d);
+      retry.type = 'button';
+      const remove = el('button', { className: 'link-button', text: 'Remove' }, d);
+      remove.type = 'button';
+      const id = out.clientMsgId;
+      retry.addEventListener('click', () => {
+        this.onRetry(id);
+      });
+      remove.addEventListener('click', () => {
+        this.onRemove(id);
+      });
+      box.append(retry, remove);
+      node.li.append(box);
+      node.failure = { el: box, code };
+    }
+  }
+}

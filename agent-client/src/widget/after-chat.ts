@@ -1,0 +1,239 @@
+/**
+ * What the widget offers once a chat has ended: a copy of the conversation (a .txt download and a
+ * printout, both built from the local copy of the log: names, times, text) and a rating form
+ * (1 to 5, each with words, an optional comment) with a thank-you.
+ */
+import type { ChatStrings } from './chat-strings';
+import { make } from './make';
+import type { LogItem } from '../chat/store';
+import { formatDay, formatTime, type TranscriptLine } from '../chat/transcript';
+
+export interface TranscriptNames {
+  customerName: string;
+  agentName: string;
+}
+
+/** The lines of the transcript: messages and events, never private notes; unsent ones marked. */
+export function transcriptLines(
+  items: readonly LogItem[],
+  n: TranscriptNames,
+  t: ChatStrings,
+): TranscriptLine[] {
+  const lines: TranscriptLine[] = [];
+  const me = n.customerName || t.you;
+  for (const item of items) {
+    if (item.type === 'pending') {
+      lines.push({ ts: item.out.createdMs, who: me, text: item.out.text, note: t.notSentNote });
+      continue;
+    }
+    const e = item.entry;
+    if (e.kind === 'note') continue;
+    const staffName = e.from_name || n.agentName || t.specialist;
+    if (e.kind === 'system') {
+      lines.push({ ts: e.ts_ms, who: null, text: e.system ? t.system(e.system, staffName) : e.text });
+      continue;
+    }
+    lines.push({ ts: e.ts_ms, who: item.own ? me : staffName, text: e.text });
+  }
+  return lines;
+}
+
+/** The printable transcript: the same lines as the file, as elements (text only). */
+export function buildPrintTranscript(
+  header: readonly string[],
+  lines: readonly TranscriptLine[],
+  footer: readonly string[],
+  locale: string,
+  doc: Document,
+): HTMLElement {
+  const section = make(
+    'section',
+    { id: 'sb-print-transcript', 'aria-hidden': 'true' },
+    'print-transcript',
+    doc,
+  );
+  const [title, ...facts] = header;
+  const h = make('h1', {}, 'print-title', doc);
+  h.textContent = title ?? '';
+  section.append(h);
+  for (const f of facts) {
+    const p = make('p', {}, 'print-fact', doc);
+    p.textContent = f;
+    section.append(p);
+  }
+  const list = make('ol', {}, 'print-lines', doc);
+  let day = '';
+  for (const l of lines) {
+    const d = formatDay(l.ts, locale);
+    if (d !== day) {
+      const li = make('li', {}, 'print-day', doc);
+      li.textContent = d;
+      list.append(li);
+      day = d;
+    }
+    const li = make('li', {}, l.who === null ? 'print-line print-event' : 'print-line', doc);
+    const time = make('span', {}, 'print-time', doc);
+    time.textContent = `[${formatTime(l.ts, locale)}] `;
+    li.append(time);
+    if (l.who !== null) {
+      const who = make('strong', {}, 'print-who', doc);
+      who.textContent = `${l.who}: `;
+      li.append(who);
+    }
+    const text = make('span', {}, 'print-text', doc);
+    text.textContent = l.note ? `${l.text} (${l.note})` : l.text;
+    li.append(text);
+    list.append(li);
+  }
+  section.append(list);
+  for (const f of footer) {
+    const p = make('p', {}, 'print-fact', doc);
+    p.textContent = f;
+    section.append(p);
+  }
+  return section;
+}
+
+export interface AfterChatCallbacks {
+  save: () => void;
+  print: () => void;
+  rate: (score: number, comment: string) => void;
+}
+
+export const MAX_COMMENT_BYTES = 2000;
+
+export class AfterChat {
+  readonly root: HTMLDivElement;
+  readonly nextSteps: HTMLParagraphElement;
+  readonly save: HTMLButtonElement;
+  readonly print: HTMLButtonElement;
+  readonly sharedHint: HTMLParagraphElement;
+  readonly saveStatus: HTMLParagraphElement;
+  readonly rateForm: HTMLFormElement;
+  readonly rateLegend: HTMLLegendElement;
+  readonly radios: HTMLInputElement[];
+  readonly radioLabels: HTMLLabelElement[];
+  readonly commentLabel: HTMLLabelElement;
+  readonly comment: HTMLTextAreaElement;
+  readonly commentHint: HTMLParagraphElement;
+  readonly rateError: HTMLParagraphElement;
+  readonly rateSubmit: HTMLButtonElement;
+  readonly thanks: HTMLParagraphElement;
+
+  constructor(cb: AfterChatCallbacks, doc: Document = document) {
+    const m = <K extends keyof HTMLElementTagNameMap>(
+      tag: K,
+      attrs: Record<string, string> = {},
+      cls = '',
+    ): HTMLElementTagNameMap[K] => make(tag, attrs, cls, doc);
+    this.root = m('div', { id: 'sb-after' }, 'after');
+    this.nextSteps = m('p', { id: 'sb-next-steps' }, 'note');
+    const buttons = m('div', {}, 'buttons');
+    this.save = m('button', { id: 'sb-save-transcript', type: 'button' }, 'secondary');
+    this.print = m('button', { id: 'sb-print', type: 'button' }, 'secondary');
+    buttons.append(this.save, this.print);
+    this.sharedHint = m('p', { id: 'sb-shared-hint' }, 'note');
+    this.saveStatus = m('p', { id: 'sb-save-status', role: 'status' }, 'note');
+
+    this.rateForm = m('form', { id: 'sb-rating-form', novalidate: '' }, 'form rating');
+    const fs = m('fieldset', { id: 'sb-rating', 'aria-describedby': 'sb-rate-error' }, 'topics');
+    this.rateLegend = m('legend', {}, 'legend');
+    const choices = m('div', {}, 'choices');
+    this.radios = [];
+    this.radioLabels = [];
+    for (let score = 1; score <= 5; score++) {
+      const row = m('div', {}, 'choice');
+      const input = m('input', {
+        type: 'radio',
+        name: 'score',
+        id: `sb-rate-${String(score)}`,
+        value: String(score),
+      });
+      const label = m('label', { for: input.id });
+      row.append(input, label);
+      choices.append(row);
+      this.radios.push(input);
+      this.radioLabels.push(label);
+    }
+    fs.append(this.rateLegend, choices);
+    const field = m('div', {}, 'field');
+    this.commentLabel = m('label', { for: 'sb-rate-comment' }, 'label');
+    this.comment = m(
+      'textarea',
+      { id: 'sb-rate-comment', name: 'comment', rows: '3', 'aria-describedby': 'sb-rate-comment-hint' },
+      'textarea',
+    );
+    this.commentHint = m('p', { id: 'sb-rate-comment-hint' }, 'note');
+    field.append(this.commentLabel, this.comment, this.commentHint);
+    this.rateError = m('p', { id: 'sb-rate-error', role: 'alert' }, 'error');
+    this.rateSubmit = m('button', { id: 'sb-rate-submit', type: 'submit' }, 'action');
+    this.rateForm.append(fs, field, this.rateError, this.rateSubmit);
+    this.thanks = m('p', { id: 'sb-rate-thanks', role: 'status', tabindex: '-1' }, 'thanks');
+    this.thanks.hidden = true;
+    this.root.append(this.nextSteps, buttons, this.sharedHint, this.saveStatus, this.rateForm, this.thanks);
+
+    this.save.addEventListener('click', () => {
+      cb.save();
+    });
+    this.print.addEventListener('click', () => {
+      cb.print();
+    });
+    this.rateForm.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      const chosen = this.radios.find((r) => r.checked);
+      cb.rate(chosen ? Number(chosen.value) : 0, this.comment.value.trim());
+    });
+  }
+
+  renderStrings(t: ChatStrings): void {
+    this.nextSteps.textContent = t.nextSteps;
+    this.save.textContent = t.saveTranscript;
+    this.print.textContent = t.print;
+    this.sharedHint.textContent = t.sharedDeviceHint;
+    this.rateLegend.textContent = t.rateLegend;
+    this.radioLabels.forEach((l, i) => {
+      l.textContent = t.rateLabels[i] ?? String(i + 1);
+    });
+    this.commentLabel.textContent = t.rateComment;
+    this.commentHint.textContent = t.rateCommentHint;
+    this.thanks.textContent = t.rateThanks;
+  }
+
+  /** Which parts show: the copy needs a conversation with entries; the rating an answered chat. */
+  render(o: {
+    transcript: boolean;
+    shared: boolean;
+    rating: 'form' | 'busy' | 'done' | 'none';
+    t: ChatStrings;
+  }): void {
+    this.root.hidden = !o.transcript && o.rating === 'none';
+    this.nextSteps.hidden = !o.transcript;
+    this.save.hidden = !o.transcript;
+    this.print.hidden = !o.transcript;
+    this.sharedHint.hidden = !o.transcript || !o.shared;
+    this.rateForm.hidden = o.rating === 'none' || o.rating === 'done';
+    this.thanks.hidden = o.rating !== 'done';
+    this.rateSubmit.textContent = o.rating === 'busy' ? o.t.rateSending : o.t.rateSubmit;
+    if (o.rating === 'busy') this.rateSubmit.setAttribute('aria-disabled', 'true');
+    else this.rateSubmit.removeAttribute('aria-disabled');
+  }
+
+  setRateError(text: string, focus: 'radios' | 'comment' | null): void {
+    if (this.rateError.textContent !== text) this.rateError.textContent = text;
+    const fs = this.rateForm.querySelector('fieldset');
+    if (focus === 'radios') fs?.setAttribute('aria-invalid', 'true');
+    else fs?.removeAttribute('aria-invalid');
+    if (focus === 'comment') this.comment.setAttribute('aria-invalid', 'true');
+    else this.comment.removeAttribute('aria-invalid');
+    if (focus === 'radios') (this.radios.find((r) => r.checked) ?? this.radios[0])?.focus();
+    if (focus === 'comment') this.comment.focus();
+  }
+
+  /** A new chat: the form is blank again. */
+  reset(): void {
+    for (const r of this.radios) r.checked = false;
+    this.comment.value = '';
+    this.rateError.textContent = '';
+    this.saveStatus.textContent = '';
+  }
+}

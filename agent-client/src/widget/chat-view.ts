@@ -1,0 +1,406 @@
+/**
+ * The conversation part of the widget: the message log (role=log, polite: new messages are read
+ * out), the specialist's typing, the inactivity warning with "I'm still here", and the composer
+ * (Enter sends, Shift+Enter adds a line, a visible Send button).
+ *
+ * The log is rendered from the conversation's local copy by key (an own message keeps its element
+ * from "Sending…" to "Read", so it is announced once), in seq order, with pending messages last.
+ * Everything anyone wrote goes in as text; only https:// addresses the specialist wrote become
+ * links (chat/links.ts). Delivery marks change the text of an existing text node, which the log's
+ * aria-relevant="additions" keeps quiet.
+ */
+import type { ChatStrings } from './chat-strings';
+import { make } from './make';
+import type { Conversation } from '../chat/conversation';
+import { itemKey, markOf, type Mark } from '../chat/marks';
+import { utf8Length } from '../chat/ids';
+import { appendMessageText } from '../chat/links';
+import type { LogItem, Outgoing } from '../chat/store';
+import { formatTime } from '../chat/transcript';
+import type { ChatEntry } from '../chat/types';
+
+export const MAX_MESSAGE_BYTES = 4000;
+
+export interface ChatViewContext {
+  t: ChatStrings;
+  locale: string;
+  /** The specialist's name, for messages without one. */
+  agentName: string;
+  /** The composer is shown (the chat is answered and not over). */
+  composing: boolean;
+  connected: boolean;
+}
+
+export interface ChatViewCallbacks {
+  send: (text: string) => void;
+  input: (hasText: boolean) => void;
+  stay: () => void;
+  retry: (clientMsgId: string) => void;
+  remove: (clientMsgId: string) => void;
+}
+
+interface MsgNode {
+  li: HTMLLIElement;
+  who: HTMLSpanElement;
+  time: HTMLTimeElement;
+  body: HTMLParagraphElement;
+  text: string;
+  mark: { el: HTMLElement; text: Text; value: Mark | null } | null;
+  failure: { el: HTMLElement; why: HTMLSpanElement; code: string } | null;
+}
+
+const QUIET_BATCH = 3;
+
+export class ChatView {
+  readonly root: HTMLDivElement;
+  readonly log: HTMLDivElement;
+  readonly list: HTMLOListElement;
+  readonly typingLine: HTMLParagraphElement;
+  readonly inactive: HTMLDivElement;
+  readonly inactiveTitle: HTMLParagraphElement;
+  readonly inactiveText: HTMLParagraphElement;
+  readonly stayButton: HTMLButtonElement;
+  readonly stayStatus: HTMLParagraphElement;
+  readonly form: HTMLFormElement;
+  readonly label: HTMLLabelElement;
+  readonly textarea: HTMLTextAreaElement;
+  readonly hint: HTMLParagraphElement;
+  readonly error: HTMLParagraphElement;
+  readonly send: HTMLButtonElement;
+  readonly offline: HTMLParagraphElement;
+  /** Assertive announcements (the inactivity warning). */
+  readonly alert: HTMLDivElement;
+
+  private readonly doc: Document;
+  private readonly cb: ChatViewCallbacks;
+  private readonly nodes = new Map<string, MsgNode>();
+  private ctx: ChatViewContext | null = null;
+  private quietTimer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(cb: ChatViewCallbacks, doc: Document = document) {
+    this.doc = doc;
+    this.cb = cb;
+    const m = <K extends keyof HTMLElementTagNameMap>(
+      tag: K,
+      attrs: Record<string, string> = {},
+      cls = '',
+    ): HTMLElementTagNameMap[K] => make(tag, attrs, cls, doc);
+
+    this.root = m('div', { id: 'sb-chat' }, 'chat');
+    this.root.hidden = true;
+    const logTitle = m('h4', { id: 'sb-log-title' }, 'visually-hidden');
+    this.log = m(
+      'div',
+      {
+        id: 'sb-log',
+        role: 'log',
+        'aria-live': 'polite',
+        'aria-relevant': 'additions',
+        'aria-labelledby': 'sb-log-title',
+        tabindex: '0',
+      },
+      'log-box',
+    );
+    this.list = m('ol', { id: 'sb-messages' }, 'messages');
+    this.log.append(this.list);
+    this.typingLine = m('p', { id: 'sb-typing' }, 'typing');
+    this.typingLine.hidden = true;
+
+    this.inactive = m(
+      'div',
+      { id: 'sb-inactive', role: 'group', 'aria-labelledby': 'sb-inactive-title' },
+      'inactive',
+    );
+    this.inactive.hidden = true;
+    this.inactiveTitle = m('p', { id: 'sb-inactive-title' }, 'inactive-title');
+    this.inactiveText = m('p', { id: 'sb-inactive-text' }, 'inactive-text');
+    this.stayButton = m('button', { id: 'sb-stay', type: 'button' }, 'action');
+    this.stayStatus = m('p', { id: 'sb-stay-status', role: 'status' }, 'note');
+    this.inactive.append(this.inactiveTitle, this.inactiveText, this.stayButton, this.stayStatus);
+    this.alert = m(
+      'div',
+      { id: 'sb-alert', 'aria-live': 'assertive', 'aria-atomic': 'true' },
+      'visually-hidden',
+    );
+
+    this.form = m('form', { id: 'sb-composer', novalidate: '' }, 'composer');
+    this.label = m('label', { for: 'sb-message' }, 'label');
+    this.textarea = m(
+      'textarea',
+      {
+        id: 'sb-message',
+        name: 'message',
+        rows: '3',
+        'aria-describedby': 'sb-composer-hint sb-composer-error',
+      },
+      'textarea',
+    );
+    this.hint = m('p', { id: 'sb-composer-hint' }, 'note hint');
+    this.error = m('p', { id: 'sb-composer-error', role: 'alert' }, 'error');
+    this.send = m('button', { id: 'sb-send', type: 'submit' }, 'action');
+    const row = m('div', {}, 'composer-row');
+    row.append(this.send);
+    this.form.append(this.label, this.textarea, this.hint, this.error, row);
+    this.offline = m('p', { id: 'sb-offline-note', role: 'status' }, 'note note-closed');
+    this.offline.hidden = true;
+
+    this.root.append(logTitle, this.log, this.typingLine, this.inactive, this.alert, this.offline, this.form);
+
+    this.textarea.addEventListener('keydown', (ev) => {
+      if (ev.key !== 'Enter' || ev.shiftKey || ev.altKey || ev.ctrlKey || ev.metaKey || ev.isComposing)
+        return;
+      ev.preventDefault();
+      this.submit();
+    });
+    this.textarea.addEventListener('input', () => {
+      if (this.error.textContent !== '') this.setError('');
+      this.cb.input(this.textarea.value.trim() !== '');
+    });
+    this.form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      this.submit();
+    });
+    this.stayButton.addEventListener('click', () => {
+      this.cb.stay();
+    });
+  }
+
+  /** Texts that depend only on the language. */
+  renderStrings(t: ChatStrings): void {
+    const logTitle = this.root.querySelector('#sb-log-title');
+    if (logTitle) logTitle.textContent = t.logLabel;
+    this.label.textContent = t.messageLabel;
+    this.hint.textContent = t.composerHint;
+    this.send.textContent = t.send;
+    this.inactiveTitle.textContent = t.inactiveTitle;
+    this.stayButton.textContent = t.stay;
+    this.offline.textContent = t.offlineQueued;
+  }
+
+  /** Renders the log and the composer's state from the conversation. */
+  render(conv: Conversation | null, ctx: ChatViewContext): void {
+    this.ctx = ctx;
+    const items = conv
+      ? conv.store.items().filter((i) => i.type === 'pending' || i.entry.kind !== 'note')
+      : [];
+    this.root.hidden = items.length === 0 && !ctx.composing;
+    this.form.hidden = !ctx.composing;
+    const unsent = conv?.store.unacked().length ?? 0;
+    this.offline.hidden = !(ctx.composing && !ctx.connected) && !(unsent > 0 && !ctx.connected);
+
+    const nearBottom = this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < 48;
+    const keep = new Set<string>();
+    let added = 0;
+    let ownAdded = false;
+    for (const [index, item] of items.entries()) {
+      const key = itemKey(item);
+      keep.add(key);
+      let node = this.nodes.get(key);
+      if (!node) {
+        node = this.create(item);
+        this.nodes.set(key, node);
+        added++;
+        if (item.type === 'pending' || item.own) ownAdded = true;
+      }
+      this.update(node, item, conv, ctx);
+      if (this.list.children[index] !== node.li)
+        this.list.insertBefore(node.li, this.list.children[index] ?? null);
+    }
+    for (const [key, node] of [...this.nodes]) {
+      if (keep.has(key)) continue;
+      node.li.remove();
+      this.nodes.delete(key);
+    }
+    if (added > QUIET_BATCH) this.quietFor(1000);
+    if (added > 0 && (nearBottom || ownAdded)) this.log.scrollTop = this.log.scrollHeight;
+  }
+
+  /** "Maria is typing…" (null: nobody). */
+  setTyping(text: string | null): void {
+    const v = text ?? '';
+    if (this.typingLine.textContent !== v) this.typingLine.textContent = v;
+    this.typingLine.hidden = text === null;
+  }
+
+  /** Shows the inactivity warning (and says it at once), or hides it. */
+  setWarning(text: string | null, t: ChatStrings): void {
+    if (text === null) {
+      this.inactive.hidden = true;
+      this.stayButton.removeAttribute('aria-disabled');
+      this.stayButton.textContent = t.stay;
+      return;
+    }
+    const first = this.inactive.hidden;
+    this.inactiveText.textContent = text;
+    this.inactive.hidden = false;
+    this.stayStatus.textContent = '';
+    if (first) this.announce(`${t.inactiveTitle} ${text}`);
+  }
+
+  setStayBusy(busy: boolean, t: ChatStrings): void {
+    if (busy) this.stayButton.setAttribute('aria-disabled', 'true');
+    else this.stayButton.removeAttribute('aria-disabled');
+    this.stayButton.textContent = busy ? t.staying : t.stay;
+  }
+
+  announce(text: string): void {
+    this.alert.textContent = '';
+    this.alert.textContent = text;
+  }
+
+  setError(text: string): void {
+    if (this.error.textContent !== text) this.error.textContent = text;
+    if (text) this.textarea.setAttribute('aria-invalid', 'true');
+    else this.textarea.removeAttribute('aria-invalid');
+  }
+
+  /** Forgets the rendered messages (a new chat). */
+  clear(): void {
+    this.nodes.clear();
+    this.list.replaceChildren();
+    this.textarea.value = '';
+    this.setError('');
+    this.setTyping(null);
+    this.inactive.hidden = true;
+  }
+
+  // ----------------------------------------------------------------------------------------------
+
+  private submit(): void {
+    const t = this.ctx?.t;
+    if (!t) return;
+    const text = this.textarea.value.replace(/\s+$/u, '').replace(/^\s*\n/u, '');
+    if (text.trim() === '') {
+      this.setError(t.emptyMessage);
+      this.textarea.focus();
+      return;
+    }
+    if (utf8Length(text) > MAX_MESSAGE_BYTES) {
+      this.setError(t.messageTooLong);
+      this.textarea.focus();
+      return;
+    }
+    this.setError('');
+    this.textarea.value = '';
+    this.cb.send(text);
+  }
+
+  private quietFor(ms: number): void {
+    // a batch of history (after a reload or a resync) is not read out message by message
+    this.log.setAttribute('aria-live', 'off');
+    if (this.quietTimer !== null) clearTimeout(this.quietTimer);
+    this.quietTimer = setTimeout(() => {
+      this.quietTimer = null;
+      this.log.setAttribute('aria-live', 'polite');
+    }, ms);
+  }
+
+  private create(item: LogItem): MsgNode {
+    const m = <K extends keyof HTMLElementTagNameMap>(
+      tag: K,
+      attrs: Record<string, string> = {},
+      cls = '',
+    ): HTMLElementTagNameMap[K] => make(tag, attrs, cls, this.doc);
+    const li = m('li', {}, 'msg');
+    const meta = m('p', {}, 'msg-meta');
+    const who = m('span', {}, 'msg-who');
+    const time = m('time', {}, 'msg-time');
+    const sep1 = m('span', {}, 'visually-hidden');
+    sep1.textContent = ', ';
+    const sep2 = m('span', {}, 'visually-hidden');
+    sep2.textContent = ': ';
+    meta.append(who, sep1, time, sep2);
+    const body = m('p', {}, 'msg-text');
+    li.append(meta, body);
+    const own = item.type === 'pending' || item.own;
+    let mark: MsgNode['mark'] = null;
+    if (own) {
+      const el = m('p', {}, 'msg-mark');
+      const glyph = m('span', { 'aria-hidden': 'true' }, 'msg-glyph');
+      const text = this.doc.createTextNode('');
+      el.append(glyph, text);
+      li.append(el);
+      mark = { el, text, value: null };
+    }
+    return { li, who, time, body, text: '\u0000', mark, failure: null };
+  }
+
+  private update(node: MsgNode, item: LogItem, conv: Conversation | null, ctx: ChatViewContext): void {
+    const t = ctx.t;
+    const entry: ChatEntry | null = item.type === 'entry' ? item.entry : null;
+    const out: Outgoing | null = item.type === 'pending' ? item.out : null;
+    const own = item.type === 'pending' || item.own;
+    const role = entry ? entry.from_role : 'customer';
+    const isSystem = entry?.kind === 'system';
+    const cls = `msg ${isSystem ? 'msg-system' : own ? 'msg-own' : `msg-${role}`}`;
+    if (node.li.className !== cls) node.li.className = cls;
+    if (entry) {
+      node.li.dataset.seq = String(entry.seq);
+      if (entry.system) node.li.dataset.system = entry.system;
+    }
+    const id = out?.clientMsgId ?? entry?.client_msg_id;
+    if (id !== undefined && own) node.li.dataset.clientMsgId = id;
+
+    // who and when
+    const who = isSystem ? '' : own ? t.you : entry?.from_name || ctx.agentName || t.specialist;
+    if (node.who.textContent !== who) node.who.textContent = who;
+    node.who.hidden = isSystem;
+    const ts = entry ? entry.ts_ms : (out?.createdMs ?? 0);
+    const when = formatTime(ts, ctx.locale);
+    if (node.time.textContent !== when) {
+      node.time.textContent = when;
+      node.time.dateTime = new Date(ts).toISOString();
+    }
+
+    // the text (an acknowledged message shows the text as stored: SSNs masked)
+    const text =
+      isSystem && entry.system !== undefined
+        ? t.system(entry.system, entry.from_name || ctx.agentName || t.specialist)
+        : (entry?.text ?? out?.text ?? '');
+    if (node.text !== text) {
+      node.text = text;
+      node.body.replaceChildren();
+      appendMessageText(node.body, text, isSystem ? 'system' : role, t.newTab, this.doc);
+    }
+
+    // delivery mark of own messages
+    if (node.mark && conv) {
+      const mk = markOf(item, conv.other);
+      if (node.mark.value !== mk) {
+        node.mark.value = mk;
+        node.mark.el.dataset.mark = mk;
+        node.mark.text.data = t.marks[mk];
+        const glyph = node.mark.el.firstElementChild;
+        if (glyph)
+          glyph.textContent = mk === 'read' ? '✓✓ ' : mk === 'delivered' || mk === 'sent' ? '✓ ' : '';
+      }
+    }
+
+    // a message that could not be sent: why, and what to do
+    const code = out?.state === 'failed' ? (out.error ?? '') : null;
+    if (code === null && node.failure) {
+      node.failure.el.remove();
+      node.failure = null;
+    } else if (code !== null && out && (!node.failure || node.failure.code !== code)) {
+      node.failure?.el.remove();
+      const el = make('div', {}, 'msg-failure', this.doc);
+      const why = make('span', {}, '', this.doc);
+      why.textContent = `${t.sendFailed(code)} `;
+      const retry = make('button', { type: 'button' }, 'link-button', this.doc);
+      retry.textContent = t.retry;
+      const removeB = make('button', { type: 'button' }, 'link-button', this.doc);
+      removeB.textContent = t.remove;
+      const cid = out.clientMsgId;
+      retry.addEventListener('click', () => {
+        this.cb.retry(cid);
+      });
+      removeB.addEventListener('click', () => {
+        this.cb.remove(cid);
+        this.textarea.focus();
+      });
+      el.append(why, retry, removeB);
+      node.li.append(el);
+      node.failure = { el, why, code };
+    }
+  }
+}
