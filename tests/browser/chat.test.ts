@@ -9,16 +9,22 @@ import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
+  respMap,
   ROOT,
   sanitizerReports,
   startServer,
   TEST_PASSWORD,
   testPasswordHash,
+  type Resp,
   type Server,
 } from '../support/harness.ts';
 
 const require = createRequire(import.meta.url);
 const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+function day(offset: number): string {
+  return new Date(Date.now() + offset * 86400_000).toISOString().slice(0, 10);
+}
 
 function config(port: number, redis: string): string {
   const hash = testPasswordHash();
@@ -33,8 +39,17 @@ skills: [{id: claims}, {id: resea}]
 queues:
   - {id: claims, name: Claim questions, channels: [chat], skills: [{skill: claims, min: 1}], languages: [en, es]}
   - {id: resea, name: RESEA reviews, channels: [chat], skills: [{skill: resea, min: 1}], languages: [en, es]}
+  - id: employers
+    name: Employer services
+    channels: [chat]
+    languages: [en, es]
+    hours:
+      timezone: UTC
+      weekly: {sun: "00:00-24:00", mon: "00:00-24:00", tue: "00:00-24:00", wed: "00:00-24:00", thu: "00:00-24:00", fri: "00:00-24:00", sat: "00:00-24:00"}
+      holidays: ["${day(0)}", "${day(1)}"]
 topics:
   - {id: claim, queue: claims, label: {en: A question about my claim, es: Una pregunta sobre mi reclamo}}
+  - {id: hiring, queue: employers, label: {en: Hiring and job postings, es: Contratación y ofertas de empleo}}
 staff:
   - {username: ana, display_name: Ana Agent, role: agent, password_hash: "${hash}", skills: {claims: 3}, languages: [en, es], queues: [claims], capacity: {chat: 3}}
   - {username: bo, display_name: Bo Agent, role: agent, password_hash: "${hash}", skills: {claims: 2}, languages: [en, es], queues: [claims], capacity: {chat: 3}}
@@ -301,6 +316,38 @@ describe('a chat in the widget and the console', () => {
     // wrap-up frees each slot
     for (const cid of cids) await endAndWrapUp(bo, cid);
     expect(await bo.locator('#work-list > li').count()).toBe(0);
+  });
+
+  it('leaves a message for a team that is closed', async () => {
+    const page = await newPage();
+    await page.goto(`${server.base}/widget-demo/`);
+    await page.locator('switchboard-chat #sb-launcher').click();
+    await expect.poll(() => page.locator('switchboard-chat #sb-status').textContent()).toBe('Connected');
+    await page.locator('switchboard-chat #sb-topic-hiring').check();
+    await expect
+      .poll(() => page.locator('switchboard-chat #sb-topic-note').textContent())
+      .toContain('You can leave a message for this team below.');
+    await page.locator('switchboard-chat #sb-name').fill('Lee <Employer>');
+    await page.locator('switchboard-chat #sb-lm-text').fill('We want to post 3 warehouse jobs.');
+    await page.locator('switchboard-chat #sb-lm-reply').fill('(360) 555-0100');
+    expect(await axeViolations(page)).toEqual([]);
+    await page.locator('switchboard-chat #sb-start').click();
+    await expect.poll(() => page.locator('switchboard-chat #sb-lm-done').isVisible()).toBe(true);
+    const text = (await page.locator('switchboard-chat #sb-lm-done-text').textContent()) ?? '';
+    const ref = /reference is (m-[0-9a-f]+)/.exec(text)?.[1];
+    expect(ref).toBeTruthy();
+    // the team finds it in the export stream
+    const entries = (await server.redis.query('XRANGE', 'sb:{chat-browser}:export', '-', '+')) as unknown[][];
+    const records = entries.map((e) => respMap(e[1] as Resp)).filter((f) => f.type === 'message');
+    const rec = JSON.parse(records.find((r) => r.reference === ref)!.json) as Record<string, unknown>;
+    expect(rec).toMatchObject({
+      topic: 'hiring',
+      queue: 'employers',
+      customer_name: 'Lee <Employer>',
+      text: 'We want to post 3 warehouse jobs.',
+      reply_to: '(360) 555-0100',
+    });
+    expect(await axeViolations(page)).toEqual([]);
   });
 
   it('transfers to a queue and to a named colleague, with the notes', async () => {

@@ -149,7 +149,7 @@ describe('request errors', () => {
   it('explain each refusal', () => {
     const at = Date.UTC(2026, 5, 1, 16, 0);
     expect(requestErrorText(e('QUEUE_CLOSED', { nextOpenMs: at }), en, 'en-US', 'America/Los_Angeles')).toBe(
-      `This line is closed now. Opens ${formatOpening(at, 'en-US', 'America/Los_Angeles')}. You will be able to leave a message for this team here.`,
+      `This line is closed now. Opens ${formatOpening(at, 'en-US', 'America/Los_Angeles')}. You can leave a message for this team below.`,
     );
     expect(requestErrorText(e('QUEUE_CLOSED'), en, 'en')).toContain('No opening is scheduled soon.');
     expect(requestErrorText(e('NO_SERVICE', { field: 'lang' }), en, 'en')).toBe(en.noServiceLanguage);

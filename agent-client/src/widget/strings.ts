@@ -44,6 +44,21 @@ export interface WidgetStrings {
   noOpeningSoon: string;
   leaveMessageLater: string;
 
+  // leaving a message (leave-message.ts)
+  lmIntro: string;
+  lmTextLabel: string;
+  lmTextHint: string;
+  lmReplyLabel: string;
+  lmReplyHint: string;
+  lmSend: string;
+  lmSending: string;
+  lmTextRequired: string;
+  lmTextTooLong: string;
+  lmReplyTooLong: string;
+  lmSent: (reference: string) => string;
+  lmAnother: string;
+  lmLeaveButton: string;
+
   // errors of contact.request and contact.cancel
   queueClosed: string;
   noServiceTopic: string;
@@ -123,7 +138,23 @@ export const STRINGS: Readonly<Record<WidgetLang, WidgetStrings>> = {
     closedNow: 'Closed now.',
     opensAt: (when) => `Opens ${when}.`,
     noOpeningSoon: 'No opening is scheduled soon.',
-    leaveMessageLater: 'You will be able to leave a message for this team here.',
+    leaveMessageLater: 'You can leave a message for this team below.',
+
+    lmIntro:
+      'Leave a message and the team will answer it when it opens. Never write your full Social Security number.',
+    lmTextLabel: 'Your message',
+    lmTextHint: 'What do you need help with? At most 4000 characters.',
+    lmReplyLabel: 'How can we reach you? (optional)',
+    lmReplyHint: 'An email address or a phone number.',
+    lmSend: 'Send message',
+    lmSending: 'Sending…',
+    lmTextRequired: 'Write your message.',
+    lmTextTooLong: 'Your message is too long. Please shorten it.',
+    lmReplyTooLong: 'This is too long for an email address or a phone number.',
+    lmSent: (reference) =>
+      `Your message was sent. Your reference is ${reference}. Keep it if you contact us again.`,
+    lmAnother: 'Back to the form',
+    lmLeaveButton: 'Leave a message',
 
     queueClosed: 'This line is closed now.',
     noServiceTopic: 'We cannot take chats on this topic right now. Please choose another topic.',
@@ -173,8 +204,7 @@ export const STRINGS: Readonly<Record<WidgetLang, WidgetStrings>> = {
       abandoned: 'You left the line.',
       customer_disconnected: 'The chat ended because we lost the connection to you for too long.',
       overflow: 'We are moving you to another line that can help sooner. You keep your place.',
-      leave_message:
-        'All specialists are busy. Leaving a message here will be possible soon; for now, please try again later.',
+      leave_message: 'All specialists are busy. Please leave a message and we will answer it.',
       callback:
         'All specialists are busy. Asking for a call back here will be possible soon; for now, please try again later.',
       queue_removed: 'This line is no longer available. Please choose a topic again.',
@@ -215,7 +245,23 @@ export const STRINGS: Readonly<Record<WidgetLang, WidgetStrings>> = {
     closedNow: 'Cerrado ahora.',
     opensAt: (when) => `Abre el ${when}.`,
     noOpeningSoon: 'No hay un horario de apertura próximo.',
-    leaveMessageLater: 'Podrá dejar un mensaje para este equipo aquí.',
+    leaveMessageLater: 'Puede dejar un mensaje para este equipo a continuación.',
+
+    lmIntro:
+      'Deje un mensaje y el equipo lo responderá cuando abra. Nunca escriba su número de Seguro Social completo.',
+    lmTextLabel: 'Su mensaje',
+    lmTextHint: '¿Con qué necesita ayuda? Como máximo 4000 caracteres.',
+    lmReplyLabel: '¿Cómo podemos comunicarnos con usted? (opcional)',
+    lmReplyHint: 'Un correo electrónico o un número de teléfono.',
+    lmSend: 'Enviar mensaje',
+    lmSending: 'Enviando…',
+    lmTextRequired: 'Escriba su mensaje.',
+    lmTextTooLong: 'Su mensaje es demasiado largo. Acórtelo, por favor.',
+    lmReplyTooLong: 'Es demasiado largo para un correo electrónico o un número de teléfono.',
+    lmSent: (reference) =>
+      `Su mensaje fue enviado. Su número de referencia es ${reference}. Guárdelo por si nos contacta de nuevo.`,
+    lmAnother: 'Volver al formulario',
+    lmLeaveButton: 'Dejar un mensaje',
 
     queueClosed: 'Esta línea está cerrada ahora.',
     noServiceTopic: 'No podemos atender chats sobre este tema en este momento. Elija otro tema.',
@@ -268,8 +314,7 @@ export const STRINGS: Readonly<Record<WidgetLang, WidgetStrings>> = {
       customer_disconnected:
         'El chat terminó porque perdimos la conexión con usted durante demasiado tiempo.',
       overflow: 'Lo estamos pasando a otra línea que puede atenderle antes. Usted conserva su lugar.',
-      leave_message:
-        'Todos los especialistas están ocupados. Pronto podrá dejar un mensaje aquí; por ahora, inténtelo de nuevo más tarde.',
+      leave_message: 'Todos los especialistas están ocupados. Deje un mensaje y se lo responderemos.',
       callback:
         'Todos los especialistas están ocupados. Pronto podrá pedir aquí que le devuelvan la llamada; por ahora, inténtelo de nuevo más tarde.',
       queue_removed: 'Esta línea ya no está disponible. Elija un tema de nuevo.',

@@ -30,6 +30,7 @@ import { CHAT_STRINGS, checkClaimRef, checkName, type ChatStrings } from './chat
 import { ChatStorage } from './chat-storage';
 import { ChatView } from './chat-view';
 import { make } from './make';
+import { checkMessage, LeaveMessageFields } from './leave-message';
 import { printTranscript } from './print';
 import { customerSocketUrl } from './server-url';
 import {
@@ -216,6 +217,11 @@ export class SwitchboardChat extends HTMLElement {
   private readonly endReason: HTMLParagraphElement;
   private readonly endMessage: HTMLParagraphElement;
   private readonly newChat: HTMLButtonElement;
+  private readonly leaveMessageButton: HTMLButtonElement;
+  private readonly message = new LeaveMessageFields();
+  /** A topic whose line asked the customer to leave a message (it may be open, but busy). */
+  private messageTopic: string | null = null;
+  private lastTopic: string | null = null;
 
   // the conversation, and what follows its end
   private readonly chat: ChatView;
@@ -384,10 +390,11 @@ export class SwitchboardChat extends HTMLElement {
       langField,
       claimField,
       deviceSet,
+      this.message.fields,
       this.prechatError,
       this.startButton,
     );
-    this.prechat.append(this.prechatTitle, this.loading, this.form);
+    this.prechat.append(this.prechatTitle, this.loading, this.form, this.message.done);
 
     // --- waiting -------------------------------------------------------------------------------
     this.waiting = make('section', { id: 'sb-waiting', 'aria-labelledby': 'sb-waiting-title' }, 'view');
@@ -437,6 +444,8 @@ export class SwitchboardChat extends HTMLElement {
     this.endReason = make('p', { id: 'sb-end-reason', role: 'status', 'aria-atomic': 'true' }, 'end-reason');
     this.endMessage = make('p', { id: 'sb-end-message' }, 'note');
     this.newChat = make('button', { id: 'sb-new-chat', type: 'button' }, 'action');
+    this.leaveMessageButton = make('button', { id: 'sb-leave-message', type: 'button' }, 'action');
+    this.leaveMessageButton.hidden = true;
     this.afterChat = new AfterChat({
       save: () => {
         this.saveTranscript();
@@ -453,6 +462,7 @@ export class SwitchboardChat extends HTMLElement {
       this.endReason,
       this.endMessage,
       this.afterChat.root,
+      this.leaveMessageButton,
       this.newChat,
     );
 
@@ -527,7 +537,22 @@ export class SwitchboardChat extends HTMLElement {
     });
     this.form.addEventListener('submit', (ev) => {
       ev.preventDefault();
-      this.startChat();
+      if (this.messageMode()) this.leaveMessage();
+      else this.startChat();
+    });
+    this.message.anotherButton.addEventListener('click', () => {
+      this.message.reset();
+      this.render();
+      this.nameInput.focus();
+    });
+    this.leaveMessageButton.addEventListener('click', () => {
+      // the line asked for a message: back to the form, in message mode for that topic
+      const topic = this.lastTopic;
+      this.newChat.click();
+      this.messageTopic = topic;
+      for (const x of this.topicInputs) x.input.checked = x.topic.id === topic;
+      this.render();
+      this.message.textInput.focus();
     });
     this.languageSelect.addEventListener('change', () => {
       this.languageChosen = true;
@@ -556,6 +581,8 @@ export class SwitchboardChat extends HTMLElement {
       this.setFieldError(this.claimInput, this.claimError, '');
     });
     this.newChat.addEventListener('click', () => {
+      this.messageTopic = null;
+      this.message.reset();
       this.forgetChat();
       this.model = initialModel();
       this.prechatErrorText = '';
@@ -796,8 +823,12 @@ export class SwitchboardChat extends HTMLElement {
     if (!setup) return;
     const topic = this.chosenTopic();
     // closed topic: when it opens, and that a message will be possible
+    const messageMode = this.messageMode();
     if (topic && !topic.open) {
       this.topicNote.textContent = `${closedText(t, topic.next_open_ms, this.locale())} ${t.leaveMessageLater}`;
+      this.topicNote.hidden = false;
+    } else if (messageMode) {
+      this.topicNote.textContent = t.leaveMessageLater;
       this.topicNote.hidden = false;
     } else {
       this.topicNote.textContent = '';
@@ -841,7 +872,15 @@ export class SwitchboardChat extends HTMLElement {
         ? this.prechatErrorText
         : '';
     if (this.prechatError.textContent !== errorNow) this.prechatError.textContent = errorNow;
-    this.startButton.textContent = this.requestBusy ? t.starting : t.start;
+    this.message.render(t, messageMode);
+    this.form.hidden = this.message.isDone();
+    this.startButton.textContent = messageMode
+      ? this.requestBusy
+        ? t.lmSending
+        : t.lmSend
+      : this.requestBusy
+        ? t.starting
+        : t.start;
     if (this.requestBusy) this.startButton.setAttribute('aria-disabled', 'true');
     else this.startButton.removeAttribute('aria-disabled');
   }
@@ -891,6 +930,8 @@ export class SwitchboardChat extends HTMLElement {
     const message = m.endMessage && !reason.includes(m.endMessage) ? m.endMessage : '';
     this.endMessage.textContent = message;
     this.endMessage.hidden = message === '';
+    this.leaveMessageButton.textContent = t.lmLeaveButton;
+    this.leaveMessageButton.hidden = !(m.ended?.kind === 'canceled' && m.ended.reason === 'leave_message');
     const r = this.record;
     const hasLog = (this.conv?.store.items() ?? []).some(
       (i) => i.type === 'pending' || i.entry.kind !== 'note',
@@ -987,6 +1028,7 @@ export class SwitchboardChat extends HTMLElement {
     }
     const conn = this.conn;
     if (!conn) return;
+    this.lastTopic = topic.id;
     const ownDevice = this.deviceOwn.checked;
     this.prechatErrorText = '';
     this.requestBusy = true;
@@ -1041,6 +1083,83 @@ export class SwitchboardChat extends HTMLElement {
             else delete topic.next_open_ms;
             this.prechatErrorTopic = topic.id;
           }
+          this.prechatErrorText = requestErrorText(err, t, this.locale());
+        },
+      )
+      .finally(() => {
+        this.requestBusy = false;
+        this.render();
+      });
+  }
+
+  /** The form leaves a message instead of starting a chat: the topic is closed, or its line
+   * asked for a message. */
+  private messageMode(): boolean {
+    const topic = this.chosenTopic();
+    return topic !== null && (!topic.open || this.messageTopic === topic.id);
+  }
+
+  private leaveMessage(): void {
+    if (this.requestBusy) return;
+    const t = this.strings();
+    const tc = this.chatStrings();
+    const topic = this.chosenTopic();
+    const conn = this.conn;
+    if (!topic || !conn) return;
+    const name = checkName(this.nameInput.value);
+    const claim = checkClaimRef(this.claimInput.value);
+    const msg = checkMessage(this.message.textInput.value, this.message.replyInput.value);
+    this.setFieldError(
+      this.nameInput,
+      this.nameError,
+      name.ok ? '' : name.why === 'required' ? tc.nameRequired : tc.nameTooLong,
+    );
+    this.setFieldError(
+      this.claimInput,
+      this.claimError,
+      claim.ok ? '' : claim.why === 'ssn' ? tc.claimLooksLikeSsn : tc.claimInvalid,
+    );
+    this.message.setError(
+      'text',
+      !msg.ok && msg.field === 'text' ? (msg.why === 'required' ? t.lmTextRequired : t.lmTextTooLong) : '',
+    );
+    this.message.setError('reply_to', !msg.ok && msg.field === 'reply_to' ? t.lmReplyTooLong : '');
+    const firstBad: HTMLElement | undefined = !name.ok
+      ? this.nameInput
+      : !claim.ok
+        ? this.claimInput
+        : !msg.ok
+          ? msg.field === 'text'
+            ? this.message.textInput
+            : this.message.replyInput
+          : undefined;
+    if (firstBad || !name.ok || !claim.ok || !msg.ok) {
+      firstBad?.focus();
+      return;
+    }
+    const body: {
+      topic: string;
+      lang: string;
+      name: string;
+      text: string;
+      reply_to?: string;
+      claim_ref?: string;
+    } = { topic: topic.id, lang: this.languageSelect.value || this.uiLang, name: name.value, text: msg.text };
+    if (msg.replyTo !== undefined) body.reply_to = msg.replyTo;
+    if (claim.value !== undefined) body.claim_ref = claim.value;
+    this.prechatErrorText = '';
+    this.requestBusy = true;
+    this.renderPrechatDetails();
+    conn
+      .request('contact.message', body)
+      .then(
+        (rep) => {
+          this.messageTopic = null;
+          this.message.sent(t, rep.reference);
+        },
+        (e: unknown) => {
+          const err = e instanceof RequestError ? e : new RequestError('INTERNAL', String(e));
+          this.prechatErrorTopic = topic.id;
           this.prechatErrorText = requestErrorText(err, t, this.locale());
         },
       )

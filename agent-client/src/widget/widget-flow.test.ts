@@ -157,14 +157,53 @@ describe('pre-chat form', () => {
     expect(x.s.sent).toHaveLength(1);
     x.q('#sb-topic-employer', HTMLInputElement).click();
     const note = x.text('#sb-topic-note');
-    expect(note).toMatch(
-      /^Closed now\. Opens .+\. You will be able to leave a message for this team here\.$/,
-    );
+    expect(note).toMatch(/^Closed now\. Opens .+\. You can leave a message for this team below\.$/);
     expect(note).toContain(
       new Intl.DateTimeFormat('en', { weekday: 'long', month: 'long', day: 'numeric' }).format(
         new Date(OPENS),
       ),
     );
+  });
+
+  it('leaves a message for a closed team, checked field by field, and shows the reference', async () => {
+    const x = await open();
+    x.q('#sb-topic-employer', HTMLInputElement).click();
+    expect(x.q('#sb-lm').hidden).toBe(false);
+    expect(x.text('#sb-start')).toBe('Send message');
+    // nothing written yet: each field says so, the first gets the focus, nothing is sent
+    x.q('#sb-start').click();
+    expect(x.text('#sb-name-error')).toBe('Tell us how we should address you.');
+    expect(x.text('#sb-lm-text-error')).toBe('Write your message.');
+    expect(x.q('#sb-lm-text').getAttribute('aria-invalid')).toBe('true');
+    expect(x.s.sent).toHaveLength(1);
+    x.q('#sb-name', HTMLInputElement).value = 'Luis';
+    x.q('#sb-lm-text', HTMLTextAreaElement).value = '  I need to post a job opening.  ';
+    x.q('#sb-lm-reply', HTMLInputElement).value = 'luis@example.org';
+    x.q('#sb-start').click();
+    expect(x.s.lastRequest()).toEqual({
+      t: 'contact.message',
+      id: 2,
+      b: {
+        topic: 'employer',
+        lang: 'en',
+        name: 'Luis',
+        text: 'I need to post a job opening.',
+        reply_to: 'luis@example.org',
+      },
+    });
+    expect(x.text('#sb-start')).toBe('Sending…');
+    x.s.replyOk({ reference: 'm-0123456789abcdef01234567' });
+    await flush();
+    expect(x.q('#sb-lm-done').hidden).toBe(false);
+    expect(x.q('#sb-prechat-form').hidden).toBe(true);
+    expect(x.text('#sb-lm-done-text')).toBe(
+      'Your message was sent. Your reference is m-0123456789abcdef01234567. Keep it if you contact us again.',
+    );
+    expect(x.q('#sb-lm-done-text').getAttribute('role')).toBe('status');
+    // back to the form, empty
+    x.q('#sb-lm-another').click();
+    expect(x.q('#sb-prechat-form').hidden).toBe(false);
+    expect(x.q('#sb-lm-text', HTMLTextAreaElement).value).toBe('');
   });
 
   it('speaks Spanish: topic labels, language names, and where Spanish is offered', async () => {
@@ -186,7 +225,7 @@ describe('pre-chat form', () => {
   });
 
   it.each([
-    ['QUEUE_CLOSED', /^This line is closed now\. Opens .+\. You will be able to leave a message/],
+    ['QUEUE_CLOSED', /^This line is closed now\. Opens .+\. You can leave a message for this team below/],
     ['NO_SERVICE', /^We cannot take a chat on this topic in this language/],
     ['CONFLICT', /^You already have a chat open/],
     ['RATE_LIMITED', /^Too many tries\. Please wait a moment/],
@@ -205,7 +244,9 @@ describe('pre-chat form', () => {
     await flush();
     expect(x.text('#sb-prechat-error')).toMatch(text);
     expect(x.q('#sb-prechat').hidden).toBe(false);
-    expect(x.text('#sb-start')).toBe('Start chat');
+    // a closed line turns the form into a message for the team
+    expect(x.text('#sb-start')).toBe(code === 'QUEUE_CLOSED' ? 'Send message' : 'Start chat');
+    expect(x.q('#sb-lm').hidden).toBe(code !== 'QUEUE_CLOSED');
     if (code === 'QUEUE_CLOSED') {
       // the topic is now known to be closed
       expect(x.all('#sb-topics label')[0]?.textContent).toBe(
@@ -296,7 +337,7 @@ describe('waiting', () => {
     [
       'leave_message',
       'Everyone is busy. Please leave a message and we will answer it.',
-      /Leaving a message here will be possible soon/,
+      /Please leave a message and we will answer it/,
     ],
     [
       'queue_removed',
