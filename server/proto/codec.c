@@ -162,7 +162,7 @@ static int vvalue(vstate_t *st, uint32_t depth)
     if (st->off >= st->len)
         return VFAIL(st, "frame ends where a value was expected");
     uint8_t c = st->p[st->off++];
-    uint64_t v = 0; /* set by vread() on success; initialised for the optimiser */
+    uint64_t v = 0;             /* set by vread() on success; initialised for the optimiser */
     if (c <= 0x7f || c >= 0xe0) /* fixint */
         return 0;
     if (c >= 0x80 && c <= 0x8f)
