@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "route/route_internal.h"
-#include "util/err.h"
 
 static const char *const g_cstate[] = {
 #define SB_CSTATE_NAME(n, s) s,
@@ -251,7 +250,7 @@ static void contact_free(sb_route_t *r, contact_t *c)
 }
 
 /* The relax step a contact has reached after waiting since `enqueued` (language never relaxes). */
-static uint8_t step_at(const sb_route_t *r, const sb_rcontact_t *c, uint64_t now)
+uint8_t rt_step_at(const sb_route_t *r, const sb_rcontact_t *c, uint64_t now)
 {
     const sb_rqueue_def_t *d = &r->queues[c->queue].def;
     uint64_t waited = now > c->enqueued_ms ? now - c->enqueued_ms : 0;
@@ -265,8 +264,8 @@ static uint8_t step_at(const sb_route_t *r, const sb_rcontact_t *c, uint64_t now
  * Commits
  * ---------------------------------------------------------------------------------------------- */
 
-static pending_t *commit(sb_route_t *r, sb_commit_kind_t kind, contact_t *c, uint32_t agent,
-                         uint64_t now)
+pending_t *rt_commit(sb_route_t *r, sb_commit_kind_t kind, contact_t *c, uint32_t agent,
+                     uint64_t now)
 {
     pending_t *p = calloc(1, sizeof *p);
     if (!p) {
@@ -324,7 +323,7 @@ static void fill(const sb_route_t *r, const pending_t *p, sb_rcommit_t *out, uin
     out->reason = p->reason;
 }
 
-static void emit_commit(sb_route_t *r, pending_t *p, uint64_t now)
+void rt_emit_commit(sb_route_t *r, pending_t *p, uint64_t now)
 {
     sb_rdecision_t d = {.kind = SB_RD_COMMIT};
     fill(r, p, &d.commit, now);
@@ -354,12 +353,12 @@ static void offer(sb_route_t *r, contact_t *c, uint32_t ai, uint64_t now, pendin
     if (create) {
         create->offer_with_create = true;
         create->agent = ai;
-        emit_commit(r, create, now);
+        rt_emit_commit(r, create, now);
         return;
     }
-    pending_t *p = commit(r, SB_COMMIT_OFFER, c, ai, now);
+    pending_t *p = rt_commit(r, SB_COMMIT_OFFER, c, ai, now);
     if (p)
-        emit_commit(r, p, now);
+        rt_emit_commit(r, p, now);
 }
 
 static void cooldown_add(sb_route_t *r, contact_t *c, uint32_t ai, uint64_t now)
@@ -522,7 +521,7 @@ static contact_t *admit(sb_route_t *r, const sb_rcontact_t *spec, uint64_t now)
     c->c.agent = SB_ROUTE_NONE;
     c->c.offer_id = 0;
     c->c.offer_deadline_ms = 0;
-    c->step = step_at(r, &c->c, now);
+    c->step = rt_step_at(r, &c->c, now);
     c->key = rt_contact_key(r, &c->c);
     c->segment_ms = now;
     return c;
@@ -531,7 +530,7 @@ static contact_t *admit(sb_route_t *r, const sb_rcontact_t *spec, uint64_t now)
 /* Creates the contact and, when a specialist is free, offers it in the same commit. */
 static void create(sb_route_t *r, contact_t *c, uint64_t now)
 {
-    pending_t *p = commit(r, SB_COMMIT_CREATE, c, SB_ROUTE_NONE, now);
+    pending_t *p = rt_commit(r, SB_COMMIT_CREATE, c, SB_ROUTE_NONE, now);
     if (!p)
         return;
     c->committing = false; /* briefly routable for the search below */
@@ -540,7 +539,7 @@ static void create(sb_route_t *r, contact_t *c, uint64_t now)
     if (ai != SB_ROUTE_NONE)
         offer(r, c, ai, now, p);
     else
-        emit_commit(r, p, now);
+        rt_emit_commit(r, p, now);
     rt_queue_touch(r, c->c.queue, now);
 }
 
@@ -569,7 +568,7 @@ sb_arrive_t sb_route_contact_arrive(sb_route_t *r, const sb_rcontact_t *spec, ui
         return SB_ARRIVE_FULL;
     *index = c->index;
     if (spec->direct) {
-        pending_t *p = commit(r, SB_COMMIT_CREATE, c, SB_ROUTE_NONE, now);
+        pending_t *p = rt_commit(r, SB_COMMIT_CREATE, c, SB_ROUTE_NONE, now);
         if (p)
             offer(r, c, target, now, p);
         rt_settle(r, now);
@@ -621,8 +620,6 @@ static void overflow_to_queue(sb_route_t *r, const contact_t *old, uint64_t now)
 }
 
 static void finish(sb_route_t *r, pending_t *p, contact_t *c, uint64_t now);
-static sb_route_result_t held_action(sb_route_t *r, uint32_t ai, uint32_t ci, sb_cstate_t want,
-                                     sb_commit_kind_t kind, uint64_t now);
 
 static void apply_ok(sb_route_t *r, pending_t *p, contact_t *c, uint64_t now)
 {
@@ -748,7 +745,7 @@ static void finish(sb_route_t *r, pending_t *p, contact_t *c, uint64_t now)
         /* the customer left while the accept was being committed: the contact was answered, so
          * it ends (and goes to wrap-up) instead of being canceled */
         if (c->c.state == SB_CSTATE_ASSIGNED)
-            held_action(r, c->c.agent, c->index, SB_CSTATE_ASSIGNED, SB_COMMIT_END, now);
+            rt_held_action(r, c->c.agent, c->index, SB_CSTATE_ASSIGNED, SB_COMMIT_END, now);
         else
             sb_route_contact_withdraw(r, c->index, why, now);
         return;
@@ -757,9 +754,9 @@ static void finish(sb_route_t *r, pending_t *p, contact_t *c, uint64_t now)
         (p->kind == SB_COMMIT_OFFER || (p->kind == SB_COMMIT_CREATE && p->offer_with_create))) {
         agent_t *a = &r->agents[c->c.agent];
         if (a->def.auto_accept & (1u << sb_channel_class(c->c.channel))) {
-            pending_t *acc = commit(r, SB_COMMIT_ACCEPT, c, c->c.agent, now);
+            pending_t *acc = rt_commit(r, SB_COMMIT_ACCEPT, c, c->c.agent, now);
             if (acc)
-                emit_commit(r, acc, now);
+                rt_emit_commit(r, acc, now);
             return;
         }
     }
@@ -829,282 +826,6 @@ void sb_route_committed(sb_route_t *r, uint64_t commit_id, sb_commit_outcome_t o
 }
 
 /* ------------------------------------------------------------------------------------------------
- * Agents
- * ---------------------------------------------------------------------------------------------- */
-
-void sb_route_agent_connected(sb_route_t *r, uint32_t ai, uint64_t now)
-{
-    if (ai >= r->n_agents)
-        return;
-    agent_t *a = &r->agents[ai];
-    a->connected = true;
-    a->grace_deadline = 0;
-    rt_agent_rearm(r, a);
-    rt_dirty_agent(r, ai);
-    rt_settle(r, now);
-}
-
-void sb_route_agent_disconnected(sb_route_t *r, uint32_t ai, uint64_t now)
-{
-    if (ai >= r->n_agents)
-        return;
-    agent_t *a = &r->agents[ai];
-    a->connected = false;
-    a->grace_deadline = now + r->p.disconnect_grace_ms;
-    rt_agent_relist(r, ai);
-    rt_agent_rearm(r, a);
-    rt_settle(r, now);
-}
-
-int sb_route_agent_set_status(sb_route_t *r, uint32_t ai, sb_agent_status_t st, uint16_t reason,
-                              uint64_t now)
-{
-    if (ai >= r->n_agents || st > SB_AGENT_AWAY)
-        return SB_E_INVAL;
-    agent_t *a = &r->agents[ai];
-    if (a->status_committing || a->in_doubt)
-        return SB_E_BUSY;
-    pending_t *p = commit(r, SB_COMMIT_AGENT, NULL, ai, now);
-    if (!p)
-        return SB_E_NOMEM;
-    p->prev_status = a->status;
-    p->prev_reason = a->reason;
-    p->status = st;
-    p->reason = st == SB_AGENT_AWAY ? reason : 0;
-    /* going away stops new offers at once; becoming available waits for the commit */
-    a->status = st;
-    a->reason = p->reason;
-    a->status_committing = true;
-    rt_agent_relist(r, ai);
-    emit_commit(r, p, now);
-    rt_settle(r, now);
-    return 0;
-}
-
-/* Everything a vanished agent held goes back (offers returned, chats re-queued at their original
- * wait, wrap-ups completed and flagged). Contacts with a commit in flight are handled when it
- * returns (sb_route_committed calls this again). */
-void rt_grace_over(sb_route_t *r, uint32_t ai, uint64_t now)
-{
-    agent_t *a = &r->agents[ai];
-    if (a->connected)
-        return;
-    /* commits change no holding until they return: the array stays as it is meanwhile */
-    for (uint32_t i = 0; i < a->n_held; i++) {
-        contact_t *c = C(r, a->held[i]);
-        if (c->committing || c->in_doubt)
-            continue;
-        pending_t *p = NULL;
-        if (c->c.state == SB_CSTATE_OFFERED && c->announced_offer) {
-            p = commit(r, SB_COMMIT_RETURN, c, ai, now);
-            if (p)
-                p->return_reason = 2;
-        } else if (c->c.state == SB_CSTATE_ASSIGNED) {
-            p = commit(r, SB_COMMIT_REQUEUE, c, ai, now);
-        } else if (c->c.state == SB_CSTATE_WRAPPING) {
-            p = commit(r, SB_COMMIT_COMPLETE, c, ai, now);
-            if (p)
-                p->flagged = true;
-        }
-        if (p)
-            emit_commit(r, p, now);
-    }
-}
-
-/* ------------------------------------------------------------------------------------------------
- * Agent actions on contacts
- * ---------------------------------------------------------------------------------------------- */
-
-static contact_t *offered_to(sb_route_t *r, uint32_t ai, uint64_t offer_id, sb_route_result_t *err)
-{
-    if (ai >= r->n_agents) {
-        *err = SB_ROUTE_NOT_FOUND;
-        return NULL;
-    }
-    agent_t *a = &r->agents[ai];
-    contact_t *c = C(r, a->offer_contact);
-    if (!c || c->c.offer_id != offer_id || !c->announced_offer) {
-        *err = SB_ROUTE_NOT_FOUND;
-        return NULL;
-    }
-    if (c->committing || c->in_doubt) { /* in doubt: wait for the reload */
-        *err = SB_ROUTE_BUSY;
-        return NULL;
-    }
-    return c;
-}
-
-sb_route_result_t sb_route_offer_accept(sb_route_t *r, uint32_t ai, uint64_t offer_id, uint64_t now)
-{
-    sb_route_result_t err;
-    contact_t *c = offered_to(r, ai, offer_id, &err);
-    if (!c)
-        return err;
-    if (now >= c->c.offer_deadline_ms) {
-        /* the deadline passed but the timer has not run yet: time it out now, once */
-        rt_offer_timeout(r, c, now);
-        rt_settle(r, now);
-        return SB_ROUTE_EXPIRED;
-    }
-    pending_t *p = commit(r, SB_COMMIT_ACCEPT, c, ai, now);
-    if (!p)
-        return SB_ROUTE_BUSY;
-    emit_commit(r, p, now);
-    return SB_ROUTE_OK;
-}
-
-sb_route_result_t sb_route_offer_decline(sb_route_t *r, uint32_t ai, uint64_t offer_id,
-                                         uint64_t now)
-{
-    sb_route_result_t err;
-    contact_t *c = offered_to(r, ai, offer_id, &err);
-    if (!c)
-        return err;
-    pending_t *p = commit(r, SB_COMMIT_RETURN, c, ai, now);
-    if (!p)
-        return SB_ROUTE_BUSY;
-    p->return_reason = 0;
-    emit_commit(r, p, now);
-    return SB_ROUTE_OK;
-}
-
-void rt_offer_timeout(sb_route_t *r, contact_t *c, uint64_t now)
-{
-    uint32_t ai = c->c.agent;
-    pending_t *p = commit(r, SB_COMMIT_RETURN, c, ai, now);
-    if (!p)
-        return;
-    p->return_reason = 1;
-    agent_t *a = &r->agents[ai];
-    if (r->p.max_missed_offers && a->missed + 1 >= r->p.max_missed_offers &&
-        a->status == SB_AGENT_AVAILABLE && !a->status_committing)
-        p->agent_to_away = true;
-    emit_commit(r, p, now);
-}
-
-sb_route_result_t sb_route_contact_withdraw(sb_route_t *r, uint32_t ci, sb_cancel_t why,
-                                            uint64_t now)
-{
-    contact_t *c = C(r, ci);
-    if (!c)
-        return SB_ROUTE_NOT_FOUND;
-    if (c->committing || c->in_doubt) {
-        c->withdraw_pending = why;
-        return SB_ROUTE_OK;
-    }
-    if (c->c.state != SB_CSTATE_QUEUED && c->c.state != SB_CSTATE_OFFERED)
-        return SB_ROUTE_WRONG_STATE;
-    pending_t *p = commit(r, SB_COMMIT_CANCEL, c, c->c.agent, now);
-    if (!p)
-        return SB_ROUTE_BUSY;
-    p->cancel = why;
-    rt_wait_remove(r, c);
-    emit_commit(r, p, now);
-    rt_settle(r, now);
-    return SB_ROUTE_OK;
-}
-
-static sb_route_result_t held_action(sb_route_t *r, uint32_t ai, uint32_t ci, sb_cstate_t want,
-                                     sb_commit_kind_t kind, uint64_t now)
-{
-    contact_t *c = C(r, ci);
-    if (!c)
-        return SB_ROUTE_NOT_FOUND;
-    if (c->c.agent != ai)
-        return SB_ROUTE_NOT_YOURS;
-    if (c->committing || c->in_doubt) /* in doubt: its version may be stale until reloaded */
-        return SB_ROUTE_BUSY;
-    if (c->c.state != want)
-        return SB_ROUTE_WRONG_STATE;
-    pending_t *p = commit(r, kind, c, ai, now);
-    if (!p)
-        return SB_ROUTE_BUSY;
-    emit_commit(r, p, now);
-    return SB_ROUTE_OK;
-}
-
-sb_route_result_t sb_route_contact_end(sb_route_t *r, uint32_t ai, uint32_t ci, uint64_t now)
-{
-    return held_action(r, ai, ci, SB_CSTATE_ASSIGNED, SB_COMMIT_END, now);
-}
-
-sb_route_result_t sb_route_wrapup_done(sb_route_t *r, uint32_t ai, uint32_t ci, uint64_t now)
-{
-    return held_action(r, ai, ci, SB_CSTATE_WRAPPING, SB_COMMIT_COMPLETE, now);
-}
-
-/* ------------------------------------------------------------------------------------------------
- * Timed transitions (called from tick.c)
- * ---------------------------------------------------------------------------------------------- */
-
-void rt_relax(sb_route_t *r, contact_t *c, uint64_t now)
-{
-    uint8_t s = step_at(r, &c->c, now);
-    if (s == c->step)
-        return;
-    uint32_t pos = c->position, wait_s = c->wait_s; /* still waiting: no new POSITION */
-    rt_wait_remove(r, c);
-    c->step = s;
-    rt_wait_insert(r, c);
-    c->position = pos;
-    c->wait_s = wait_s;
-    rt_queue_touch(r, c->c.queue, now);
-    rt_dirty_contact(r, c);
-}
-
-/* What the maximum wait does to this contact. An overflow queue that cannot take it (removed, or
- * not taking its channel or language: a voice call overflowing into a chat-only queue) counts as
- * no overflow: the contact keeps waiting, rather than being canceled with nothing to replace it
- * (overflow_to_queue could not create the next segment). */
-sb_overflow_kind_t rt_overflow(const sb_route_t *r, const contact_t *c)
-{
-    const sb_rqueue_def_t *d = &r->queues[c->c.queue].def;
-    if (!d->max_wait_ms)
-        return SB_OVERFLOW_NONE;
-    if (d->overflow == SB_OVERFLOW_QUEUE) {
-        const sb_rqueue_def_t *to =
-            d->overflow_queue < r->n_queues ? &r->queues[d->overflow_queue].def : NULL;
-        if (!to || to->removed || d->overflow_queue == c->c.queue ||
-            !(to->channels & (1u << c->c.channel)) || !((to->langs >> c->c.lang) & 1u))
-            return SB_OVERFLOW_NONE;
-    }
-    return d->overflow;
-}
-
-void rt_max_wait(sb_route_t *r, contact_t *c, uint64_t now)
-{
-    sb_cancel_t why = SB_CANCEL_NONE;
-    switch (rt_overflow(r, c)) {
-    case SB_OVERFLOW_QUEUE:
-        why = SB_CANCEL_OVERFLOW;
-        break;
-    case SB_OVERFLOW_MESSAGE:
-        why = SB_CANCEL_MESSAGE;
-        break;
-    case SB_OVERFLOW_CALLBACK:
-        why = SB_CANCEL_CALLBACK;
-        break;
-    default:
-        return; /* no overflow: the contact keeps waiting */
-    }
-    pending_t *p = commit(r, SB_COMMIT_CANCEL, c, SB_ROUTE_NONE, now);
-    if (!p)
-        return;
-    p->cancel = why;
-    rt_wait_remove(r, c);
-    emit_commit(r, p, now);
-}
-
-void rt_wrap_limit(sb_route_t *r, contact_t *c, uint64_t now)
-{
-    pending_t *p = commit(r, SB_COMMIT_COMPLETE, c, c->c.agent, now);
-    if (!p)
-        return;
-    p->flagged = true;
-    emit_commit(r, p, now);
-}
-
-/* ------------------------------------------------------------------------------------------------
  * Recovery (setup.c): state read back from Redis replaces the engine's view of a contact
  * ---------------------------------------------------------------------------------------------- */
 
@@ -1112,7 +833,7 @@ contact_t *rt_contact_alloc(sb_route_t *r, const sb_rcontact_t *spec)
 {
     contact_t *c = contact_new(r, spec);
     if (c) {
-        c->step = step_at(r, &c->c, 0);
+        c->step = rt_step_at(r, &c->c, 0);
         c->key = rt_contact_key(r, &c->c);
     }
     return c;
@@ -1136,7 +857,7 @@ void rt_contact_set(sb_route_t *r, contact_t *c, const sb_rcontact_t *in, uint64
     c->committing = false;
     c->in_doubt = false;
     c->announced_offer = in->state == SB_CSTATE_OFFERED;
-    c->step = step_at(r, &c->c, now);
+    c->step = rt_step_at(r, &c->c, now);
     c->key = rt_contact_key(r, &c->c);
     if (in->segment_ms)
         c->segment_ms = in->segment_ms;

@@ -175,22 +175,30 @@ void rt_dirty_contact(sb_route_t *r, contact_t *c);
 void rt_dirty_agent(sb_route_t *r, uint32_t ai);
 bool rt_routable(const contact_t *c);
 void rt_emit(sb_route_t *r, const sb_rdecision_t *d);
+void rt_settle(sb_route_t *r, uint64_t now); /* offers every waiting contact it can */
+uint8_t rt_step_at(const sb_route_t *r, const sb_rcontact_t *c, uint64_t now);
+/* engine.c: asking for a commit (NULL when out of memory), then emitting it once filled in */
+pending_t *rt_commit(sb_route_t *r, sb_commit_kind_t kind, contact_t *c, uint32_t agent,
+                     uint64_t now);
+void rt_emit_commit(sb_route_t *r, pending_t *p, uint64_t now);
 
 /* tick.c: timers, positions */
 void rt_contact_rearm(sb_route_t *r, contact_t *c, uint64_t now);
 void rt_agent_rearm(sb_route_t *r, agent_t *a);
 void rt_queue_touch(sb_route_t *r, uint32_t q, uint64_t now);
 void rt_queue_answered(sb_route_t *r, uint32_t q, uint64_t now);
+void rt_positions(sb_route_t *r, uint32_t q, uint64_t now);
 
-/* engine.c: commits the timers need */
+/* deadlines.c: commits the timers need */
 void rt_offer_timeout(sb_route_t *r, contact_t *c, uint64_t now);
 void rt_relax(sb_route_t *r, contact_t *c, uint64_t now);
 void rt_max_wait(sb_route_t *r, contact_t *c, uint64_t now);
 void rt_wrap_limit(sb_route_t *r, contact_t *c, uint64_t now);
 sb_overflow_kind_t rt_overflow(const sb_route_t *r, const contact_t *c);
+/* actions.c: agents and their requests */
 void rt_grace_over(sb_route_t *r, uint32_t ai, uint64_t now);
-void rt_settle(sb_route_t *r, uint64_t now);
-void rt_positions(sb_route_t *r, uint32_t q, uint64_t now);
+sb_route_result_t rt_held_action(sb_route_t *r, uint32_t ai, uint32_t ci, sb_cstate_t want,
+                                 sb_commit_kind_t kind, uint64_t now);
 /* recovery (engine.c) */
 contact_t *rt_contact_alloc(sb_route_t *r, const sb_rcontact_t *spec);
 void rt_contact_drop(sb_route_t *r, contact_t *c);
