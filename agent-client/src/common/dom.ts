@@ -30,3 +30,8 @@ export function sameOriginSocketUrl(
 ): string {
   return `${loc.protocol === 'https:' ? 'wss' : 'ws'}://${loc.host}${path}`;
 }
+
+/** Sets an element's text only when it changed (a live region then speaks only when there is news). */
+export function setText(node: HTMLElement, text: string): void {
+  if (node.textContent !== text) node.textContent = text;
+}

@@ -9,34 +9,50 @@
  *
  * News in a chat the agent is not looking at raises its unread count; while the page is hidden it
  * also changes the page title and plays the chime (when sound is on).
+ *
+ * This module holds the desk's behaviour: events, selection, sending, ending and what the dialogs
+ * do. One chat's elements and how they show its state are in chat-tab.ts; the dialogs themselves
+ * in canned-dialog.ts, verify-dialog.ts, transfer-dialog.ts (with the transfer request) and
+ * block-dialog.ts.
  */
-import { LONG_WAIT_MS, unreadAfter, unreadText, unreadTitle, waitingSince, waitingText } from './activity';
-import { cannedForLanguage, fillPlaceholders, insertText, missingPlaceholders, searchCanned } from './canned';
-import { ChatLog, NOTE_LABEL } from './chat-log';
-import { ModalDialog } from './dialog';
+import { unreadAfter, unreadTitle } from './activity';
+import { BlockDialog } from './block-dialog';
+import { fillPlaceholders, insertText, missingPlaceholders } from './canned';
+import { CannedDialog } from './canned-dialog';
+import { actionFailure, errorOf } from './chat-errors';
+import {
+  buildChatTabView,
+  customerName,
+  renderComposer,
+  renderComposerHint,
+  renderDetails,
+  renderTabLabel,
+  renderTabWaiting,
+  type ChatTab,
+} from './chat-tab';
 import { languageName } from './format';
 import type { TitleAlert } from './title';
+import { sendTransfer, TransferDialog } from './transfer-dialog';
+import { VerifyDialog } from './verify-dialog';
 import { ServerClock } from '../common/clock';
-import { el } from '../common/dom';
+import { el, setText } from '../common/dom';
 import { Conversation } from '../chat/conversation';
 import { utf8Length } from '../chat/ids';
 import { RemoteTyping } from '../chat/typing';
 import { asChatEvent, type ChatEntry } from '../chat/types';
 import { RequestError, type Connection, type ConnectionState } from '../net/connection';
-import type {
-  ChatOpen,
-  DirectoryEntry,
-  HelloReply,
-  QueueRef,
-  StaffSetup,
-  WorkItem,
-} from '../proto/schema.gen';
+import type { ChatOpen, HelloReply, StaffSetup, WorkItem } from '../proto/schema.gen';
+
+export { actionFailure } from './chat-errors';
+export { MAX_BLOCK_REASON_BYTES } from './block-dialog';
+export {
+  MAX_TRANSFER_NOTE_BYTES,
+  TRANSFER_ANSWER_MS,
+  canTakeTransfer,
+  colleagueState,
+} from './transfer-dialog';
 
 export const MAX_MESSAGE_BYTES = 4000;
-export const MAX_TRANSFER_NOTE_BYTES = 1000;
-export const MAX_BLOCK_REASON_BYTES = 500;
-/** How long a colleague may take to answer a transfer offer (the reply waits for them). */
-export const TRANSFER_ANSWER_MS = 180_000;
 
 export interface ChatDeskDeps {
   doc?: Document;
@@ -53,98 +69,6 @@ export interface ChatDeskDeps {
    * long for a quick refusal, then closes and the chat panel follows the answer.
    */
   transferGraceMs?: number;
-}
-
-interface ChatTab {
-  id: string;
-  info: ChatOpen;
-  conv: Conversation;
-  seenInWork: boolean;
-  state: 'open' | 'wrapping';
-  queueName: string;
-  unread: number;
-  verified: string | null;
-  customerTyping: RemoteTyping;
-  ending: boolean;
-  /** A colleague the chat was offered to, until they answer. */
-  transferTo: string | null;
-  /** What the panel says about the chat (a transfer, ...), while it is open. */
-  statusNote: string;
-
-  tab: HTMLButtonElement;
-  tabName: HTMLElement;
-  tabMeta: HTMLElement;
-  tabUnread: HTMLElement;
-  tabWaiting: HTMLElement;
-  tabState: HTMLElement;
-
-  panel: HTMLElement;
-  heading: HTMLHeadingElement;
-  dName: HTMLElement;
-  dTopic: HTMLElement;
-  dLang: HTMLElement;
-  dClaim: HTMLElement;
-  dVerified: HTMLElement;
-  transferNote: HTMLElement;
-  log: ChatLog;
-  typing: HTMLElement;
-  status: HTMLElement;
-  wrapupButton: HTMLButtonElement;
-  actions: HTMLElement;
-  actionError: HTMLElement;
-  form: HTMLFormElement;
-  composerLabel: HTMLLabelElement;
-  textarea: HTMLTextAreaElement;
-  privateToggle: HTMLInputElement;
-  composerHint: HTMLElement;
-  composerError: HTMLElement;
-  send: HTMLButtonElement;
-  cannedButton: HTMLButtonElement;
-  verifyButton: HTMLButtonElement;
-  transferButton: HTMLButtonElement;
-  endButton: HTMLButtonElement;
-  blockButton: HTMLButtonElement;
-}
-
-function setText(node: HTMLElement, text: string): void {
-  if (node.textContent !== text) node.textContent = text;
-}
-
-function errorOf(e: unknown): RequestError {
-  return e instanceof RequestError ? e : new RequestError('INTERNAL', String(e));
-}
-
-/** Words for a refused chat action. */
-export function actionFailure(what: string, err: RequestError): string {
-  switch (err.code) {
-    case 'NOT_CONNECTED':
-    case 'DISCONNECTED':
-      return `${what}: not connected. Try again once the console has reconnected.`;
-    case 'TIMEOUT':
-      return `${what}: the server did not answer. Try again.`;
-    case 'NOT_FOUND':
-    case 'CONFLICT':
-      return `${what}: this chat is no longer open for that (${err.message}).`;
-    case 'FORBIDDEN':
-      return `${what}: not allowed (${err.message}).`;
-    case 'RATE_LIMITED':
-      return `${what}: too many requests. Wait a moment and try again.`;
-    default:
-      return err.retryable
-        ? `${what}: the server is busy. Try again in a moment.`
-        : `${what}: ${err.message}.`;
-  }
-}
-
-/** "Available", "Away", "Offline", "Not connected" for a colleague in the transfer list. */
-export function colleagueState(a: DirectoryEntry): string {
-  if (!a.connected) return 'Not connected';
-  return a.status === 'available' ? 'Available' : a.status === 'away' ? 'Away' : 'Offline';
-}
-
-/** Whether a chat can be transferred to this colleague now. */
-export function canTakeTransfer(a: DirectoryEntry): boolean {
-  return a.connected && a.status === 'available';
 }
 
 export class ChatDesk {
@@ -279,7 +203,7 @@ export class ChatDesk {
     const conn = this.conn;
     if (!conn) return;
     for (const t of this.tabs.values()) {
-      this.renderComposer(t);
+      renderComposer(t, this.live);
       void t.conv.connected(conn, this.epoch);
     }
   }
@@ -309,7 +233,7 @@ export class ChatDesk {
     for (const t of this.tabs.values()) {
       t.conv.disconnected();
       t.customerTyping.set(false);
-      this.renderComposer(t);
+      renderComposer(t, this.live);
     }
   }
 
@@ -363,9 +287,9 @@ export class ChatDesk {
       t.info = b;
     }
     if (b.verified_method !== undefined) t.verified = b.verified_method;
-    this.renderDetails(t);
+    renderDetails(t);
     this.renderTab(t);
-    this.renderComposer(t);
+    renderComposer(t, this.live);
     this.renderEmpty();
     if (this.live && this.conn) void t.conv.connected(this.conn, this.epoch);
     if (this.pendingFocusContact === b.contact_id) {
@@ -389,13 +313,12 @@ export class ChatDesk {
             t.conv.ended = true;
             t.conv.typing.stop();
             t.customerTyping.set(false);
-            if (this.active !== t.id)
-              this.announce(`Chat with ${this.customerName(t)} ended: wrap-up to do.`);
+            if (this.active !== t.id) this.announce(`Chat with ${customerName(t)} ended: wrap-up to do.`);
           }
         }
         t.queueName = item.queue_name || item.queue;
         this.renderTab(t);
-        this.renderComposer(t);
+        renderComposer(t, this.live);
       } else if (t.seenInWork) {
         this.removeTab(t, true);
       }
@@ -417,7 +340,7 @@ export class ChatDesk {
         this.lastChimeAt = now;
       }
     } else if (e.kind === 'message' && e.from_role === 'customer') {
-      this.announce(`New message from ${this.customerName(t)}.`);
+      this.announce(`New message from ${customerName(t)}.`);
     }
   }
 
@@ -444,10 +367,6 @@ export class ChatDesk {
 
   // ----------------------------------------------------------------------------------------------
   // tabs
-
-  private customerName(t: ChatTab): string {
-    return t.info.customer_name || 'Customer';
-  }
 
   private select(t: ChatTab, focusTab: boolean): void {
     this.active = t.id;
@@ -521,103 +440,19 @@ export class ChatDesk {
   }
 
   private renderTab(t: ChatTab): void {
-    setText(t.tabName, this.customerName(t));
-    setText(t.tabMeta, `${t.info.topic_label || t.info.topic} · ${languageName(t.info.language)}`);
-    setText(t.tabUnread, unreadText(t.unread));
-    t.tabUnread.hidden = t.unread === 0;
-    t.tab.dataset.unread = String(t.unread);
-    setText(t.tabState, t.state === 'wrapping' ? 'Ended: wrap-up' : '');
-    t.tabState.hidden = t.state !== 'wrapping';
-    t.tab.dataset.state = t.state;
+    renderTabLabel(t);
     this.renderWaiting(t);
   }
 
   private renderWaiting(t: ChatTab): void {
-    const replyPending = t.conv.store.unacked().some((o) => !o.private);
-    const since = t.state === 'open' ? waitingSince(t.conv.store.list(), replyPending) : null;
-    const now = this.clock.isSynced ? this.clock.now() : this.wall();
-    setText(t.tabWaiting, waitingText(since, now));
-    t.tabWaiting.hidden = since === null;
-    const long = since !== null && now - since >= LONG_WAIT_MS;
-    t.tab.classList.toggle('chat-tab-long-wait', long);
+    renderTabWaiting(t, this.clock.isSynced ? this.clock.now() : this.wall());
   }
 
   // ----------------------------------------------------------------------------------------------
   // one chat
 
   private createTab(info: ChatOpen): ChatTab {
-    const d = this.doc;
     const cid = info.conversation_id;
-    const base = `chat-${cid}`;
-
-    const tab = el('button', { className: 'chat-tab' }, d);
-    tab.type = 'button';
-    tab.id = `chat-tab-${cid}`;
-    tab.setAttribute('role', 'tab');
-    tab.setAttribute('aria-selected', 'false');
-    tab.setAttribute('aria-controls', `chat-panel-${cid}`);
-    tab.tabIndex = -1;
-    tab.dataset.conversationId = cid;
-    const tabName = el('span', { className: 'chat-tab-name' }, d);
-    const tabMeta = el('span', { className: 'chat-tab-meta' }, d);
-    const tabUnread = el('span', { className: 'chat-tab-unread' }, d);
-    const tabWaiting = el('span', { className: 'chat-tab-waiting' }, d);
-    const tabState = el('span', { className: 'chat-tab-state' }, d);
-    tab.append(tabName, tabMeta, tabUnread, tabWaiting, tabState);
-
-    const panel = el('section', { className: 'chat-panel' }, d);
-    panel.id = `chat-panel-${cid}`;
-    panel.setAttribute('role', 'tabpanel');
-    panel.setAttribute('aria-labelledby', tab.id);
-    panel.dataset.conversationId = cid;
-    panel.hidden = true;
-
-    const heading = el('h3', { className: 'chat-heading' }, d);
-    heading.id = `${base}-heading`;
-    const facts = el('dl', { className: 'chat-facts' }, d);
-    const fact = (label: string, id: string): HTMLElement => {
-      const dd = el('dd', {}, d);
-      dd.id = `${base}-${id}`;
-      facts.append(el('dt', { text: label }, d), dd);
-      return dd;
-    };
-    const dName = fact('Customer', 'customer');
-    const dTopic = fact('Topic', 'topic');
-    const dLang = fact('Language', 'language');
-    const dClaim = fact('Claim reference', 'claim');
-    const dVerified = fact('Identity', 'verified');
-    const transferNote = el('p', { className: 'chat-transfer-note' }, d);
-    transferNote.id = `${base}-transfer-note`;
-    transferNote.hidden = true;
-
-    const status = el('p', { className: 'chat-status' }, d);
-    status.id = `${base}-status`;
-    status.setAttribute('role', 'status');
-    const wrapupButton = el('button', { className: 'button button-secondary', text: 'Go to the wrap-up' }, d);
-    wrapupButton.type = 'button';
-    wrapupButton.id = `${base}-wrapup`;
-    wrapupButton.hidden = true;
-
-    // actions
-    const actions = el('div', { className: 'chat-actions' }, d);
-    actions.setAttribute('role', 'group');
-    actions.setAttribute('aria-label', 'Chat actions');
-    const mk = (id: string, text: string, cls = 'button button-secondary'): HTMLButtonElement => {
-      const b = el('button', { className: cls, text }, d);
-      b.type = 'button';
-      b.id = `${base}-${id}`;
-      return b;
-    };
-    const verifyButton = mk('verify', 'Verify identity');
-    const transferButton = mk('transfer', 'Transfer');
-    const endButton = mk('end', 'End chat');
-    const blockButton = mk('block', 'End and block', 'button button-danger');
-    actions.append(verifyButton, transferButton, endButton, blockButton);
-    const actionError = el('p', { className: 'form-error' }, d);
-    actionError.id = `${base}-action-error`;
-    actionError.setAttribute('role', 'alert');
-
-    // log and typing
     const conv = new Conversation({
       conversationId: cid,
       self: { role: 'agent', name: this.me.name },
@@ -635,9 +470,8 @@ export class ChatDesk {
       },
       ...(this.receiptDelayMs !== undefined ? { receiptDelayMs: this.receiptDelayMs } : {}),
     });
-    const log = new ChatLog(
-      `${base}-log`,
-      `Conversation with ${info.customer_name || 'the customer'}`,
+    const view = buildChatTabView(
+      info,
       {
         retry: (id) => {
           conv.retry(id);
@@ -646,51 +480,10 @@ export class ChatDesk {
           conv.discard(id);
         },
       },
-      d,
+      this.doc,
     );
-    const typing = el('p', { className: 'chat-typing' }, d);
-    typing.id = `${base}-typing`;
-
-    // composer
-    const form = el('form', { className: 'chat-composer' }, d);
-    form.id = `${base}-composer`;
-    form.noValidate = true;
-    const composerLabel = el('label', { className: 'chat-composer-label' }, d);
-    const textarea = el('textarea', {}, d);
-    textarea.id = `${base}-message`;
-    textarea.rows = 3;
-    composerLabel.htmlFor = textarea.id;
-    const composerHint = el('p', { className: 'muted chat-composer-hint' }, d);
-    composerHint.id = `${base}-message-hint`;
-    const composerError = el('p', { className: 'field-error' }, d);
-    composerError.id = `${base}-message-error`;
-    composerError.setAttribute('role', 'alert');
-    textarea.setAttribute('aria-describedby', `${composerHint.id} ${composerError.id}`);
-    const tools = el('div', { className: 'chat-composer-tools' }, d);
-    const privWrap = el('div', { className: 'choice chat-private' }, d);
-    const privateToggle = el('input', {}, d);
-    privateToggle.type = 'checkbox';
-    privateToggle.id = `${base}-private`;
-    const privLabel = el('label', { text: 'Private note (not sent to the customer)' }, d);
-    privLabel.htmlFor = privateToggle.id;
-    privWrap.append(privateToggle, privLabel);
-    const cannedButton = mk('canned', 'Canned responses');
-    cannedButton.setAttribute('aria-haspopup', 'dialog');
-    const send = el('button', { className: 'button', text: 'Send' }, d);
-    send.type = 'submit';
-    send.id = `${base}-send`;
-    tools.append(privWrap, cannedButton, send);
-    form.append(composerLabel, textarea, composerHint, composerError, tools);
-
-    const main = el('div', { className: 'chat-main' }, d);
-    main.append(log.box, typing, status, wrapupButton, form);
-    const side = el('div', { className: 'chat-side' }, d);
-    side.append(facts, transferNote, actions, actionError);
-    const cols = el('div', { className: 'chat-columns' }, d);
-    cols.append(main, side);
-    panel.append(heading, cols);
-
     const t: ChatTab = {
+      ...view,
       id: cid,
       info,
       conv,
@@ -701,47 +494,16 @@ export class ChatDesk {
       verified: info.verified_method ?? null,
       customerTyping: new RemoteTyping({
         onChange: (typingNow) => {
-          setText(typing, typingNow ? `${this.customerName(t)} is typing…` : '');
+          setText(view.typing, typingNow ? `${customerName(t)} is typing…` : '');
         },
       }),
       ending: false,
       transferTo: null,
       statusNote: '',
-      tab,
-      tabName,
-      tabMeta,
-      tabUnread,
-      tabWaiting,
-      tabState,
-      panel,
-      heading,
-      dName,
-      dTopic,
-      dLang,
-      dClaim,
-      dVerified,
-      transferNote,
-      log,
-      typing,
-      status,
-      wrapupButton,
-      actions,
-      actionError,
-      form,
-      composerLabel,
-      textarea,
-      privateToggle,
-      composerHint,
-      composerError,
-      send,
-      cannedButton,
-      verifyButton,
-      transferButton,
-      endButton,
-      blockButton,
     };
+    const { textarea, privateToggle } = view;
 
-    tab.addEventListener('click', () => {
+    view.tab.addEventListener('click', () => {
       this.select(t, false);
     });
     textarea.addEventListener('keydown', (ev) => {
@@ -751,37 +513,37 @@ export class ChatDesk {
       this.submit(t);
     });
     textarea.addEventListener('input', () => {
-      setText(composerError, '');
+      setText(view.composerError, '');
       textarea.removeAttribute('aria-invalid');
       // a private note is not "typing" for the customer
       if (!privateToggle.checked) conv.typing.input(textarea.value.trim() !== '');
-      this.renderComposerHint(t);
+      renderComposerHint(t);
     });
     privateToggle.addEventListener('change', () => {
       if (privateToggle.checked) conv.typing.stop();
       else conv.typing.input(textarea.value.trim() !== '');
-      this.renderComposer(t);
+      renderComposer(t, this.live);
     });
-    form.addEventListener('submit', (ev) => {
+    view.form.addEventListener('submit', (ev) => {
       ev.preventDefault();
       this.submit(t);
     });
-    cannedButton.addEventListener('click', () => {
+    view.cannedButton.addEventListener('click', () => {
       this.openCanned(t);
     });
-    verifyButton.addEventListener('click', () => {
+    view.verifyButton.addEventListener('click', () => {
       this.openVerify(t);
     });
-    transferButton.addEventListener('click', () => {
+    view.transferButton.addEventListener('click', () => {
       this.openTransfer(t);
     });
-    endButton.addEventListener('click', () => {
+    view.endButton.addEventListener('click', () => {
       this.endChat(t);
     });
-    blockButton.addEventListener('click', () => {
+    view.blockButton.addEventListener('click', () => {
       this.openBlock(t);
     });
-    wrapupButton.addEventListener('click', () => {
+    view.wrapupButton.addEventListener('click', () => {
       const target = this.doc.getElementById(`wrapup-${t.info.contact_id}-disposition`);
       if (target instanceof HTMLElement) {
         target.scrollIntoView({ block: 'center' });
@@ -791,59 +553,8 @@ export class ChatDesk {
     return t;
   }
 
-  private renderDetails(t: ChatTab): void {
-    const i = t.info;
-    setText(t.heading, `Chat with ${this.customerName(t)}`);
-    setText(t.dName, i.customer_name || 'Not given');
-    setText(t.dTopic, i.topic_label || i.topic);
-    setText(t.dLang, languageName(i.language));
-    setText(t.dClaim, i.claim_ref ?? 'None given');
-    setText(t.dVerified, t.verified !== null ? `Verified (${t.verified})` : 'Not verified');
-    t.dVerified.dataset.verified = t.verified !== null ? 'true' : 'false';
-    t.verifyButton.hidden = t.verified !== null || t.state !== 'open';
-    const note = i.transfer_note ?? '';
-    setText(t.transferNote, note ? `Transfer note from the previous specialist: ${note}` : '');
-    t.transferNote.hidden = note === '';
-  }
-
-  private renderComposer(t: ChatTab): void {
-    const open = t.state === 'open';
-    const priv = t.privateToggle.checked;
-    t.form.hidden = !open;
-    t.actions.hidden = !open;
-    t.verifyButton.hidden = t.verified !== null || !open;
-    t.transferButton.hidden = t.transferTo !== null;
-    t.form.classList.toggle('chat-composer-note', priv);
-    setText(t.composerLabel, priv ? NOTE_LABEL : `Message to ${this.customerName(t)}`);
-    setText(t.send, priv ? 'Add private note' : 'Send');
-    t.wrapupButton.hidden = open;
-    const note = t.statusNote ? ` ${t.statusNote}` : '';
-    setText(
-      t.status,
-      open
-        ? this.live
-          ? t.statusNote
-          : `Not connected: messages you send now go out when the console reconnects.${note}`
-        : `This chat has ended. Complete the wrap-up in My work.${note}`,
-    );
-    this.renderComposerHint(t);
-  }
-
-  private renderComposerHint(t: ChatTab): void {
-    const missing = missingPlaceholders(t.textarea.value);
-    const base = t.privateToggle.checked
-      ? 'Only staff see private notes. Enter adds the note; Shift+Enter starts a new line.'
-      : 'Enter sends; Shift+Enter starts a new line.';
-    setText(
-      t.composerHint,
-      missing.length > 0
-        ? `${base} Fill in ${missing.map((m) => `{${m}}`).join(', ')} before sending.`
-        : base,
-    );
-  }
-
   private renderLog(t: ChatTab): void {
-    t.log.render(t.conv, { customer: this.customerName(t), me: this.me.name }, (ms) =>
+    t.log.render(t.conv, { customer: customerName(t), me: this.me.name }, (ms) =>
       this.clock.toLocalDate(ms).toLocaleTimeString([], { hour: 'numeric', minute: '2-digit' }),
     );
   }
@@ -873,7 +584,7 @@ export class ChatDesk {
     t.textarea.removeAttribute('aria-invalid');
     t.textarea.value = '';
     t.conv.send(text, t.privateToggle.checked);
-    this.renderComposerHint(t);
+    renderComposerHint(t);
     this.renderWaiting(t);
   }
 
@@ -894,9 +605,9 @@ export class ChatDesk {
           t.state = 'wrapping';
           t.conv.ended = true;
           t.conv.typing.stop();
-          this.renderComposer(t);
+          renderComposer(t, this.live);
           this.renderTab(t);
-          this.announce(`Chat with ${this.customerName(t)} ended. Fill in the wrap-up.`);
+          this.announce(`Chat with ${customerName(t)} ended. Fill in the wrap-up.`);
           t.wrapupButton.focus();
         },
         (e: unknown) => {
@@ -932,7 +643,7 @@ export class ChatDesk {
         t.textarea.focus();
         t.textarea.setSelectionRange(r.caret, r.caret);
         if (!t.privateToggle.checked) t.conv.typing.input(true);
-        this.renderComposerHint(t);
+        renderComposerHint(t);
       },
       fallback: () => t.textarea,
     });
@@ -942,7 +653,7 @@ export class ChatDesk {
     this.verifyDialog ??= new VerifyDialog(this.doc);
     this.verifyDialog.show({
       methods: this.setup?.identity_methods ?? [],
-      customer: this.customerName(t),
+      customer: customerName(t),
       returnTo: t.verifyButton,
       fallback: () => t.textarea,
       submit: (method) => {
@@ -950,8 +661,8 @@ export class ChatDesk {
         if (!conn) return Promise.reject(new RequestError('NOT_CONNECTED', 'Not connected'));
         return conn.request('chat.verify', { conversation_id: t.id, method }).then(() => {
           t.verified = method;
-          this.renderDetails(t);
-          this.announce(`Identity of ${this.customerName(t)} recorded as verified (${method}).`);
+          renderDetails(t);
+          this.announce(`Identity of ${customerName(t)} recorded as verified (${method}).`);
         });
       },
     });
@@ -972,63 +683,16 @@ export class ChatDesk {
           : Promise.reject(new RequestError('NOT_CONNECTED', 'Not connected')),
       submit: (target, note) => {
         if (!conn) return Promise.reject(new RequestError('NOT_CONNECTED', 'Not connected'));
-        const body: { conversation_id: string; note: string; to_queue?: string; to_agent?: string } = {
-          conversation_id: t.id,
-          note,
-        };
-        const say = (text: string): void => {
-          t.statusNote = text;
-          this.renderComposer(t);
-          this.announce(text);
-        };
-        if (target.kind === 'queue') {
-          body.to_queue = target.id;
-          return conn.request('chat.transfer', body).then(() => {
-            say(
-              `Transferred to the ${target.name} queue. The customer keeps their place; fill in the wrap-up.`,
-            );
-          });
-        }
-        // to a colleague: the reply comes once they accept or decline the offer
-        body.to_agent = target.id;
-        let outcome: 'ok' | RequestError | null = null;
-        const answer = conn.request('chat.transfer', body, { timeoutMs: TRANSFER_ANSWER_MS }).then(
-          () => {
-            outcome = 'ok';
+        return sendTransfer(conn, t.id, target, note, {
+          graceMs: this.transferGraceMs,
+          say: (text) => {
+            t.statusNote = text;
+            renderComposer(t, this.live);
+            this.announce(text);
           },
-          (e: unknown) => {
-            outcome = errorOf(e);
+          pending: (name) => {
+            t.transferTo = name;
           },
-        );
-        const finish = (): void => {
-          t.transferTo = null;
-          const o = outcome;
-          if (o === 'ok') say(`${target.name} took the chat. Fill in the wrap-up.`);
-          else if (o?.code === 'CONFLICT')
-            say(`${target.name} did not take the chat (${o.message}). It stays with you.`);
-          else if (o?.code === 'TIMEOUT')
-            say(
-              `No answer yet about the transfer to ${target.name}. The chat stays with you until they accept.`,
-            );
-          else if (o)
-            say(
-              `${actionFailure(`The transfer to ${target.name} did not go through`, o)} The chat stays with you.`,
-            );
-        };
-        const grace = new Promise<void>((resolve) => setTimeout(resolve, this.transferGraceMs));
-        return Promise.race([answer, grace]).then(() => {
-          const quick = outcome;
-          // refused at once: the dialog says why and stays open
-          if (quick instanceof RequestError) throw quick;
-          if (quick === 'ok') {
-            finish();
-            return;
-          }
-          t.transferTo = target.name;
-          say(
-            `Transfer offered to ${target.name}: waiting for them to accept. Until then the chat stays with you.`,
-          );
-          void answer.then(finish);
         });
       },
     });
@@ -1037,7 +701,7 @@ export class ChatDesk {
   private openBlock(t: ChatTab): void {
     this.blockDialog ??= new BlockDialog(this.doc);
     this.blockDialog.show({
-      customer: this.customerName(t),
+      customer: customerName(t),
       returnTo: t.blockButton,
       fallback: () => (t.wrapupButton.hidden ? t.tab : t.wrapupButton),
       submit: (reason) => {
@@ -1047,677 +711,11 @@ export class ChatDesk {
           t.state = 'wrapping';
           t.conv.ended = true;
           t.conv.typing.stop();
-          this.renderComposer(t);
+          renderComposer(t, this.live);
           this.renderTab(t);
-          this.announce(`Chat with ${this.customerName(t)} ended and the customer was blocked.`);
+          this.announce(`Chat with ${customerName(t)} ended and the customer was blocked.`);
         });
       },
     });
-  }
-}
-
-// ------------------------------------------------------------------------------------------------
-// the dialogs
-
-/** Canned responses in the chat's language, searchable; choosing one fills the composer. */
-class CannedDialog {
-  private readonly modal: ModalDialog;
-  private readonly search: HTMLInputElement;
-  private readonly allLanguages: HTMLInputElement;
-  private readonly count: HTMLElement;
-  private readonly list: HTMLUListElement;
-  private readonly cancel: HTMLButtonElement;
-  private opts: {
-    list: StaffSetup['canned'];
-    language: string;
-    languageName: string;
-    pick: (text: string) => void;
-  } | null = null;
-
-  constructor(doc: Document) {
-    this.modal = new ModalDialog('canned-dialog', 'Canned responses', doc);
-    const field = el('div', { className: 'field' }, doc);
-    const label = el('label', { text: 'Search' }, doc);
-    this.search = el('input', {}, doc);
-    this.search.type = 'search';
-    this.search.id = 'canned-search';
-    this.search.autocomplete = 'off';
-    label.htmlFor = this.search.id;
-    field.append(label, this.search);
-    const all = el('div', { className: 'choice' }, doc);
-    this.allLanguages = el('input', {}, doc);
-    this.allLanguages.type = 'checkbox';
-    this.allLanguages.id = 'canned-all-languages';
-    const allLabel = el('label', { text: 'Show responses in all languages' }, doc);
-    allLabel.htmlFor = this.allLanguages.id;
-    all.append(this.allLanguages, allLabel);
-    this.count = el('p', { className: 'muted' }, doc);
-    this.count.id = 'canned-count';
-    this.count.setAttribute('role', 'status');
-    this.list = el('ul', { className: 'canned-list' }, doc);
-    this.list.id = 'canned-list';
-    this.list.setAttribute('aria-label', 'Canned responses');
-    this.cancel = el('button', { className: 'button button-secondary', text: 'Cancel' }, doc);
-    this.cancel.type = 'button';
-    this.cancel.id = 'canned-cancel';
-    this.modal.body.append(
-      el(
-        'p',
-        {
-          className: 'muted',
-          text: 'Choose a response to put it in the message box; names are filled in, and you can edit it before sending.',
-        },
-        doc,
-      ),
-      field,
-      all,
-      this.count,
-      this.list,
-      this.cancel,
-    );
-    this.search.addEventListener('input', () => {
-      this.render();
-    });
-    this.allLanguages.addEventListener('change', () => {
-      this.render();
-    });
-    this.cancel.addEventListener('click', () => {
-      this.modal.close();
-    });
-  }
-
-  show(o: {
-    list: StaffSetup['canned'];
-    language: string;
-    languageName: string;
-    pick: (text: string) => void;
-    returnTo: HTMLElement;
-    fallback: () => HTMLElement | null;
-  }): void {
-    this.opts = o;
-    this.search.value = '';
-    this.allLanguages.checked = false;
-    this.render();
-    this.modal.open({ returnTo: o.returnTo, focus: this.search, fallback: o.fallback });
-  }
-
-  private render(): void {
-    const o = this.opts;
-    if (!o) return;
-    const d = this.list.ownerDocument;
-    const pool = this.allLanguages.checked ? o.list : cannedForLanguage(o.list, o.language);
-    const found = searchCanned(pool, this.search.value);
-    this.list.replaceChildren(
-      ...found.map((c) => {
-        const li = el('li', {}, d);
-        const b = el('button', { className: 'canned-item' }, d);
-        b.type = 'button';
-        b.dataset.cannedId = c.id;
-        b.id = `canned-${c.id}`;
-        b.append(
-          el('span', { className: 'canned-title', text: c.title }, d),
-          el('span', { className: 'canned-lang', text: ` (${languageName(c.language)})` }, d),
-          el('span', { className: 'canned-text', text: c.text }, d),
-        );
-        b.addEventListener('click', () => {
-          const pick = o.pick;
-          this.modal.close();
-          pick(c.text);
-        });
-        li.append(b);
-        return li;
-      }),
-    );
-    const scope = this.allLanguages.checked ? 'in all languages' : `in ${o.languageName}`;
-    setText(
-      this.count,
-      found.length === 0
-        ? pool.length === 0
-          ? `No canned responses ${scope}.`
-          : 'No canned response matches your search.'
-        : `${found.length} ${found.length === 1 ? 'response' : 'responses'} ${scope}.`,
-    );
-  }
-}
-
-/** Records how the customer's identity was verified (audited). */
-class VerifyDialog {
-  private readonly modal: ModalDialog;
-  private readonly intro: HTMLElement;
-  private readonly form: HTMLFormElement;
-  private readonly method: HTMLSelectElement;
-  private readonly error: HTMLElement;
-  private readonly submit: HTMLButtonElement;
-  private busy = false;
-  private submitFn: ((method: string) => Promise<void>) | null = null;
-
-  constructor(doc: Document) {
-    this.modal = new ModalDialog('verify-dialog', 'Verify identity', doc);
-    this.intro = el('p', {}, doc);
-    this.intro.id = 'verify-intro';
-    const why = el(
-      'p',
-      {
-        className: 'muted',
-        text: 'Confirm who the customer is before you discuss claim details: unemployment information is confidential. Ask for the items of one method and tell the customer why you ask. Never ask for the full Social Security number. Recording the verification is audited: your name, the time and the method are logged.',
-      },
-      doc,
-    );
-    why.id = 'verify-why';
-    this.form = el('form', {}, doc);
-    this.form.noValidate = true;
-    const field = el('div', { className: 'field' }, doc);
-    const label = el('label', { text: 'How the identity was verified (required)' }, doc);
-    this.method = el('select', {}, doc);
-    this.method.id = 'verify-method';
-    this.method.required = true;
-    label.htmlFor = this.method.id;
-    this.error = el('p', { className: 'form-error' }, doc);
-    this.error.id = 'verify-error';
-    this.error.setAttribute('role', 'alert');
-    this.method.setAttribute('aria-describedby', `verify-why ${this.error.id}`);
-    field.append(label, this.method);
-    const buttons = el('div', { className: 'modal-buttons' }, doc);
-    this.submit = el('button', { className: 'button', text: 'Record as verified' }, doc);
-    this.submit.type = 'submit';
-    this.submit.id = 'verify-submit';
-    const cancel = el('button', { className: 'button button-secondary', text: 'Cancel' }, doc);
-    cancel.type = 'button';
-    cancel.id = 'verify-cancel';
-    buttons.append(this.submit, cancel);
-    this.form.append(field, this.error, buttons);
-    this.modal.body.append(this.intro, why, this.form);
-    cancel.addEventListener('click', () => {
-      this.modal.close();
-    });
-    this.form.addEventListener('submit', (ev) => {
-      ev.preventDefault();
-      this.send();
-    });
-  }
-
-  show(o: {
-    methods: readonly string[];
-    customer: string;
-    returnTo: HTMLElement;
-    fallback: () => HTMLElement | null;
-    submit: (method: string) => Promise<void>;
-  }): void {
-    const d = this.method.ownerDocument;
-    this.submitFn = o.submit;
-    setText(this.intro, `Customer: ${o.customer}`);
-    const placeholder = el('option', { text: 'Choose a method' }, d);
-    placeholder.value = '';
-    this.method.replaceChildren(
-      placeholder,
-      ...o.methods.map((m) => {
-        const opt = el('option', { text: m }, d);
-        opt.value = m;
-        return opt;
-      }),
-    );
-    setText(this.error, o.methods.length === 0 ? 'No identity methods are configured.' : '');
-    this.method.removeAttribute('aria-invalid');
-    this.modal.open({ returnTo: o.returnTo, focus: this.method, fallback: o.fallback });
-  }
-
-  private send(): void {
-    const fn = this.submitFn;
-    if (this.busy || !fn) return;
-    const method = this.method.value;
-    if (method === '') {
-      setText(this.error, 'Choose how the identity was verified.');
-      this.method.setAttribute('aria-invalid', 'true');
-      this.method.focus();
-      return;
-    }
-    this.busy = true;
-    this.submit.setAttribute('aria-disabled', 'true');
-    setText(this.submit, 'Recording…');
-    fn(method)
-      .then(
-        () => {
-          this.modal.close();
-        },
-        (e: unknown) => {
-          setText(this.error, actionFailure('Could not record the verification', errorOf(e)));
-        },
-      )
-      .finally(() => {
-        this.busy = false;
-        this.submit.removeAttribute('aria-disabled');
-        setText(this.submit, 'Record as verified');
-      });
-  }
-}
-
-type TransferTarget = { kind: 'queue' | 'agent'; id: string; name: string };
-
-/** Transfers the chat to a queue or to a named colleague, with a note for the next specialist. */
-class TransferDialog {
-  private readonly modal: ModalDialog;
-  private readonly form: HTMLFormElement;
-  private readonly toQueue: HTMLInputElement;
-  private readonly toAgent: HTMLInputElement;
-  private readonly queueField: HTMLElement;
-  private readonly queue: HTMLSelectElement;
-  private readonly agentField: HTMLFieldSetElement;
-  private readonly agentList: HTMLElement;
-  private readonly agentStatus: HTMLElement;
-  private readonly refresh: HTMLButtonElement;
-  private readonly note: HTMLTextAreaElement;
-  private readonly error: HTMLElement;
-  private readonly submit: HTMLButtonElement;
-  private busy = false;
-  private loadSeq = 0;
-  private agents: DirectoryEntry[] = [];
-  private o: {
-    queues: readonly QueueRef[];
-    me: string;
-    language: string;
-    directory: () => Promise<DirectoryEntry[]>;
-    submit: (target: TransferTarget, note: string) => Promise<void>;
-  } | null = null;
-
-  constructor(doc: Document) {
-    this.modal = new ModalDialog('transfer-dialog', 'Transfer chat', doc);
-    this.form = el('form', {}, doc);
-    this.form.noValidate = true;
-    const kind = el('fieldset', { className: 'state-fieldset' }, doc);
-    kind.append(el('legend', { text: 'Transfer to' }, doc));
-    const row = el('div', { className: 'radio-row' }, doc);
-    const radio = (id: string, value: string, text: string): HTMLInputElement => {
-      const wrap = el('div', { className: 'choice' }, doc);
-      const r = el('input', {}, doc);
-      r.type = 'radio';
-      r.name = 'transfer-kind';
-      r.id = id;
-      r.value = value;
-      const l = el('label', { text }, doc);
-      l.htmlFor = id;
-      wrap.append(r, l);
-      row.append(wrap);
-      return r;
-    };
-    this.toQueue = radio('transfer-kind-queue', 'queue', 'A queue');
-    this.toAgent = radio('transfer-kind-agent', 'agent', 'A colleague');
-    kind.append(row);
-
-    this.queueField = el('div', { className: 'field' }, doc);
-    const ql = el('label', { text: 'Queue' }, doc);
-    this.queue = el('select', {}, doc);
-    this.queue.id = 'transfer-queue';
-    ql.htmlFor = this.queue.id;
-    this.queueField.append(
-      ql,
-      this.queue,
-      el(
-        'p',
-        { className: 'muted', text: 'The customer keeps their place in line, ahead of new arrivals.' },
-        doc,
-      ),
-    );
-
-    this.agentField = el('fieldset', { className: 'state-fieldset transfer-agents' }, doc);
-    this.agentField.append(el('legend', { text: 'Colleague' }, doc));
-    this.agentStatus = el('p', { className: 'muted' }, doc);
-    this.agentStatus.id = 'transfer-agent-status';
-    this.agentStatus.setAttribute('role', 'status');
-    this.agentList = el('div', { className: 'transfer-agent-list' }, doc);
-    this.agentList.id = 'transfer-agent-list';
-    this.refresh = el('button', { className: 'button button-secondary', text: 'Refresh the list' }, doc);
-    this.refresh.type = 'button';
-    this.refresh.id = 'transfer-refresh';
-    this.agentField.append(
-      this.agentStatus,
-      this.agentList,
-      el(
-        'p',
-        {
-          className: 'muted',
-          text: 'Only an available colleague can take it. If they decline or do not answer in time, the chat stays with you.',
-        },
-        doc,
-      ),
-      this.refresh,
-    );
-
-    const noteField = el('div', { className: 'field' }, doc);
-    const nl = el('label', { text: 'Note for the next specialist (required)' }, doc);
-    this.note = el('textarea', {}, doc);
-    this.note.id = 'transfer-note';
-    this.note.rows = 3;
-    nl.htmlFor = this.note.id;
-    const nh = el(
-      'p',
-      {
-        className: 'muted',
-        text: 'What the customer needs and what you already did. The customer does not see this note.',
-      },
-      doc,
-    );
-    nh.id = 'transfer-note-hint';
-    this.error = el('p', { className: 'form-error' }, doc);
-    this.error.id = 'transfer-error';
-    this.error.setAttribute('role', 'alert');
-    this.note.setAttribute('aria-describedby', `${nh.id} ${this.error.id}`);
-    noteField.append(nl, this.note, nh);
-
-    const buttons = el('div', { className: 'modal-buttons' }, doc);
-    this.submit = el('button', { className: 'button', text: 'Transfer' }, doc);
-    this.submit.type = 'submit';
-    this.submit.id = 'transfer-submit';
-    const cancel = el('button', { className: 'button button-secondary', text: 'Cancel' }, doc);
-    cancel.type = 'button';
-    cancel.id = 'transfer-cancel';
-    buttons.append(this.submit, cancel);
-    this.form.append(kind, this.queueField, this.agentField, noteField, this.error, buttons);
-    this.modal.body.append(this.form);
-
-    for (const r of [this.toQueue, this.toAgent]) {
-      r.addEventListener('change', () => {
-        this.renderKind();
-        if (this.toAgent.checked && this.agents.length === 0) this.load();
-      });
-    }
-    this.refresh.addEventListener('click', () => {
-      this.load();
-    });
-    cancel.addEventListener('click', () => {
-      this.modal.close();
-    });
-    this.form.addEventListener('submit', (ev) => {
-      ev.preventDefault();
-      this.send();
-    });
-  }
-
-  show(o: {
-    queues: readonly QueueRef[];
-    me: string;
-    language: string;
-    returnTo: HTMLElement;
-    fallback: () => HTMLElement | null;
-    directory: () => Promise<DirectoryEntry[]>;
-    submit: (target: TransferTarget, note: string) => Promise<void>;
-  }): void {
-    const d = this.queue.ownerDocument;
-    this.o = o;
-    this.agents = [];
-    this.agentList.replaceChildren();
-    setText(this.agentStatus, '');
-    const placeholder = el('option', { text: 'Choose a queue' }, d);
-    placeholder.value = '';
-    this.queue.replaceChildren(
-      placeholder,
-      ...o.queues.map((q) => {
-        const opt = el('option', { text: q.name || q.id }, d);
-        opt.value = q.id;
-        return opt;
-      }),
-    );
-    this.toQueue.checked = o.queues.length > 0;
-    this.toAgent.checked = o.queues.length === 0;
-    this.toQueue.disabled = o.queues.length === 0;
-    this.note.value = '';
-    setText(this.error, '');
-    for (const x of [this.queue, this.note]) x.removeAttribute('aria-invalid');
-    this.renderKind();
-    if (this.toAgent.checked) this.load();
-    this.modal.open({
-      returnTo: o.returnTo,
-      focus: this.toQueue.checked ? this.toQueue : this.toAgent,
-      fallback: o.fallback,
-    });
-  }
-
-  private renderKind(): void {
-    this.queueField.hidden = !this.toQueue.checked;
-    this.agentField.hidden = !this.toAgent.checked;
-  }
-
-  private load(): void {
-    const o = this.o;
-    if (!o) return;
-    const n = ++this.loadSeq;
-    setText(this.agentStatus, 'Loading colleagues…');
-    o.directory().then(
-      (agents) => {
-        if (n !== this.loadSeq) return;
-        this.agents = agents.filter((a) => a.username !== o.me);
-        this.renderAgents();
-      },
-      (e: unknown) => {
-        if (n !== this.loadSeq) return;
-        setText(this.agentStatus, actionFailure('Could not load colleagues', errorOf(e)));
-      },
-    );
-  }
-
-  private renderAgents(): void {
-    const o = this.o;
-    if (!o) return;
-    const d = this.agentList.ownerDocument;
-    const chosen = this.agentList.querySelector<HTMLInputElement>('input:checked')?.value;
-    const want = o.language.split('-')[0]?.toLowerCase() ?? '';
-    // available colleagues who speak the chat's language first
-    const rank = (a: DirectoryEntry): number =>
-      (canTakeTransfer(a) ? 0 : 2) +
-      (a.languages.some((l) => l.split('-')[0]?.toLowerCase() === want) ? 0 : 1);
-    const sorted = [...this.agents].sort(
-      (a, b) => rank(a) - rank(b) || a.display_name.localeCompare(b.display_name),
-    );
-    this.agentList.replaceChildren(
-      ...sorted.map((a) => {
-        const wrap = el('div', { className: 'choice transfer-agent' }, d);
-        const r = el('input', {}, d);
-        r.type = 'radio';
-        r.name = 'transfer-agent';
-        r.value = a.username;
-        r.id = `transfer-agent-${a.username}`;
-        r.disabled = !canTakeTransfer(a);
-        r.checked = a.username === chosen && !r.disabled;
-        const l = el('label', {}, d);
-        l.htmlFor = r.id;
-        l.append(
-          el('span', { className: 'transfer-agent-name', text: a.display_name || a.username }, d),
-          el('span', { className: 'transfer-agent-state', text: ` — ${colleagueState(a)}` }, d),
-          el(
-            'span',
-            {
-              className: 'muted',
-              text: a.languages.length > 0 ? ` · ${a.languages.map((x) => languageName(x)).join(', ')}` : '',
-            },
-            d,
-          ),
-        );
-        wrap.dataset.status = a.connected ? a.status : 'not-connected';
-        wrap.append(r, l);
-        return wrap;
-      }),
-    );
-    const free = sorted.filter(canTakeTransfer).length;
-    setText(
-      this.agentStatus,
-      sorted.length === 0
-        ? 'No colleagues found.'
-        : `${free} of ${sorted.length} ${sorted.length === 1 ? 'colleague is' : 'colleagues are'} available.`,
-    );
-  }
-
-  private send(): void {
-    const o = this.o;
-    if (this.busy || !o) return;
-    let target: TransferTarget | null = null;
-    const fail = (msg: string, focus: HTMLElement): void => {
-      setText(this.error, msg);
-      focus.setAttribute('aria-invalid', 'true');
-      focus.focus();
-    };
-    for (const x of [this.queue, this.note]) x.removeAttribute('aria-invalid');
-    if (this.toQueue.checked) {
-      const q = o.queues.find((x) => x.id === this.queue.value);
-      if (!q) {
-        fail('Choose the queue to transfer to.', this.queue);
-        return;
-      }
-      target = { kind: 'queue', id: q.id, name: q.name || q.id };
-    } else {
-      const r = this.agentList.querySelector<HTMLInputElement>('input:checked');
-      const a = this.agents.find((x) => x.username === r?.value);
-      if (!a) {
-        setText(this.error, 'Choose an available colleague.');
-        (this.agentList.querySelector<HTMLInputElement>('input:not([disabled])') ?? this.refresh).focus();
-        return;
-      }
-      target = { kind: 'agent', id: a.username, name: a.display_name || a.username };
-    }
-    const note = this.note.value.trim();
-    if (note === '') {
-      fail('Write a note for the next specialist.', this.note);
-      return;
-    }
-    if (utf8Length(note) > MAX_TRANSFER_NOTE_BYTES) {
-      fail('The note is too long (at most 1000 bytes).', this.note);
-      return;
-    }
-    setText(this.error, '');
-    this.busy = true;
-    this.submit.setAttribute('aria-disabled', 'true');
-    setText(this.submit, 'Transferring…');
-    o.submit(target, note)
-      .then(
-        () => {
-          this.modal.close();
-        },
-        (e: unknown) => {
-          const err = errorOf(e);
-          setText(
-            this.error,
-            err.code === 'CONFLICT' && target.kind === 'agent'
-              ? `${target.name} cannot take it now (${err.message}). Choose someone else or a queue.`
-              : actionFailure('Could not transfer', err),
-          );
-          if (target.kind === 'agent') this.load();
-        },
-      )
-      .finally(() => {
-        this.busy = false;
-        this.submit.removeAttribute('aria-disabled');
-        setText(this.submit, 'Transfer');
-      });
-  }
-}
-
-/** Ends the chat and blocks the customer, with a required reason (audited). */
-class BlockDialog {
-  private readonly modal: ModalDialog;
-  private readonly intro: HTMLElement;
-  private readonly form: HTMLFormElement;
-  private readonly reason: HTMLTextAreaElement;
-  private readonly error: HTMLElement;
-  private readonly submit: HTMLButtonElement;
-  private busy = false;
-  private submitFn: ((reason: string) => Promise<void>) | null = null;
-
-  constructor(doc: Document) {
-    this.modal = new ModalDialog('block-dialog', 'End the chat and block this customer?', doc);
-    this.intro = el('p', {}, doc);
-    this.intro.id = 'block-intro';
-    const why = el(
-      'p',
-      {
-        className: 'muted',
-        text: 'This ends the chat now and stops this customer from starting new chats. Use it only for abusive behaviour, following your agency’s policy. It is audited: your name, the time and the reason are logged.',
-      },
-      doc,
-    );
-    why.id = 'block-why';
-    this.form = el('form', {}, doc);
-    this.form.noValidate = true;
-    const field = el('div', { className: 'field' }, doc);
-    const label = el('label', { text: 'Reason (required)' }, doc);
-    this.reason = el('textarea', {}, doc);
-    this.reason.id = 'block-reason';
-    this.reason.rows = 3;
-    label.htmlFor = this.reason.id;
-    this.error = el('p', { className: 'form-error' }, doc);
-    this.error.id = 'block-error';
-    this.error.setAttribute('role', 'alert');
-    this.reason.setAttribute('aria-describedby', `block-why ${this.error.id}`);
-    field.append(label, this.reason);
-    const buttons = el('div', { className: 'modal-buttons' }, doc);
-    this.submit = el('button', { className: 'button button-danger', text: 'End chat and block' }, doc);
-    this.submit.type = 'submit';
-    this.submit.id = 'block-submit';
-    const cancel = el('button', { className: 'button button-secondary', text: 'Cancel' }, doc);
-    cancel.type = 'button';
-    cancel.id = 'block-cancel';
-    buttons.append(this.submit, cancel);
-    this.form.append(field, this.error, buttons);
-    this.modal.body.append(this.intro, why, this.form);
-    cancel.addEventListener('click', () => {
-      this.modal.close();
-    });
-    this.form.addEventListener('submit', (ev) => {
-      ev.preventDefault();
-      this.send();
-    });
-  }
-
-  show(o: {
-    customer: string;
-    returnTo: HTMLElement;
-    fallback: () => HTMLElement | null;
-    submit: (reason: string) => Promise<void>;
-  }): void {
-    this.submitFn = o.submit;
-    setText(this.intro, `Customer: ${o.customer}`);
-    this.reason.value = '';
-    this.reason.removeAttribute('aria-invalid');
-    setText(this.error, '');
-    // the safe choice has the focus
-    this.modal.open({
-      returnTo: o.returnTo,
-      focus: this.form.querySelector<HTMLElement>('#block-cancel'),
-      fallback: o.fallback,
-    });
-  }
-
-  private send(): void {
-    const fn = this.submitFn;
-    if (this.busy || !fn) return;
-    const reason = this.reason.value.trim();
-    const fail = (msg: string): void => {
-      setText(this.error, msg);
-      this.reason.setAttribute('aria-invalid', 'true');
-      this.reason.focus();
-    };
-    if (reason === '') {
-      fail('Give the reason for blocking this customer.');
-      return;
-    }
-    if (utf8Length(reason) > MAX_BLOCK_REASON_BYTES) {
-      fail('The reason is too long (at most 500 bytes).');
-      return;
-    }
-    setText(this.error, '');
-    this.busy = true;
-    this.submit.setAttribute('aria-disabled', 'true');
-    setText(this.submit, 'Ending…');
-    fn(reason)
-      .then(
-        () => {
-          this.modal.close();
-        },
-        (e: unknown) => {
-          setText(this.error, actionFailure('Could not block', errorOf(e)));
-        },
-      )
-      .finally(() => {
-        this.busy = false;
-        this.submit.removeAttribute('aria-disabled');
-        setText(this.submit, 'End chat and block');
-      });
   }
 }

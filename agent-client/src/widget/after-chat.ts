@@ -38,6 +38,30 @@ export function transcriptLines(
   return lines;
 }
 
+/** What the transcript's head names about the chat (the widget's chat record has all of it). */
+export interface TranscriptFacts {
+  topicLabel: string;
+  customerName: string;
+  claimRef?: string;
+  agentName: string;
+}
+
+/** The head of the transcript: its title, the facts known, and when the copy was made. */
+export function transcriptHeader(
+  facts: TranscriptFacts | null,
+  t: ChatStrings,
+  locale: string,
+  nowMs: number,
+): string[] {
+  const out = [t.transcriptTitle];
+  if (facts?.topicLabel) out.push(t.transcriptTopic(facts.topicLabel));
+  if (facts?.customerName) out.push(t.transcriptName(facts.customerName));
+  if (facts?.claimRef) out.push(t.transcriptClaim(facts.claimRef));
+  if (facts?.agentName) out.push(t.transcriptSpecialist(facts.agentName));
+  out.push(t.transcriptMade(`${formatDay(nowMs, locale)}, ${formatTime(nowMs, locale)}`));
+  return out;
+}
+
 /** The printable transcript: the same lines as the file, as elements (text only). */
 export function buildPrintTranscript(
   header: readonly string[],

@@ -23,16 +23,26 @@
  * the server's own message; a transcript to save or print, and a rating: after-chat.ts). A resumed
  * customer whose hello reply names an open contact goes straight back to it, with the messages
  * kept locally shown at once and the rest synced from the server.
+ *
+ * This module holds the flow: the connection, the contact's model, the conversation and its local
+ * record, and the requests. The views build and render themselves: the frame (panel-view.ts), the
+ * pre-chat form (prechat-form.ts), the waiting view (waiting-view.ts), the ended view
+ * (ended-view.ts); the record kept between page loads is chat-record.ts.
  */
 import css from './widget.css?inline';
-import { AfterChat, MAX_COMMENT_BYTES, buildPrintTranscript, transcriptLines } from './after-chat';
-import { CHAT_STRINGS, checkClaimRef, checkName, type ChatStrings } from './chat-strings';
+import { MAX_COMMENT_BYTES, buildPrintTranscript, transcriptHeader, transcriptLines } from './after-chat';
+import { CHAT_STRINGS, type ChatStrings } from './chat-strings';
+import { DEFAULT_KEEP_MS, loadRecord, resumedRecord, startedRecord, type ChatRecord } from './chat-record';
 import { ChatStorage } from './chat-storage';
 import { ChatView } from './chat-view';
+import { EndedView } from './ended-view';
 import { make } from './make';
-import { checkMessage, LeaveMessageFields } from './leave-message';
+import { PanelView } from './panel-view';
+import { PrechatForm } from './prechat-form';
 import { printTranscript } from './print';
 import { customerSocketUrl } from './server-url';
+import { WaitingView } from './waiting-view';
+import { widgetStatus } from './widget-status';
 import {
   applyStatus,
   initialModel,
@@ -43,33 +53,27 @@ import {
 } from './contact-view';
 import {
   STRINGS,
-  closedText,
-  endText,
-  languageName,
-  languageOptionLabel,
   pickLang,
   pickLocale,
-  queuedText,
   topicLabel,
-  topicLanguages,
   type EndKind,
   type WidgetLang,
   type WidgetStrings,
 } from './strings';
 import { Conversation } from '../chat/conversation';
 import { utf8Length } from '../chat/ids';
-import { MessageStore, type StoreSnapshot } from '../chat/store';
-import { downloadText, formatDay, formatTime, transcriptFileName, transcriptText } from '../chat/transcript';
+import { MessageStore } from '../chat/store';
+import { downloadText, transcriptFileName, transcriptText } from '../chat/transcript';
 import { RemoteTyping } from '../chat/typing';
 import { asChatEvent, isStaffRole, type ChatEntry } from '../chat/types';
 import { CLIENT_VERSION } from '../common/version';
 import { TitleAlert } from '../console/title';
 import { Connection, RequestError, type ConnectionState } from '../net/connection';
-import type { ContactStatus, CustomerSetup, ServerNotice, Topic } from '../proto/schema.gen';
+import type { ContactStatus, CustomerSetup, ServerNotice } from '../proto/schema.gen';
+
+export { widgetStatus } from './widget-status';
 
 export const TAG = 'switchboard-chat';
-
-const MAX_NOTICES = 5;
 
 let sharedSheet: CSSStyleSheet | null = null;
 
@@ -81,151 +85,17 @@ function styleSheet(): CSSStyleSheet {
   return sharedSheet;
 }
 
-/** What the widget keeps about the chat between page loads (beside the log itself). */
-interface ChatRecord {
-  v: 1;
-  contactId: string;
-  conversationId: string;
-  customerName: string;
-  claimRef?: string;
-  topicLabel: string;
-  queueName: string;
-  agentName: string;
-  startedMs: number;
-  /** A specialist answered (the chat can be rated). */
-  answered: boolean;
-  /** The customer said the computer is their own. */
-  ownDevice: boolean;
-  ended: EndKind | null;
-  rated: boolean;
-  store: StoreSnapshot;
-}
-
-function isRecord(v: unknown): v is ChatRecord {
-  if (typeof v !== 'object' || v === null) return false;
-  const r = v as Record<string, unknown>;
-  return (
-    r.v === 1 &&
-    typeof r.contactId === 'string' &&
-    typeof r.conversationId === 'string' &&
-    typeof r.customerName === 'string' &&
-    (r.claimRef === undefined || typeof r.claimRef === 'string') &&
-    typeof r.topicLabel === 'string' &&
-    typeof r.queueName === 'string' &&
-    typeof r.agentName === 'string' &&
-    typeof r.startedMs === 'number' &&
-    typeof r.answered === 'boolean' &&
-    typeof r.ownDevice === 'boolean' &&
-    typeof r.rated === 'boolean' &&
-    typeof r.ended === 'object' &&
-    typeof r.store === 'object'
-  );
-}
-
-/** How long a chat kept on the customer's own computer stays worth resuming, without a server value. */
-const DEFAULT_KEEP_MS = 15 * 60_000;
-
-type Tone = 'connecting' | 'connected' | 'reconnecting' | 'ended';
-
-/** What the panel says for a connection state: status text, its tone, and the action offered. */
-export function widgetStatus(
-  s: ConnectionState,
-  t: WidgetStrings,
-): { text: string; tone: Tone; action: string | null } {
-  switch (s.status) {
-    case 'idle':
-    case 'connecting':
-      return { text: t.connecting, tone: 'connecting', action: null };
-    case 'connected':
-      return { text: t.connected, tone: 'connected', action: null };
-    case 'reconnecting':
-      return { text: t.reconnecting, tone: 'reconnecting', action: null };
-    case 'closed':
-      switch (s.reason) {
-        case 'signed-out':
-          return { text: t.ended, tone: 'ended', action: t.startNew };
-        case 'replaced':
-          return { text: t.replaced, tone: 'ended', action: t.continueHere };
-        case 'error':
-        case 'client':
-          return { text: t.unavailable, tone: 'ended', action: t.tryAgain };
-      }
-  }
-}
-
 export class SwitchboardChat extends HTMLElement {
   static readonly observedAttributes = ['lang', 'server'];
 
-  private readonly wrapper: HTMLDivElement;
-  private readonly launcher: HTMLButtonElement;
-  private readonly panel: HTMLElement;
-  private readonly heading: HTMLHeadingElement;
-  private readonly closeButton: HTMLButtonElement;
-  private readonly intro: HTMLParagraphElement;
-  private readonly status: HTMLParagraphElement;
-  private readonly statusText: HTMLSpanElement;
-  private readonly action: HTMLButtonElement;
-  private readonly notices: HTMLUListElement;
-
-  // pre-chat form
-  private readonly prechat: HTMLElement;
-  private readonly prechatTitle: HTMLHeadingElement;
-  private readonly loading: HTMLParagraphElement;
-  private readonly form: HTMLFormElement;
-  private readonly closedAll: HTMLParagraphElement;
-  private readonly topicSet: HTMLFieldSetElement;
-  private readonly topicLegend: HTMLLegendElement;
-  private readonly topicList: HTMLDivElement;
-  private readonly topicNote: HTMLParagraphElement;
-  private readonly languageLabel: HTMLLabelElement;
-  private readonly languageSelect: HTMLSelectElement;
-  private readonly languageNote: HTMLParagraphElement;
-  private readonly prechatError: HTMLParagraphElement;
-  private readonly startButton: HTMLButtonElement;
-  private readonly nameLabel: HTMLLabelElement;
-  private readonly nameInput: HTMLInputElement;
-  private readonly nameHint: HTMLParagraphElement;
-  private readonly nameError: HTMLParagraphElement;
-  private readonly claimLabel: HTMLLabelElement;
-  private readonly claimInput: HTMLInputElement;
-  private readonly claimHint: HTMLParagraphElement;
-  private readonly claimError: HTMLParagraphElement;
-  private readonly deviceLegend: HTMLLegendElement;
-  private readonly deviceOwn: HTMLInputElement;
-  private readonly deviceShared: HTMLInputElement;
-  private readonly deviceOwnLabel: HTMLLabelElement;
-  private readonly deviceSharedLabel: HTMLLabelElement;
-  private readonly deviceHint: HTMLParagraphElement;
-
-  // waiting
-  private readonly waiting: HTMLElement;
-  private readonly waitingTitle: HTMLHeadingElement;
-  private readonly queueLine: HTMLParagraphElement;
-  private readonly waitStatus: HTMLParagraphElement;
-  private readonly waitNotice: HTMLParagraphElement;
-  private readonly keepOpen: HTMLParagraphElement;
-  private readonly leaveButton: HTMLButtonElement;
-  private readonly leaveConfirm: HTMLDivElement;
-  private readonly leaveQuestion: HTMLParagraphElement;
-  private readonly leaveYes: HTMLButtonElement;
-  private readonly leaveNo: HTMLButtonElement;
-  private readonly leaveError: HTMLParagraphElement;
-
-  // ended
-  private readonly endedView: HTMLElement;
-  private readonly endedTitle: HTMLHeadingElement;
-  private readonly endReason: HTMLParagraphElement;
-  private readonly endMessage: HTMLParagraphElement;
-  private readonly newChat: HTMLButtonElement;
-  private readonly leaveMessageButton: HTMLButtonElement;
-  private readonly message = new LeaveMessageFields();
-  /** A topic whose line asked the customer to leave a message (it may be open, but busy). */
-  private messageTopic: string | null = null;
-  private lastTopic: string | null = null;
-
-  // the conversation, and what follows its end
+  // the views: the frame (launcher, panel, status), and inside it the pre-chat form, the waiting
+  // view, the ended view, and the conversation (below the waiting view while chatting, below the
+  // end once over)
+  private readonly frame: PanelView;
+  private readonly prechat: PrechatForm;
+  private readonly waiting: WaitingView;
+  private readonly ended: EndedView;
   private readonly chat: ChatView;
-  private readonly afterChat: AfterChat;
   private readonly chatNote: HTMLParagraphElement;
 
   private readonly storage = new ChatStorage();
@@ -252,201 +122,43 @@ export class SwitchboardChat extends HTMLElement {
   private uiLang: WidgetLang = 'en';
 
   private setup: CustomerSetup | null = null;
-  /** setup and language the topic list was built for. */
-  private builtFor: { setup: CustomerSetup; lang: WidgetLang } | null = null;
-  private topicInputs: Array<{ topic: Topic; input: HTMLInputElement; suffix: HTMLSpanElement }> = [];
   private model: ContactModel = initialModel();
   private readonly finished = new Set<string>();
   /** A contact.status arrived on the current connection (it may come before the hello reply is handled). */
   private statusSeen = false;
-  private requestBusy = false;
-  private leaveBusy = false;
-  private prechatErrorText = '';
-  private prechatErrorTopic: string | null = null;
-  private leaveErrorText = '';
-  /** The customer picked a language themselves (else the widget's language is preferred). */
-  private languageChosen = false;
 
   constructor() {
     super();
     const root = this.attachShadow({ mode: 'open' });
     root.adoptedStyleSheets = [styleSheet()];
 
-    this.wrapper = make('div', {}, 'sb');
-    this.panel = make(
-      'section',
-      { id: 'sb-panel', role: 'dialog', 'aria-labelledby': 'sb-title', tabindex: '-1' },
-      'panel',
-    );
-    this.panel.hidden = true;
-    const header = make('div', {}, 'panel-header');
-    this.heading = make('h2', { id: 'sb-title' }, 'title');
-    this.closeButton = make('button', { id: 'sb-close', type: 'button' }, 'close');
-    const cross = make('span', { 'aria-hidden': 'true' });
-    cross.textContent = '×';
-    this.closeButton.append(cross);
-    header.append(this.heading, this.closeButton);
-
-    const body = make('div', {}, 'panel-body');
-    this.intro = make('p', { id: 'sb-intro' }, 'intro');
-    this.status = make(
-      'p',
-      { id: 'sb-status', role: 'status', 'aria-live': 'polite', 'data-state': 'connecting' },
-      'status',
-    );
-    const dot = make('span', { 'aria-hidden': 'true' }, 'dot');
-    this.statusText = make('span', { id: 'sb-status-text' });
-    this.status.append(dot, this.statusText);
-    this.action = make('button', { id: 'sb-action', type: 'button' }, 'action');
-    this.action.hidden = true;
-
-    // --- pre-chat form -------------------------------------------------------------------------
-    this.prechat = make('section', { id: 'sb-prechat', 'aria-labelledby': 'sb-prechat-title' }, 'view');
-    this.prechat.hidden = true;
-    this.prechatTitle = make('h3', { id: 'sb-prechat-title', tabindex: '-1' }, 'view-title');
-    this.loading = make('p', { id: 'sb-prechat-loading' }, 'note');
-    this.form = make('form', { id: 'sb-prechat-form', novalidate: '' }, 'form');
-    this.closedAll = make('p', { id: 'sb-closed-all' }, 'note note-closed');
-    this.closedAll.hidden = true;
-    this.topicSet = make('fieldset', { id: 'sb-topics' }, 'topics');
-    this.topicLegend = make('legend', {}, 'legend');
-    this.topicList = make('div', {}, 'choices');
-    this.topicNote = make('p', { id: 'sb-topic-note', role: 'status' }, 'note note-closed');
-    this.topicSet.append(this.topicLegend, this.topicList, this.topicNote);
-    const langField = make('div', {}, 'field');
-    this.languageLabel = make('label', { for: 'sb-language' }, 'label');
-    this.languageSelect = make(
-      'select',
-      { id: 'sb-language', name: 'lang', 'aria-describedby': 'sb-language-note' },
-      'select',
-    );
-    this.languageNote = make('p', { id: 'sb-language-note' }, 'note');
-    langField.append(this.languageLabel, this.languageSelect, this.languageNote);
-    this.prechatError = make('p', { id: 'sb-prechat-error', role: 'alert' }, 'error');
-    this.startButton = make('button', { id: 'sb-start', type: 'submit' }, 'action');
-
-    const nameField = make('div', {}, 'field');
-    this.nameLabel = make('label', { for: 'sb-name' }, 'label');
-    this.nameInput = make(
-      'input',
+    this.prechat = new PrechatForm(
       {
-        id: 'sb-name',
-        name: 'name',
-        type: 'text',
-        autocomplete: 'off',
-        required: '',
-        'aria-required': 'true',
-        'aria-describedby': 'sb-name-hint sb-name-error',
+        setup: () => this.setup,
+        lang: () => this.uiLang,
+        locale: () => this.locale(),
+        activeElement: () => this.shadowRoot?.activeElement ?? null,
       },
-      'input',
-    );
-    this.nameHint = make('p', { id: 'sb-name-hint' }, 'note');
-    this.nameError = make('p', { id: 'sb-name-error' }, 'error');
-    nameField.append(this.nameLabel, this.nameInput, this.nameHint, this.nameError);
-
-    const claimField = make('div', {}, 'field');
-    this.claimLabel = make('label', { for: 'sb-claim' }, 'label');
-    this.claimInput = make(
-      'input',
       {
-        id: 'sb-claim',
-        name: 'claim_ref',
-        type: 'text',
-        autocomplete: 'off',
-        spellcheck: 'false',
-        'aria-describedby': 'sb-claim-hint sb-claim-error',
+        startChat: () => {
+          this.startChat();
+        },
+        leaveMessage: () => {
+          this.leaveMessage();
+        },
+        render: () => {
+          this.render();
+        },
       },
-      'input',
     );
-    this.claimHint = make('p', { id: 'sb-claim-hint' }, 'note note-important');
-    this.claimError = make('p', { id: 'sb-claim-error' }, 'error');
-    claimField.append(this.claimLabel, this.claimHint, this.claimInput, this.claimError);
-
-    const deviceSet = make('fieldset', { id: 'sb-device', 'aria-describedby': 'sb-device-hint' }, 'topics');
-    this.deviceLegend = make('legend', {}, 'legend');
-    const deviceChoices = make('div', {}, 'choices');
-    this.deviceShared = make('input', {
-      type: 'radio',
-      name: 'device',
-      id: 'sb-device-shared',
-      value: 'shared',
+    this.waiting = new WaitingView({
+      model: () => this.model,
+      lang: () => this.uiLang,
+      leave: () => {
+        this.leave();
+      },
     });
-    this.deviceShared.checked = true;
-    this.deviceOwn = make('input', { type: 'radio', name: 'device', id: 'sb-device-own', value: 'own' });
-    this.deviceOwnLabel = make('label', { for: 'sb-device-own' });
-    this.deviceSharedLabel = make('label', { for: 'sb-device-shared' });
-    const ownRow = make('div', {}, 'choice');
-    ownRow.append(this.deviceOwn, this.deviceOwnLabel);
-    const sharedRow = make('div', {}, 'choice');
-    sharedRow.append(this.deviceShared, this.deviceSharedLabel);
-    deviceChoices.append(ownRow, sharedRow);
-    this.deviceHint = make('p', { id: 'sb-device-hint' }, 'note');
-    deviceSet.append(this.deviceLegend, deviceChoices, this.deviceHint);
-
-    this.form.append(
-      this.closedAll,
-      nameField,
-      this.topicSet,
-      langField,
-      claimField,
-      deviceSet,
-      this.message.fields,
-      this.prechatError,
-      this.startButton,
-    );
-    this.prechat.append(this.prechatTitle, this.loading, this.form, this.message.done);
-
-    // --- waiting -------------------------------------------------------------------------------
-    this.waiting = make('section', { id: 'sb-waiting', 'aria-labelledby': 'sb-waiting-title' }, 'view');
-    this.waiting.hidden = true;
-    this.waitingTitle = make('h3', { id: 'sb-waiting-title', tabindex: '-1' }, 'view-title');
-    this.queueLine = make('p', { id: 'sb-queue-name' }, 'note');
-    this.waitStatus = make(
-      'p',
-      { id: 'sb-wait-status', role: 'status', 'aria-live': 'polite', 'aria-atomic': 'true' },
-      'wait-status',
-    );
-    this.waitNotice = make(
-      'p',
-      { id: 'sb-wait-notice', role: 'status', 'aria-atomic': 'true' },
-      'wait-notice',
-    );
-    this.keepOpen = make('p', { id: 'sb-keep-open' }, 'note');
-    this.leaveButton = make('button', { id: 'sb-leave', type: 'button' }, 'secondary');
-    this.leaveConfirm = make(
-      'div',
-      { id: 'sb-leave-confirm', role: 'group', 'aria-labelledby': 'sb-leave-question' },
-      'confirm',
-    );
-    this.leaveConfirm.hidden = true;
-    this.leaveQuestion = make('p', { id: 'sb-leave-question' }, 'confirm-question');
-    this.leaveYes = make('button', { id: 'sb-leave-yes', type: 'button' }, 'action');
-    this.leaveNo = make('button', { id: 'sb-leave-no', type: 'button' }, 'secondary');
-    const confirmButtons = make('div', {}, 'buttons');
-    confirmButtons.append(this.leaveYes, this.leaveNo);
-    this.leaveConfirm.append(this.leaveQuestion, confirmButtons);
-    this.leaveError = make('p', { id: 'sb-leave-error', role: 'alert' }, 'error');
-    this.waiting.append(
-      this.waitingTitle,
-      this.queueLine,
-      this.waitStatus,
-      this.waitNotice,
-      this.keepOpen,
-      this.leaveButton,
-      this.leaveConfirm,
-      this.leaveError,
-    );
-
-    // --- ended ---------------------------------------------------------------------------------
-    this.endedView = make('section', { id: 'sb-ended', 'aria-labelledby': 'sb-ended-title' }, 'view');
-    this.endedView.hidden = true;
-    this.endedTitle = make('h3', { id: 'sb-ended-title', tabindex: '-1' }, 'view-title');
-    this.endReason = make('p', { id: 'sb-end-reason', role: 'status', 'aria-atomic': 'true' }, 'end-reason');
-    this.endMessage = make('p', { id: 'sb-end-message' }, 'note');
-    this.newChat = make('button', { id: 'sb-new-chat', type: 'button' }, 'action');
-    this.leaveMessageButton = make('button', { id: 'sb-leave-message', type: 'button' }, 'action');
-    this.leaveMessageButton.hidden = true;
-    this.afterChat = new AfterChat({
+    this.ended = new EndedView({
       save: () => {
         this.saveTranscript();
       },
@@ -457,16 +169,6 @@ export class SwitchboardChat extends HTMLElement {
         this.rate(score, comment);
       },
     });
-    this.endedView.append(
-      this.endedTitle,
-      this.endReason,
-      this.endMessage,
-      this.afterChat.root,
-      this.leaveMessageButton,
-      this.newChat,
-    );
-
-    // --- the conversation (below the waiting view while chatting, below the end once over) --------
     this.chat = new ChatView({
       send: (text) => {
         this.sendMessage(text);
@@ -492,107 +194,42 @@ export class SwitchboardChat extends HTMLElement {
         this.chat.setTyping(typing ? tc.typing(this.record?.agentName || tc.specialist) : null);
       },
     });
+    this.frame = new PanelView([this.prechat.root, this.waiting.root, this.ended.root, this.chat.root]);
+    root.append(this.frame.wrapper);
 
-    const log = make('div', { role: 'log', 'aria-live': 'polite' }, 'log');
-    this.notices = make('ul', { id: 'sb-notices' }, 'notices');
-    log.append(this.notices);
-    body.append(
-      this.intro,
-      this.status,
-      this.action,
-      this.prechat,
-      this.waiting,
-      this.endedView,
-      this.chat.root,
-      log,
-    );
-    this.panel.append(header, body);
-
-    this.launcher = make(
-      'button',
-      { id: 'sb-launcher', type: 'button', 'aria-expanded': 'false', 'aria-controls': 'sb-panel' },
-      'launcher',
-    );
-    this.wrapper.append(this.panel, this.launcher);
-    root.append(this.wrapper);
-
-    this.launcher.addEventListener('click', () => {
-      if (this.panel.hidden) this.openPanel(true);
+    this.frame.launcher.addEventListener('click', () => {
+      if (this.frame.panel.hidden) this.openPanel(true);
       else this.closePanel();
     });
-    this.closeButton.addEventListener('click', () => {
+    this.frame.closeButton.addEventListener('click', () => {
       this.closePanel();
     });
-    this.wrapper.addEventListener('keydown', (ev) => {
-      if (ev.key !== 'Escape' || this.panel.hidden) return;
+    this.frame.wrapper.addEventListener('keydown', (ev) => {
+      if (ev.key !== 'Escape' || this.frame.panel.hidden) return;
       ev.stopPropagation();
-      if (!this.leaveConfirm.hidden) {
-        this.hideLeaveConfirm(true);
+      if (this.waiting.confirming) {
+        this.waiting.hideConfirm(true);
         return;
       }
       this.closePanel();
     });
-    this.action.addEventListener('click', () => {
+    this.frame.action.addEventListener('click', () => {
       this.conn?.start();
     });
-    this.form.addEventListener('submit', (ev) => {
-      ev.preventDefault();
-      if (this.messageMode()) this.leaveMessage();
-      else this.startChat();
-    });
-    this.message.anotherButton.addEventListener('click', () => {
-      this.message.reset();
-      this.render();
-      this.nameInput.focus();
-    });
-    this.leaveMessageButton.addEventListener('click', () => {
+    this.ended.leaveMessageButton.addEventListener('click', () => {
       // the line asked for a message: back to the form, in message mode for that topic
-      const topic = this.lastTopic;
-      this.newChat.click();
-      this.messageTopic = topic;
-      for (const x of this.topicInputs) x.input.checked = x.topic.id === topic;
+      const topic = this.prechat.lastTopic;
+      this.ended.newChat.click();
+      this.prechat.chooseForMessage(topic);
       this.render();
-      this.message.textInput.focus();
+      this.prechat.message.textInput.focus();
     });
-    this.languageSelect.addEventListener('change', () => {
-      this.languageChosen = true;
-    });
-    this.topicList.addEventListener('change', () => {
-      this.prechatErrorText = '';
-      this.renderPrechatDetails();
-    });
-    this.leaveButton.addEventListener('click', () => {
-      this.leaveErrorText = '';
-      this.leaveConfirm.hidden = false;
-      this.leaveButton.hidden = true;
-      this.renderWaiting();
-      this.leaveNo.focus();
-    });
-    this.leaveNo.addEventListener('click', () => {
-      this.hideLeaveConfirm(true);
-    });
-    this.leaveYes.addEventListener('click', () => {
-      this.leave();
-    });
-    this.nameInput.addEventListener('input', () => {
-      this.setFieldError(this.nameInput, this.nameError, '');
-    });
-    this.claimInput.addEventListener('input', () => {
-      this.setFieldError(this.claimInput, this.claimError, '');
-    });
-    this.newChat.addEventListener('click', () => {
-      this.messageTopic = null;
-      this.message.reset();
+    this.ended.newChat.addEventListener('click', () => {
+      this.prechat.reset();
       this.forgetChat();
       this.model = initialModel();
-      this.prechatErrorText = '';
-      this.languageChosen = false;
       this.render();
-      (
-        this.topicInputs.find((x) => x.input.checked)?.input ??
-        this.topicInputs[0]?.input ??
-        this.prechatTitle
-      ).focus();
+      this.prechat.focusFirst();
     });
   }
 
@@ -602,7 +239,7 @@ export class SwitchboardChat extends HTMLElement {
     // the local copy of a chat from before the reload is shown at once, the rest follows
     if (!this.record) this.restoreRecord();
     // a conversation was going on before the page was reloaded: pick it up again
-    if (this.storage.get() !== null && this.panel.hidden) this.openPanel(false);
+    if (this.storage.get() !== null && !this.frame.isOpen) this.openPanel(false);
   }
 
   disconnectedCallback(): void {
@@ -618,13 +255,13 @@ export class SwitchboardChat extends HTMLElement {
     if (name === 'server' && this.conn) {
       this.conn.close();
       this.conn = null;
-      if (!this.panel.hidden) this.connect();
+      if (this.frame.isOpen) this.connect();
     }
   }
 
   /** Whether the chat panel is showing. */
   get isOpen(): boolean {
-    return !this.panel.hidden;
+    return this.frame.isOpen;
   }
 
   private strings(): WidgetStrings {
@@ -647,41 +284,18 @@ export class SwitchboardChat extends HTMLElement {
   private renderStrings(): void {
     this.uiLang = pickLang(this.getAttribute('lang'), document.documentElement.lang);
     const t = this.strings();
-    this.wrapper.lang = this.uiLang;
-    this.launcher.textContent = t.launcher;
-    this.heading.textContent = t.title;
-    this.closeButton.setAttribute('aria-label', t.close);
-    this.intro.textContent = t.intro;
-    this.prechatTitle.textContent = t.prechatHeading;
-    this.loading.textContent = t.loadingTopics;
-    this.topicLegend.textContent = t.topicLegend;
-    this.languageLabel.textContent = t.languageLabel;
-    this.keepOpen.textContent = t.keepOpen;
-    this.leaveYes.textContent = t.leaveYes;
-    this.leaveNo.textContent = t.leaveNo;
-    this.endedTitle.textContent = t.endedHeading;
-    this.newChat.textContent = t.startNew;
     const tc = this.chatStrings();
-    this.nameLabel.textContent = tc.nameLabel;
-    this.nameHint.textContent = tc.nameHint;
-    this.claimLabel.textContent = tc.claimLabel;
-    this.claimHint.textContent = tc.claimHint;
-    this.deviceLegend.textContent = tc.deviceLegend;
-    this.deviceOwnLabel.textContent = tc.deviceOwn;
-    this.deviceSharedLabel.textContent = tc.deviceShared;
-    this.deviceHint.textContent = tc.deviceHint;
+    this.frame.renderStrings(this.uiLang, t);
+    this.prechat.renderStrings(t, tc);
+    this.waiting.renderStrings(t);
+    this.ended.renderStrings(t, tc);
     this.chat.renderStrings(tc);
-    this.afterChat.renderStrings(tc);
     this.renderState(this.connState);
   }
 
   private renderState(s: ConnectionState): void {
     this.connState = s;
-    const v = widgetStatus(s, this.strings());
-    this.status.dataset.state = v.tone;
-    if (this.statusText.textContent !== v.text) this.statusText.textContent = v.text;
-    this.action.hidden = v.action === null;
-    if (v.action !== null) this.action.textContent = v.action;
+    this.frame.renderStatus(widgetStatus(s, this.strings()));
     this.render();
   }
 
@@ -691,15 +305,15 @@ export class SwitchboardChat extends HTMLElement {
   private render(): void {
     const closed = this.connState.status === 'closed';
     const phase = this.model.phase;
-    this.intro.hidden = phase !== 'prechat';
-    this.prechat.hidden =
+    this.frame.intro.hidden = phase !== 'prechat';
+    this.prechat.root.hidden =
       closed || phase !== 'prechat' || (this.setup === null && this.connState.status !== 'connected');
-    this.waiting.hidden = closed || phase !== 'waiting';
-    this.endedView.hidden = closed || phase !== 'ended';
-    this.panel.dataset.view = closed ? 'closed' : phase;
-    if (!this.prechat.hidden) this.renderPrechat();
-    if (!this.waiting.hidden) this.renderWaiting();
-    if (!this.endedView.hidden) this.renderEnded();
+    this.waiting.root.hidden = closed || phase !== 'waiting';
+    this.ended.root.hidden = closed || phase !== 'ended';
+    this.frame.panel.dataset.view = closed ? 'closed' : phase;
+    if (!this.prechat.root.hidden) this.prechat.render();
+    if (!this.waiting.root.hidden) this.waiting.render();
+    if (!this.ended.root.hidden) this.renderEnded();
     this.renderChat();
   }
 
@@ -749,206 +363,18 @@ export class SwitchboardChat extends HTMLElement {
     return warn && warn.seq > this.stayedSeq ? warn : null;
   }
 
-  /** Builds the topic radios (again only when the topics or the language changed). */
-  private renderPrechat(): void {
-    const t = this.strings();
-    const setup = this.setup;
-    this.loading.hidden = setup !== null;
-    this.form.hidden = setup === null;
-    if (!setup) return;
-    if (this.builtFor?.setup !== setup || this.builtFor.lang !== this.uiLang) {
-      const chosen = this.chosenTopic()?.id ?? null;
-      const hadFocus = this.topicInputs.some((x) => x.input === this.shadowRoot?.activeElement);
-      this.topicInputs = setup.topics
-        .filter((tp) => tp.channels.includes('chat'))
-        .map((topic) => {
-          const input = make('input', {
-            type: 'radio',
-            name: 'topic',
-            id: `sb-topic-${topic.id}`,
-            value: topic.id,
-          });
-          input.checked = topic.id === chosen;
-          const suffix = make('span', {}, 'topic-closed');
-          return { topic, input, suffix };
-        });
-      this.topicList.replaceChildren(
-        ...this.topicInputs.map(({ topic, input, suffix }) => {
-          const row = make('div', {}, 'choice');
-          const label = make('label', { for: input.id });
-          const text = make('span');
-          text.textContent = topicLabel(topic, this.uiLang);
-          label.append(text, suffix);
-          row.append(input, label);
-          return row;
-        }),
-      );
-      this.builtFor = { setup, lang: this.uiLang };
-      if (hadFocus)
-        (this.topicInputs.find((x) => x.input.checked)?.input ?? this.topicInputs[0]?.input)?.focus();
-    }
-    if (this.topicInputs.length === 0) {
-      this.form.hidden = true;
-      this.loading.hidden = false;
-      this.loading.textContent = t.noTopics;
-      return;
-    }
-    this.loading.textContent = t.loadingTopics;
-    for (const { topic, suffix } of this.topicInputs) {
-      const text = topic.open ? '' : ` — ${t.closedNow}`;
-      if (suffix.textContent !== text) suffix.textContent = text;
-    }
-    const openTopics = this.topicInputs.filter((x) => x.topic.open);
-    if (openTopics.length === 0) {
-      const next = this.topicInputs
-        .map((x) => x.topic.next_open_ms)
-        .filter((n): n is number => n !== undefined)
-        .sort((a, b) => a - b)[0];
-      this.closedAll.textContent = closedText(t, next, this.locale());
-      this.closedAll.hidden = false;
-    } else {
-      this.closedAll.hidden = true;
-    }
-    this.renderPrechatDetails();
-  }
-
-  private chosenTopic(): Topic | null {
-    return this.topicInputs.find((x) => x.input.checked)?.topic ?? null;
-  }
-
-  /** The parts of the form that follow the chosen topic: its note, its languages, errors. */
-  private renderPrechatDetails(): void {
-    const t = this.strings();
-    const setup = this.setup;
-    if (!setup) return;
-    const topic = this.chosenTopic();
-    // closed topic: when it opens, and that a message will be possible
-    const messageMode = this.messageMode();
-    if (topic && !topic.open) {
-      this.topicNote.textContent = `${closedText(t, topic.next_open_ms, this.locale())} ${t.leaveMessageLater}`;
-      this.topicNote.hidden = false;
-    } else if (messageMode) {
-      this.topicNote.textContent = t.leaveMessageLater;
-      this.topicNote.hidden = false;
-    } else {
-      this.topicNote.textContent = '';
-      this.topicNote.hidden = true;
-    }
-    // languages of the topic (all offered languages before a topic is chosen)
-    const langs = topic ? topicLanguages(topic, setup.languages) : [...setup.languages];
-    const current = this.languageSelect.value;
-    const key = `${this.uiLang}|${langs.join(',')}`;
-    if (this.languageSelect.dataset.key !== key) {
-      this.languageSelect.replaceChildren(
-        ...langs.map((code) => {
-          const o = make('option', { value: code });
-          o.textContent = languageOptionLabel(code, this.uiLang);
-          return o;
-        }),
-      );
-      this.languageSelect.dataset.key = key;
-      const pick =
-        this.languageChosen && langs.includes(current)
-          ? current
-          : langs.includes(this.uiLang)
-            ? this.uiLang
-            : langs[0];
-      if (pick !== undefined) this.languageSelect.value = pick;
-    }
-    // the customer's language is not offered for this topic: say where it is
-    let note = '';
-    if (topic && !langs.includes(this.uiLang)) {
-      const where = this.topicInputs
-        .filter((x) => topicLanguages(x.topic, setup.languages).includes(this.uiLang))
-        .map((x) => topicLabel(x.topic, this.uiLang));
-      const name = languageName(this.uiLang, this.uiLang);
-      note =
-        where.length > 0 ? t.languageNotOffered(name, where.join('; ')) : t.languageNotOfferedAnywhere(name);
-    }
-    this.languageNote.textContent = note;
-    this.languageNote.hidden = note === '';
-    const errorNow =
-      this.prechatErrorTopic === null || this.prechatErrorTopic === (topic?.id ?? null)
-        ? this.prechatErrorText
-        : '';
-    if (this.prechatError.textContent !== errorNow) this.prechatError.textContent = errorNow;
-    this.message.render(t, messageMode);
-    this.form.hidden = this.message.isDone();
-    this.startButton.textContent = messageMode
-      ? this.requestBusy
-        ? t.lmSending
-        : t.lmSend
-      : this.requestBusy
-        ? t.starting
-        : t.start;
-    if (this.requestBusy) this.startButton.setAttribute('aria-disabled', 'true');
-    else this.startButton.removeAttribute('aria-disabled');
-  }
-
-  private renderWaiting(): void {
-    const t = this.strings();
-    const m = this.model;
-    const assigned = m.status?.state === 'assigned';
-    this.waitingTitle.textContent = assigned ? t.assignedHeading : t.waitingHeading;
-    this.waiting.dataset.state = assigned ? 'assigned' : 'queued';
-    this.queueLine.textContent = m.queueName ? t.queueLine(m.queueName) : '';
-    this.queueLine.hidden = m.queueName === '';
-    const statusText = assigned
-      ? m.status?.agent_name
-        ? t.connectedWith(m.status.agent_name)
-        : t.connectedNoName
-      : queuedText(m.status, t);
-    // only a changed text is written, so the live region speaks only when there is news
-    if (this.waitStatus.textContent !== statusText) this.waitStatus.textContent = statusText;
-    const notice =
-      m.notice === 'agent_unavailable' ? t.agentUnavailable : m.notice === 'overflow' ? t.overflowMoving : '';
-    // the server's own words too, unless they only repeat ours
-    const extra = m.noticeMessage && !notice.includes(m.noticeMessage) ? ` ${m.noticeMessage}` : '';
-    const noticeText = notice ? `${notice}${extra}` : '';
-    if (this.waitNotice.textContent !== noticeText) this.waitNotice.textContent = noticeText;
-    this.waitNotice.hidden = noticeText === '';
-    this.keepOpen.hidden = assigned;
-    const tc = this.chatStrings();
-    this.leaveButton.textContent = this.leaveBusy ? t.leaving : assigned ? tc.endChat : t.leaveLine;
-    if (this.leaveBusy) this.leaveYes.setAttribute('aria-disabled', 'true');
-    else this.leaveYes.removeAttribute('aria-disabled');
-    this.leaveYes.textContent = this.leaveBusy ? t.leaving : assigned ? tc.endYes : t.leaveYes;
-    this.leaveNo.textContent = assigned ? tc.endNo : t.leaveNo;
-    this.leaveQuestion.textContent = assigned ? tc.endChatConfirm : t.leaveLineConfirm;
-    if (this.leaveError.textContent !== this.leaveErrorText)
-      this.leaveError.textContent = this.leaveErrorText;
-  }
-
   private renderEnded(): void {
-    const t = this.strings();
-    const m = this.model;
-    const reason = m.ended ? endText(m.ended, t) : t.ended;
-    if (this.endReason.textContent !== reason) this.endReason.textContent = reason;
-    this.endedView.dataset.reason =
-      m.ended?.kind === 'canceled' ? (m.ended.reason ?? 'canceled') : (m.ended?.kind ?? 'ended');
-    // the server's own words, unless they only repeat ours
-    const message = m.endMessage && !reason.includes(m.endMessage) ? m.endMessage : '';
-    this.endMessage.textContent = message;
-    this.endMessage.hidden = message === '';
-    this.leaveMessageButton.textContent = t.lmLeaveButton;
-    this.leaveMessageButton.hidden = !(m.ended?.kind === 'canceled' && m.ended.reason === 'leave_message');
     const r = this.record;
     const hasLog = (this.conv?.store.items() ?? []).some(
       (i) => i.type === 'pending' || i.entry.kind !== 'note',
     );
-    this.afterChat.render({
+    this.ended.render(this.model, this.strings(), {
       transcript: hasLog,
-      shared: !(r?.ownDevice ?? this.deviceOwn.checked),
+      shared: !(r?.ownDevice ?? this.prechat.ownDevice),
       rating:
         !r || !r.answered || this.restoredEnded ? 'none' : r.rated ? 'done' : this.rateBusy ? 'busy' : 'form',
       t: this.chatStrings(),
     });
-  }
-
-  private hideLeaveConfirm(focusLeave: boolean): void {
-    this.leaveConfirm.hidden = true;
-    this.leaveButton.hidden = false;
-    if (focusLeave) this.leaveButton.focus();
   }
 
   /** Changes the model and renders; moves focus to the new view's heading when the view changed. */
@@ -965,115 +391,66 @@ export class SwitchboardChat extends HTMLElement {
         this.saveRecord();
       }
     }
-    if (next.phase !== 'waiting') {
-      this.leaveConfirm.hidden = true;
-      this.leaveButton.hidden = false;
-      this.leaveErrorText = '';
-    }
+    if (next.phase !== 'waiting') this.waiting.reset();
     this.model = next;
     this.render();
     if (before !== next.phase && hadFocus) {
-      if (next.phase === 'waiting') this.waitingTitle.focus();
-      else if (next.phase === 'ended') this.endedTitle.focus();
+      if (next.phase === 'waiting') this.waiting.title.focus();
+      else if (next.phase === 'ended') this.ended.title.focus();
     }
     // answered while the customer was looking at the waiting view: straight to the message box
     const a = this.shadowRoot?.activeElement ?? null;
-    if (!wasChatting && this.chatting() && (a === this.waitingTitle || a === this.panel))
+    if (!wasChatting && this.chatting() && (a === this.waiting.title || a === this.frame.panel))
       this.chat.textarea.focus();
   }
 
   // ----------------------------------------------------------------------------------------------
   // requests
 
-  private setFieldError(input: HTMLInputElement, error: HTMLElement, text: string): void {
-    if (error.textContent !== text) error.textContent = text;
-    if (text) input.setAttribute('aria-invalid', 'true');
-    else input.removeAttribute('aria-invalid');
-  }
-
   private startChat(): void {
-    if (this.requestBusy) return;
+    if (this.prechat.busy) return;
     const t = this.strings();
     const tc = this.chatStrings();
-    const topic = this.chosenTopic();
-    const lang = this.languageSelect.value;
-    this.prechatErrorTopic = null;
-    // every field is checked at once; each says what is wrong next to it; the first gets the focus
-    const name = checkName(this.nameInput.value);
-    const claim = checkClaimRef(this.claimInput.value);
-    this.setFieldError(
-      this.nameInput,
-      this.nameError,
-      name.ok ? '' : name.why === 'required' ? tc.nameRequired : tc.nameTooLong,
-    );
-    this.setFieldError(
-      this.claimInput,
-      this.claimError,
-      claim.ok ? '' : claim.why === 'ssn' ? tc.claimLooksLikeSsn : tc.claimInvalid,
-    );
-    this.prechatErrorText = !topic ? t.chooseTopic : lang === '' ? t.chooseLanguage : '';
-    this.renderPrechatDetails();
-    const firstBad: HTMLElement | undefined = !name.ok
-      ? this.nameInput
-      : !topic
-        ? this.topicInputs[0]?.input
-        : lang === ''
-          ? this.languageSelect
-          : !claim.ok
-            ? this.claimInput
-            : undefined;
-    if (firstBad || !name.ok || !claim.ok || !topic || lang === '') {
-      firstBad?.focus();
-      return;
-    }
+    const f = this.prechat.checkChat();
+    if (!f) return;
     const conn = this.conn;
     if (!conn) return;
-    this.lastTopic = topic.id;
-    const ownDevice = this.deviceOwn.checked;
-    this.prechatErrorText = '';
-    this.requestBusy = true;
-    this.renderPrechatDetails();
+    const topic = f.topic;
+    this.prechat.lastTopic = topic.id;
+    const ownDevice = this.prechat.ownDevice;
+    this.prechat.errorText = '';
+    this.prechat.busy = true;
+    this.prechat.renderDetails();
     const body: { topic: string; channel: 'chat'; lang: string; name: string; claim_ref?: string } = {
       topic: topic.id,
       channel: 'chat',
-      lang,
-      name: name.value,
+      lang: f.lang,
+      name: f.name,
     };
-    if (claim.value !== undefined) body.claim_ref = claim.value;
+    if (f.claimRef !== undefined) body.claim_ref = f.claimRef;
     conn
       .request('contact.request', body)
       .then(
         (rep) => {
           // only on the customer's own computer may the chat outlive the tab
           this.storage.setMode(ownDevice ? 'local' : 'session', this.keepMs);
-          this.beginChat({
-            v: 1,
-            contactId: rep.contact_id,
-            conversationId: rep.conversation_id,
-            customerName: name.value,
-            ...(claim.value !== undefined ? { claimRef: claim.value } : {}),
-            topicLabel: topicLabel(topic, this.uiLang),
-            queueName: rep.queue_name,
-            agentName: '',
-            startedMs: Date.now(),
-            answered: false,
-            ownDevice,
-            ended: null,
-            rated: false,
-            store: new MessageStore('customer').snapshot(),
-          });
+          this.beginChat(
+            startedRecord({
+              contactId: rep.contact_id,
+              conversationId: rep.conversation_id,
+              customerName: f.name,
+              claimRef: f.claimRef,
+              topicLabel: topicLabel(topic, this.uiLang),
+              queueName: rep.queue_name,
+              ownDevice,
+            }),
+          );
           this.setModel(waitFor(this.model, rep.contact_id, rep.queue_name));
         },
         (e: unknown) => {
           const err = e instanceof RequestError ? e : new RequestError('INTERNAL', String(e));
           if (err.code === 'BAD_FIELD' && (err.field === 'name' || err.field === 'claim_ref')) {
-            if (err.field === 'name') {
-              this.setFieldError(this.nameInput, this.nameError, tc.nameTooLong);
-              this.nameInput.focus();
-            } else {
-              this.setFieldError(this.claimInput, this.claimError, tc.claimInvalid);
-              this.claimInput.focus();
-            }
+            this.prechat.refuseField(err.field, tc);
             return;
           }
           if (err.code === 'QUEUE_CLOSED') {
@@ -1081,62 +458,25 @@ export class SwitchboardChat extends HTMLElement {
             topic.open = false;
             if (err.nextOpenMs !== undefined) topic.next_open_ms = err.nextOpenMs;
             else delete topic.next_open_ms;
-            this.prechatErrorTopic = topic.id;
+            this.prechat.errorTopic = topic.id;
           }
-          this.prechatErrorText = requestErrorText(err, t, this.locale());
+          this.prechat.errorText = requestErrorText(err, t, this.locale());
         },
       )
       .finally(() => {
-        this.requestBusy = false;
+        this.prechat.busy = false;
         this.render();
       });
   }
 
-  /** The form leaves a message instead of starting a chat: the topic is closed, or its line
-   * asked for a message. */
-  private messageMode(): boolean {
-    const topic = this.chosenTopic();
-    return topic !== null && (!topic.open || this.messageTopic === topic.id);
-  }
-
   private leaveMessage(): void {
-    if (this.requestBusy) return;
+    if (this.prechat.busy) return;
     const t = this.strings();
-    const tc = this.chatStrings();
-    const topic = this.chosenTopic();
+    const topic = this.prechat.chosenTopic();
     const conn = this.conn;
     if (!topic || !conn) return;
-    const name = checkName(this.nameInput.value);
-    const claim = checkClaimRef(this.claimInput.value);
-    const msg = checkMessage(this.message.textInput.value, this.message.replyInput.value);
-    this.setFieldError(
-      this.nameInput,
-      this.nameError,
-      name.ok ? '' : name.why === 'required' ? tc.nameRequired : tc.nameTooLong,
-    );
-    this.setFieldError(
-      this.claimInput,
-      this.claimError,
-      claim.ok ? '' : claim.why === 'ssn' ? tc.claimLooksLikeSsn : tc.claimInvalid,
-    );
-    this.message.setError(
-      'text',
-      !msg.ok && msg.field === 'text' ? (msg.why === 'required' ? t.lmTextRequired : t.lmTextTooLong) : '',
-    );
-    this.message.setError('reply_to', !msg.ok && msg.field === 'reply_to' ? t.lmReplyTooLong : '');
-    const firstBad: HTMLElement | undefined = !name.ok
-      ? this.nameInput
-      : !claim.ok
-        ? this.claimInput
-        : !msg.ok
-          ? msg.field === 'text'
-            ? this.message.textInput
-            : this.message.replyInput
-          : undefined;
-    if (firstBad || !name.ok || !claim.ok || !msg.ok) {
-      firstBad?.focus();
-      return;
-    }
+    const f = this.prechat.checkMessage();
+    if (!f) return;
     const body: {
       topic: string;
       lang: string;
@@ -1144,27 +484,27 @@ export class SwitchboardChat extends HTMLElement {
       text: string;
       reply_to?: string;
       claim_ref?: string;
-    } = { topic: topic.id, lang: this.languageSelect.value || this.uiLang, name: name.value, text: msg.text };
-    if (msg.replyTo !== undefined) body.reply_to = msg.replyTo;
-    if (claim.value !== undefined) body.claim_ref = claim.value;
-    this.prechatErrorText = '';
-    this.requestBusy = true;
-    this.renderPrechatDetails();
+    } = { topic: topic.id, lang: this.prechat.language || this.uiLang, name: f.name, text: f.text };
+    if (f.replyTo !== undefined) body.reply_to = f.replyTo;
+    if (f.claimRef !== undefined) body.claim_ref = f.claimRef;
+    this.prechat.errorText = '';
+    this.prechat.busy = true;
+    this.prechat.renderDetails();
     conn
       .request('contact.message', body)
       .then(
         (rep) => {
-          this.messageTopic = null;
-          this.message.sent(t, rep.reference);
+          this.prechat.messageTopic = null;
+          this.prechat.message.sent(t, rep.reference);
         },
         (e: unknown) => {
           const err = e instanceof RequestError ? e : new RequestError('INTERNAL', String(e));
-          this.prechatErrorTopic = topic.id;
-          this.prechatErrorText = requestErrorText(err, t, this.locale());
+          this.prechat.errorTopic = topic.id;
+          this.prechat.errorText = requestErrorText(err, t, this.locale());
         },
       )
       .finally(() => {
-        this.requestBusy = false;
+        this.prechat.busy = false;
         this.render();
       });
   }
@@ -1172,12 +512,12 @@ export class SwitchboardChat extends HTMLElement {
   private leave(): void {
     const id = this.model.contactId;
     const conn = this.conn;
-    if (this.leaveBusy || !conn || id === null) return;
+    if (this.waiting.busy || !conn || id === null) return;
     const answered = this.model.status?.state === 'assigned';
-    this.leaveBusy = true;
-    this.leaveErrorText = '';
+    this.waiting.busy = true;
+    this.waiting.errorText = '';
     this.model = { ...this.model, leaving: true };
-    this.renderWaiting();
+    this.waiting.render();
     conn
       .request('contact.cancel', { contact_id: id })
       .then(
@@ -1202,17 +542,17 @@ export class SwitchboardChat extends HTMLElement {
               this.setModel({ ...this.model, phase: 'ended', ended: { kind: 'lost' }, endMessage: '' });
               return;
             }
-            this.leaveErrorText = this.strings().retryLater;
+            this.waiting.errorText = this.strings().retryLater;
           } else {
-            this.leaveErrorText = requestErrorText(err, this.strings(), this.locale());
+            this.waiting.errorText = requestErrorText(err, this.strings(), this.locale());
           }
         },
       )
       .finally(() => {
-        this.leaveBusy = false;
+        this.waiting.busy = false;
         if (this.model.phase === 'waiting') {
-          this.renderWaiting();
-          if (this.leaveErrorText !== '') this.hideLeaveConfirm(this.focusInside());
+          this.waiting.render();
+          if (this.waiting.errorText !== '') this.waiting.hideConfirm(this.focusInside());
         }
       });
   }
@@ -1221,14 +561,7 @@ export class SwitchboardChat extends HTMLElement {
   // connection
 
   private addNotice(n: ServerNotice): void {
-    const li = make('li', {}, `notice notice-${n.level}`);
-    const label = make('strong');
-    label.textContent = `${this.strings().noticeLabel}: `;
-    const text = make('span');
-    text.textContent = n.message;
-    li.append(label, text);
-    this.notices.append(li);
-    while (this.notices.children.length > MAX_NOTICES) this.notices.firstElementChild?.remove();
+    this.frame.addNotice(n, this.strings().noticeLabel);
   }
 
   private onConnState(s: ConnectionState): void {
@@ -1322,10 +655,9 @@ export class SwitchboardChat extends HTMLElement {
   }
 
   private openPanel(moveFocus: boolean): void {
-    this.panel.hidden = false;
-    this.launcher.setAttribute('aria-expanded', 'true');
+    this.frame.open();
     this.connect();
-    if (moveFocus) this.panel.focus();
+    if (moveFocus) this.frame.panel.focus();
     this.conv?.seen();
   }
 
@@ -1337,7 +669,7 @@ export class SwitchboardChat extends HTMLElement {
       conversationId,
       store,
       self: { role: 'customer', name },
-      canRead: () => !this.panel.hidden && document.visibilityState === 'visible',
+      canRead: () => this.frame.isOpen && document.visibilityState === 'visible',
       onChange: () => {
         this.onConversationChange();
       },
@@ -1372,21 +704,7 @@ export class SwitchboardChat extends HTMLElement {
     if (this.conv?.id === conversationId) return;
     // nothing kept locally (storage blocked, another tab): start an empty copy, synced from 0
     this.conv?.dispose();
-    this.record = {
-      v: 1,
-      contactId,
-      conversationId,
-      customerName: '',
-      topicLabel: '',
-      queueName: status?.queue_name ?? '',
-      agentName: status?.agent_name ?? '',
-      startedMs: Date.now(),
-      answered: status?.state === 'assigned',
-      ownDevice: this.storage.mode === 'local',
-      ended: null,
-      rated: false,
-      store: new MessageStore('customer').snapshot(),
-    };
+    this.record = resumedRecord(contactId, conversationId, status, this.storage.mode === 'local');
     this.restoredEnded = false;
     this.conv = this.newConversation(conversationId, new MessageStore('customer'), '');
     this.saveRecord();
@@ -1394,13 +712,9 @@ export class SwitchboardChat extends HTMLElement {
 
   /** Loads the chat kept in storage (after a reload), optionally only the given conversation. */
   private restoreRecord(onlyConversation?: string): void {
-    const raw = this.storage.loadChat();
-    if (raw === null) return;
-    const store = new MessageStore('customer');
-    if (!isRecord(raw) || !store.restore(raw.store)) {
-      this.storage.clearChat();
-      return;
-    }
+    const kept = loadRecord(this.storage);
+    if (!kept) return;
+    const { record: raw, store } = kept;
     if (onlyConversation !== undefined && raw.conversationId !== onlyConversation) return;
     this.conv?.dispose();
     this.record = raw;
@@ -1414,7 +728,7 @@ export class SwitchboardChat extends HTMLElement {
     } else if (this.model.phase === 'prechat') {
       this.model = waitFor(this.model, raw.contactId, raw.queueName);
     }
-    if (raw.ownDevice) this.deviceOwn.checked = true;
+    if (raw.ownDevice) this.prechat.deviceOwn.checked = true;
   }
 
   private saveRecord(): void {
@@ -1435,7 +749,7 @@ export class SwitchboardChat extends HTMLElement {
     this.warningShown = null;
     this.rateBusy = false;
     this.chat.clear();
-    this.afterChat.reset();
+    this.ended.afterChat.reset();
     this.chatNote.textContent = '';
     this.remoteTyping.set(false);
     this.hostTitle.restore('chat');
@@ -1458,7 +772,7 @@ export class SwitchboardChat extends HTMLElement {
   private onConversationChange(): void {
     this.saveRecord();
     this.renderChat();
-    if (this.model.phase === 'ended' && !this.endedView.hidden) this.renderEnded();
+    if (this.model.phase === 'ended' && !this.ended.root.hidden) this.renderEnded();
   }
 
   private onLive(e: ChatEntry): void {
@@ -1516,16 +830,7 @@ export class SwitchboardChat extends HTMLElement {
   // after the end: transcript, printing, rating
 
   private transcriptHeader(nowMs: number): string[] {
-    const tc = this.chatStrings();
-    const r = this.record;
-    const locale = this.locale();
-    const out = [tc.transcriptTitle];
-    if (r?.topicLabel) out.push(tc.transcriptTopic(r.topicLabel));
-    if (r?.customerName) out.push(tc.transcriptName(r.customerName));
-    if (r?.claimRef) out.push(tc.transcriptClaim(r.claimRef));
-    if (r?.agentName) out.push(tc.transcriptSpecialist(r.agentName));
-    out.push(tc.transcriptMade(`${formatDay(nowMs, locale)}, ${formatTime(nowMs, locale)}`));
-    return out;
+    return transcriptHeader(this.record, this.chatStrings(), this.locale(), nowMs);
   }
 
   private lines(): ReturnType<typeof transcriptLines> {
@@ -1550,7 +855,7 @@ export class SwitchboardChat extends HTMLElement {
     });
     const file = transcriptFileName(now);
     downloadText(text, file, root);
-    this.afterChat.saveStatus.textContent = tc.transcriptSaved(file);
+    this.ended.afterChat.saveStatus.textContent = tc.transcriptSaved(file);
   }
 
   private printTranscript(): void {
@@ -1565,7 +870,7 @@ export class SwitchboardChat extends HTMLElement {
     );
     section.lang = this.uiLang;
     this.shadowRoot?.querySelector('#sb-print-transcript')?.remove();
-    this.wrapper.append(section);
+    this.frame.wrapper.append(section);
     printTranscript(this);
   }
 
@@ -1576,18 +881,18 @@ export class SwitchboardChat extends HTMLElement {
     const r = this.record;
     if (this.rateBusy || !conv || !r) return;
     if (!Number.isInteger(score) || score < 1 || score > 5) {
-      this.afterChat.setRateError(tc.rateChoose, 'radios');
+      this.ended.afterChat.setRateError(tc.rateChoose, 'radios');
       return;
     }
     if (utf8Length(comment) > MAX_COMMENT_BYTES) {
-      this.afterChat.setRateError(tc.rateCommentTooLong, 'comment');
+      this.ended.afterChat.setRateError(tc.rateCommentTooLong, 'comment');
       return;
     }
     if (!conn || this.connState.status !== 'connected') {
-      this.afterChat.setRateError(this.strings().notConnected, null);
+      this.ended.afterChat.setRateError(this.strings().notConnected, null);
       return;
     }
-    this.afterChat.setRateError('', null);
+    this.ended.afterChat.setRateError('', null);
     this.rateBusy = true;
     this.renderEnded();
     const body: { conversation_id: string; score: number; comment?: string } = {
@@ -1603,13 +908,13 @@ export class SwitchboardChat extends HTMLElement {
           this.saveRecord();
         }
         this.renderEnded();
-        this.afterChat.thanks.focus();
+        this.ended.afterChat.thanks.focus();
       },
       (e: unknown) => {
         this.rateBusy = false;
         const code = e instanceof RequestError ? e.code : 'INTERNAL';
         this.renderEnded();
-        this.afterChat.setRateError(
+        this.ended.afterChat.setRateError(
           code === 'NOT_FOUND' || code === 'FORBIDDEN' || code === 'CONFLICT'
             ? tc.rateNotPossible
             : code === 'NOT_CONNECTED' || code === 'DISCONNECTED'
@@ -1622,9 +927,7 @@ export class SwitchboardChat extends HTMLElement {
   }
 
   private closePanel(): void {
-    this.panel.hidden = true;
-    this.launcher.setAttribute('aria-expanded', 'false');
-    this.launcher.focus();
+    this.frame.close();
   }
 }
 

@@ -1,0 +1,412 @@
+/**
+ * Transferring a chat: the "Transfer" dialog (to a queue of transfer_queues, or to a colleague from
+ * staff.directory, with a required note for the next specialist) and how the chat.transfer request
+ * plays out. A queue takes the chat at once; a colleague answers only when they accept or decline
+ * the offer, so the dialog waits a moment for a quick refusal and the chat panel follows the rest.
+ */
+import { actionFailure, errorOf } from './chat-errors';
+import { ModalDialog } from './dialog';
+import { languageName } from './format';
+import { utf8Length } from '../chat/ids';
+import { el, setText } from '../common/dom';
+import { RequestError, type Connection } from '../net/connection';
+import type { DirectoryEntry, QueueRef } from '../proto/schema.gen';
+
+export const MAX_TRANSFER_NOTE_BYTES = 1000;
+/** How long a colleague may take to answer a transfer offer (the reply waits for them). */
+export const TRANSFER_ANSWER_MS = 180_000;
+
+/** "Available", "Away", "Offline", "Not connected" for a colleague in the transfer list. */
+export function colleagueState(a: DirectoryEntry): string {
+  if (!a.connected) return 'Not connected';
+  return a.status === 'available' ? 'Available' : a.status === 'away' ? 'Away' : 'Offline';
+}
+
+/** Whether a chat can be transferred to this colleague now. */
+export function canTakeTransfer(a: DirectoryEntry): boolean {
+  return a.connected && a.status === 'available';
+}
+
+/**
+ * Sends chat.transfer and tells the chat panel how it goes (`say`). A queue answers at once. A
+ * colleague answers only once they accept or decline: a refusal within `graceMs` rejects (the
+ * dialog then says why and stays open); otherwise the promise resolves, `pending` names the
+ * colleague until their answer comes, and `say` tells what happened.
+ */
+export function sendTransfer(
+  conn: Connection,
+  conversationId: string,
+  target: TransferTarget,
+  note: string,
+  o: { graceMs: number; say: (text: string) => void; pending: (name: string | null) => void },
+): Promise<void> {
+  const body: { conversation_id: string; note: string; to_queue?: string; to_agent?: string } = {
+    conversation_id: conversationId,
+    note,
+  };
+  const say = o.say;
+  if (target.kind === 'queue') {
+    body.to_queue = target.id;
+    return conn.request('chat.transfer', body).then(() => {
+      say(`Transferred to the ${target.name} queue. The customer keeps their place; fill in the wrap-up.`);
+    });
+  }
+  // to a colleague: the reply comes once they accept or decline the offer
+  body.to_agent = target.id;
+  let outcome: 'ok' | RequestError | null = null;
+  const answer = conn.request('chat.transfer', body, { timeoutMs: TRANSFER_ANSWER_MS }).then(
+    () => {
+      outcome = 'ok';
+    },
+    (e: unknown) => {
+      outcome = errorOf(e);
+    },
+  );
+  const finish = (): void => {
+    o.pending(null);
+    const r = outcome;
+    if (r === 'ok') say(`${target.name} took the chat. Fill in the wrap-up.`);
+    else if (r?.code === 'CONFLICT')
+      say(`${target.name} did not take the chat (${r.message}). It stays with you.`);
+    else if (r?.code === 'TIMEOUT')
+      say(`No answer yet about the transfer to ${target.name}. The chat stays with you until they accept.`);
+    else if (r)
+      say(
+        `${actionFailure(`The transfer to ${target.name} did not go through`, r)} The chat stays with you.`,
+      );
+  };
+  const grace = new Promise<void>((resolve) => setTimeout(resolve, o.graceMs));
+  return Promise.race([answer, grace]).then(() => {
+    const quick = outcome;
+    // refused at once: the dialog says why and stays open
+    if (quick instanceof RequestError) throw quick;
+    if (quick === 'ok') {
+      finish();
+      return;
+    }
+    o.pending(target.name);
+    say(
+      `Transfer offered to ${target.name}: waiting for them to accept. Until then the chat stays with you.`,
+    );
+    void answer.then(finish);
+  });
+}
+
+/** Where a chat goes: a queue, or a named colleague. */
+export type TransferTarget = { kind: 'queue' | 'agent'; id: string; name: string };
+
+/** Transfers the chat to a queue or to a named colleague, with a note for the next specialist. */
+export class TransferDialog {
+  private readonly modal: ModalDialog;
+  private readonly form: HTMLFormElement;
+  private readonly toQueue: HTMLInputElement;
+  private readonly toAgent: HTMLInputElement;
+  private readonly queueField: HTMLElement;
+  private readonly queue: HTMLSelectElement;
+  private readonly agentField: HTMLFieldSetElement;
+  private readonly agentList: HTMLElement;
+  private readonly agentStatus: HTMLElement;
+  private readonly refresh: HTMLButtonElement;
+  private readonly note: HTMLTextAreaElement;
+  private readonly error: HTMLElement;
+  private readonly submit: HTMLButtonElement;
+  private busy = false;
+  private loadSeq = 0;
+  private agents: DirectoryEntry[] = [];
+  private o: {
+    queues: readonly QueueRef[];
+    me: string;
+    language: string;
+    directory: () => Promise<DirectoryEntry[]>;
+    submit: (target: TransferTarget, note: string) => Promise<void>;
+  } | null = null;
+
+  constructor(doc: Document) {
+    this.modal = new ModalDialog('transfer-dialog', 'Transfer chat', doc);
+    this.form = el('form', {}, doc);
+    this.form.noValidate = true;
+    const kind = el('fieldset', { className: 'state-fieldset' }, doc);
+    kind.append(el('legend', { text: 'Transfer to' }, doc));
+    const row = el('div', { className: 'radio-row' }, doc);
+    const radio = (id: string, value: string, text: string): HTMLInputElement => {
+      const wrap = el('div', { className: 'choice' }, doc);
+      const r = el('input', {}, doc);
+      r.type = 'radio';
+      r.name = 'transfer-kind';
+      r.id = id;
+      r.value = value;
+      const l = el('label', { text }, doc);
+      l.htmlFor = id;
+      wrap.append(r, l);
+      row.append(wrap);
+      return r;
+    };
+    this.toQueue = radio('transfer-kind-queue', 'queue', 'A queue');
+    this.toAgent = radio('transfer-kind-agent', 'agent', 'A colleague');
+    kind.append(row);
+
+    this.queueField = el('div', { className: 'field' }, doc);
+    const ql = el('label', { text: 'Queue' }, doc);
+    this.queue = el('select', {}, doc);
+    this.queue.id = 'transfer-queue';
+    ql.htmlFor = this.queue.id;
+    this.queueField.append(
+      ql,
+      this.queue,
+      el(
+        'p',
+        { className: 'muted', text: 'The customer keeps their place in line, ahead of new arrivals.' },
+        doc,
+      ),
+    );
+
+    this.agentField = el('fieldset', { className: 'state-fieldset transfer-agents' }, doc);
+    this.agentField.append(el('legend', { text: 'Colleague' }, doc));
+    this.agentStatus = el('p', { className: 'muted' }, doc);
+    this.agentStatus.id = 'transfer-agent-status';
+    this.agentStatus.setAttribute('role', 'status');
+    this.agentList = el('div', { className: 'transfer-agent-list' }, doc);
+    this.agentList.id = 'transfer-agent-list';
+    this.refresh = el('button', { className: 'button button-secondary', text: 'Refresh the list' }, doc);
+    this.refresh.type = 'button';
+    this.refresh.id = 'transfer-refresh';
+    this.agentField.append(
+      this.agentStatus,
+      this.agentList,
+      el(
+        'p',
+        {
+          className: 'muted',
+          text: 'Only an available colleague can take it. If they decline or do not answer in time, the chat stays with you.',
+        },
+        doc,
+      ),
+      this.refresh,
+    );
+
+    const noteField = el('div', { className: 'field' }, doc);
+    const nl = el('label', { text: 'Note for the next specialist (required)' }, doc);
+    this.note = el('textarea', {}, doc);
+    this.note.id = 'transfer-note';
+    this.note.rows = 3;
+    nl.htmlFor = this.note.id;
+    const nh = el(
+      'p',
+      {
+        className: 'muted',
+        text: 'What the customer needs and what you already did. The customer does not see this note.',
+      },
+      doc,
+    );
+    nh.id = 'transfer-note-hint';
+    this.error = el('p', { className: 'form-error' }, doc);
+    this.error.id = 'transfer-error';
+    this.error.setAttribute('role', 'alert');
+    this.note.setAttribute('aria-describedby', `${nh.id} ${this.error.id}`);
+    noteField.append(nl, this.note, nh);
+
+    const buttons = el('div', { className: 'modal-buttons' }, doc);
+    this.submit = el('button', { className: 'button', text: 'Transfer' }, doc);
+    this.submit.type = 'submit';
+    this.submit.id = 'transfer-submit';
+    const cancel = el('button', { className: 'button button-secondary', text: 'Cancel' }, doc);
+    cancel.type = 'button';
+    cancel.id = 'transfer-cancel';
+    buttons.append(this.submit, cancel);
+    this.form.append(kind, this.queueField, this.agentField, noteField, this.error, buttons);
+    this.modal.body.append(this.form);
+
+    for (const r of [this.toQueue, this.toAgent]) {
+      r.addEventListener('change', () => {
+        this.renderKind();
+        if (this.toAgent.checked && this.agents.length === 0) this.load();
+      });
+    }
+    this.refresh.addEventListener('click', () => {
+      this.load();
+    });
+    cancel.addEventListener('click', () => {
+      this.modal.close();
+    });
+    this.form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      this.send();
+    });
+  }
+
+  show(o: {
+    queues: readonly QueueRef[];
+    me: string;
+    language: string;
+    returnTo: HTMLElement;
+    fallback: () => HTMLElement | null;
+    directory: () => Promise<DirectoryEntry[]>;
+    submit: (target: TransferTarget, note: string) => Promise<void>;
+  }): void {
+    const d = this.queue.ownerDocument;
+    this.o = o;
+    this.agents = [];
+    this.agentList.replaceChildren();
+    setText(this.agentStatus, '');
+    const placeholder = el('option', { text: 'Choose a queue' }, d);
+    placeholder.value = '';
+    this.queue.replaceChildren(
+      placeholder,
+      ...o.queues.map((q) => {
+        const opt = el('option', { text: q.name || q.id }, d);
+        opt.value = q.id;
+        return opt;
+      }),
+    );
+    this.toQueue.checked = o.queues.length > 0;
+    this.toAgent.checked = o.queues.length === 0;
+    this.toQueue.disabled = o.queues.length === 0;
+    this.note.value = '';
+    setText(this.error, '');
+    for (const x of [this.queue, this.note]) x.removeAttribute('aria-invalid');
+    this.renderKind();
+    if (this.toAgent.checked) this.load();
+    this.modal.open({
+      returnTo: o.returnTo,
+      focus: this.toQueue.checked ? this.toQueue : this.toAgent,
+      fallback: o.fallback,
+    });
+  }
+
+  private renderKind(): void {
+    this.queueField.hidden = !this.toQueue.checked;
+    this.agentField.hidden = !this.toAgent.checked;
+  }
+
+  private load(): void {
+    const o = this.o;
+    if (!o) return;
+    const n = ++this.loadSeq;
+    setText(this.agentStatus, 'Loading colleagues…');
+    o.directory().then(
+      (agents) => {
+        if (n !== this.loadSeq) return;
+        this.agents = agents.filter((a) => a.username !== o.me);
+        this.renderAgents();
+      },
+      (e: unknown) => {
+        if (n !== this.loadSeq) return;
+        setText(this.agentStatus, actionFailure('Could not load colleagues', errorOf(e)));
+      },
+    );
+  }
+
+  private renderAgents(): void {
+    const o = this.o;
+    if (!o) return;
+    const d = this.agentList.ownerDocument;
+    const chosen = this.agentList.querySelector<HTMLInputElement>('input:checked')?.value;
+    const want = o.language.split('-')[0]?.toLowerCase() ?? '';
+    // available colleagues who speak the chat's language first
+    const rank = (a: DirectoryEntry): number =>
+      (canTakeTransfer(a) ? 0 : 2) +
+      (a.languages.some((l) => l.split('-')[0]?.toLowerCase() === want) ? 0 : 1);
+    const sorted = [...this.agents].sort(
+      (a, b) => rank(a) - rank(b) || a.display_name.localeCompare(b.display_name),
+    );
+    this.agentList.replaceChildren(
+      ...sorted.map((a) => {
+        const wrap = el('div', { className: 'choice transfer-agent' }, d);
+        const r = el('input', {}, d);
+        r.type = 'radio';
+        r.name = 'transfer-agent';
+        r.value = a.username;
+        r.id = `transfer-agent-${a.username}`;
+        r.disabled = !canTakeTransfer(a);
+        r.checked = a.username === chosen && !r.disabled;
+        const l = el('label', {}, d);
+        l.htmlFor = r.id;
+        l.append(
+          el('span', { className: 'transfer-agent-name', text: a.display_name || a.username }, d),
+          el('span', { className: 'transfer-agent-state', text: ` — ${colleagueState(a)}` }, d),
+          el(
+            'span',
+            {
+              className: 'muted',
+              text: a.languages.length > 0 ? ` · ${a.languages.map((x) => languageName(x)).join(', ')}` : '',
+            },
+            d,
+          ),
+        );
+        wrap.dataset.status = a.connected ? a.status : 'not-connected';
+        wrap.append(r, l);
+        return wrap;
+      }),
+    );
+    const free = sorted.filter(canTakeTransfer).length;
+    setText(
+      this.agentStatus,
+      sorted.length === 0
+        ? 'No colleagues found.'
+        : `${free} of ${sorted.length} ${sorted.length === 1 ? 'colleague is' : 'colleagues are'} available.`,
+    );
+  }
+
+  private send(): void {
+    const o = this.o;
+    if (this.busy || !o) return;
+    let target: TransferTarget | null = null;
+    const fail = (msg: string, focus: HTMLElement): void => {
+      setText(this.error, msg);
+      focus.setAttribute('aria-invalid', 'true');
+      focus.focus();
+    };
+    for (const x of [this.queue, this.note]) x.removeAttribute('aria-invalid');
+    if (this.toQueue.checked) {
+      const q = o.queues.find((x) => x.id === this.queue.value);
+      if (!q) {
+        fail('Choose the queue to transfer to.', this.queue);
+        return;
+      }
+      target = { kind: 'queue', id: q.id, name: q.name || q.id };
+    } else {
+      const r = this.agentList.querySelector<HTMLInputElement>('input:checked');
+      const a = this.agents.find((x) => x.username === r?.value);
+      if (!a) {
+        setText(this.error, 'Choose an available colleague.');
+        (this.agentList.querySelector<HTMLInputElement>('input:not([disabled])') ?? this.refresh).focus();
+        return;
+      }
+      target = { kind: 'agent', id: a.username, name: a.display_name || a.username };
+    }
+    const note = this.note.value.trim();
+    if (note === '') {
+      fail('Write a note for the next specialist.', this.note);
+      return;
+    }
+    if (utf8Length(note) > MAX_TRANSFER_NOTE_BYTES) {
+      fail('The note is too long (at most 1000 bytes).', this.note);
+      return;
+    }
+    setText(this.error, '');
+    this.busy = true;
+    this.submit.setAttribute('aria-disabled', 'true');
+    setText(this.submit, 'Transferring…');
+    o.submit(target, note)
+      .then(
+        () => {
+          this.modal.close();
+        },
+        (e: unknown) => {
+          const err = errorOf(e);
+          setText(
+            this.error,
+            err.code === 'CONFLICT' && target.kind === 'agent'
+              ? `${target.name} cannot take it now (${err.message}). Choose someone else or a queue.`
+              : actionFailure('Could not transfer', err),
+          );
+          if (target.kind === 'agent') this.load();
+        },
+      )
+      .finally(() => {
+        this.busy = false;
+        this.submit.removeAttribute('aria-disabled');
+        setText(this.submit, 'Transfer');
+      });
+  }
+}
