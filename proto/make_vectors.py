@@ -253,7 +253,7 @@ VALID = [
      [env("chat.send", {"conversation_id": "v-a", "client_msg_id": "n-1",
                         "text": "Caller verified by claim number.", "private": True}, id=41)]),
     ("chat.send reply with the masked text", "s2c",
-     [dict(env("ok", {"seq": 7, "ts_ms": 1764072000500, "text": "My SSN is ***-**-****"}, id=40),
+     [dict(env("ok", {"seq": 7, "prev_seq": 5, "ts_ms": 1764072000500, "text": "My SSN is XXX-XX-6789"}, id=40),
            request="chat.send")]),
     ("chat.sync from the start", "c2s", [env("chat.sync", {"conversation_id": "v-a", "after_seq": 0}, id=42)]),
     ("chat.sync reply with a message, a note and a system event", "s2c",

@@ -477,18 +477,18 @@ typedef struct {
     int system; /* SB_PT_CHAT_EVENT_SYSTEM_..., -1 for none */
 } append_job_t;
 
-void chat_deliver(sb_chat_t *ch, conv_t *v, const sb_pt_chat_event_t *e)
+void chat_deliver(sb_chat_t *ch, conv_t *v, const sb_pt_chat_event_t *e, uint64_t skip)
 {
     sb_msg_chat_event_t ev = {.conversation_id = S(v->id), .epoch = ch->epoch, .event = *e};
     uint32_t ai;
     sb_cstate_t st;
     sb_conn_t *staff = conv_holder_conn(ch, v, &ai, &st);
-    if (staff) {
+    if (staff && staff->id != skip) {
         ev.event.prev_seq = e->seq - 1; /* staff see every entry */
         sb_conn_send_event(staff, SB_MSG_CHAT_EVENT, &ev);
     }
     sb_conn_t *cust = conv_customer_conn(ch, v);
-    if (cust && e->kind != SB_PT_CHAT_EVENT_KIND_NOTE) {
+    if (cust && cust->id != skip && e->kind != SB_PT_CHAT_EVENT_KIND_NOTE) {
         ev.event.prev_seq = e->prev_seq; /* the previous entry the customer can see */
         sb_conn_send_event(cust, SB_MSG_CHAT_EVENT, &ev);
     }
@@ -532,7 +532,10 @@ static void appended_cb(sb_store_t *s, redisReply *r, void *priv)
     const redisReply *text = r->element[4];
     sb_str_t stored = {text->str ? text->str : "", (uint32_t)text->len};
     if (c) {
-        sb_msg_chat_send_reply_t rep = {.seq = seq, .ts_ms = ts, .text = stored};
+        /* the entry before it as the sender sees it: a customer skips private notes */
+        bool customer = j->role == SB_PT_CHAT_EVENT_FROM_ROLE_CUSTOMER;
+        sb_msg_chat_send_reply_t rep = {
+            .seq = seq, .prev_seq = customer ? pp : seq - 1, .ts_ms = ts, .text = stored};
         sb_conn_send_ok(c, SB_MSG_CHAT_SEND, j->req_id, &rep);
     }
     if (status == 1 && v) {
@@ -558,7 +561,7 @@ static void appended_cb(sb_store_t *s, redisReply *r, void *priv)
             e.system = (uint16_t)j->system;
             e.has_system = true;
         }
-        chat_deliver(ch, v, &e);
+        chat_deliver(ch, v, &e, j->conn_id);
     }
     free(j);
 }

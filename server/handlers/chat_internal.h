@@ -76,8 +76,9 @@ conv_t *chat_authorize(sb_conn_t *c, uint64_t req, sb_str_t id, bool to_write, b
                        bool *answered);
 /* Appends a system event and delivers it when stored. `text` is shown to everyone. */
 void chat_system(sb_chat_t *ch, conv_t *v, int system, const char *text, const char *name);
-/* Delivers a stored entry to everyone allowed to see it. */
-void chat_deliver(sb_chat_t *ch, conv_t *v, const sb_pt_chat_event_t *e);
+/* Delivers a stored entry to everyone allowed to see it, except connection `skip` (the sender,
+ * who has the entry in its ack; 0 for none). */
+void chat_deliver(sb_chat_t *ch, conv_t *v, const sb_pt_chat_event_t *e, uint64_t skip);
 
 /* chat_close.c: the conversation ended: mark closed, export, set expiries */
 void chat_close(sb_chat_t *ch, conv_t *v, const char *outcome);

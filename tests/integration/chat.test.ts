@@ -227,7 +227,11 @@ describe('a chat both ways', () => {
       client_msg_id: 'c-1',
       text: 'Hi <script>alert(1)</script> & thanks',
     });
-    expect(retry.b).toMatchObject({ seq: sent.b.seq, ts_ms: sent.b.ts_ms });
+    expect(retry.b).toMatchObject({
+      seq: sent.b.seq,
+      prev_seq: sent.b.prev_seq,
+      ts_ms: sent.b.ts_ms,
+    });
     expect((await logEntries(cust.conv)).filter((e) => e.m === 'c-1')).toHaveLength(1);
 
     // agent to customer
@@ -267,7 +271,10 @@ describe('a chat both ways', () => {
     const n = await say(ana, cust.conv, 'Customer sounds upset; check the claim', { private: true });
     expect(n.t).toBe('ok');
     const m2 = await say(ana, cust.conv, 'second');
-    // the agent receives its own note too (a second console tab would); the customer never
+    // the sender has its entry in the ack and gets no event for it; the customer never sees
+    // the note, so its prev_seq chain skips it
+    expect(m2.b.prev_seq).toBe(n.b.seq);
+    expect(n.b.prev_seq).toBe(m1.b.seq);
     const e2 = await cust.client.take(
       'chat.event',
       ev(cust.conv, (e) => e.text === 'second'),

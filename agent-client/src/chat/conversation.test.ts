@@ -173,10 +173,10 @@ describe('Conversation: sending', () => {
     expect(c.of('chat.send').map((x) => x.body)).toEqual([
       { conversation_id: 'cv-1', client_msg_id: 'id1', text: 'first' },
     ]);
-    c.answer('chat.send', { seq: 1, ts_ms: 5, text: 'first' });
+    c.answer('chat.send', { seq: 1, prev_seq: 0, ts_ms: 5, text: 'first' });
     await flush();
     expect(c.of('chat.send').map((x) => x.body.client_msg_id)).toEqual(['id2']);
-    c.answer('chat.send', { seq: 2, ts_ms: 6, text: 'second' });
+    c.answer('chat.send', { seq: 2, prev_seq: 1, ts_ms: 6, text: 'second' });
     await flush();
     expect(conv.store.items().map((i) => (i.type === 'entry' ? i.entry.seq : 'pending'))).toEqual([1, 2]);
   });
@@ -208,7 +208,7 @@ describe('Conversation: sending', () => {
     expect(c2.of('chat.send').map((x) => x.body)).toEqual([
       { conversation_id: 'cv-1', client_msg_id: 'id2', text: 'two' },
     ]);
-    c2.answer('chat.send', { seq: 2, ts_ms: 9, text: 'two' });
+    c2.answer('chat.send', { seq: 2, prev_seq: 1, ts_ms: 9, text: 'two' });
     await flush();
     expect(conv.store.list().map((e) => [e.seq, e.text])).toEqual([
       [1, 'one'],

@@ -76,6 +76,17 @@ describe('MessageStore: gaps are told by prev_seq', () => {
     expect(s.contiguous).toBe(4);
   });
 
+  it('an ack that names its predecessor continues the copy across a skipped private note', () => {
+    const s = new MessageStore('customer');
+    s.receive(1, msg(1, 0));
+    s.addOutgoing('c1', 'hi', false, 50);
+    // 2 was a private note the customer never sees; the ack says the entry before it was 1
+    s.ack('c1', { seq: 3, prev_seq: 1, ts_ms: 60, text: 'hi' }, { role: 'customer' });
+    expect(s.contiguous).toBe(3);
+    expect(s.receive(1, msg(4, 3))).toBe('added'); // no gap, no sync
+    expect(s.contiguous).toBe(4);
+  });
+
   it('an event after an own message with an unknown predecessor asks for a sync; the sync settles it', () => {
     const s = new MessageStore('customer');
     s.receive(1, msg(1, 0));

@@ -222,7 +222,7 @@ export class MessageStore {
   /** The server stored an outgoing message: it becomes an entry (once, whatever came first). */
   ack(
     clientMsgId: string,
-    reply: { seq: number; ts_ms: number; text: string },
+    reply: { seq: number; prev_seq?: number; ts_ms: number; text: string },
     from: { role: ChatRole; name?: string },
   ): ChatEntry | null {
     const o = this.pending.get(clientMsgId);
@@ -236,8 +236,9 @@ export class MessageStore {
     }
     const entry: ChatEntry = {
       seq: reply.seq,
-      // not told by the ack: the seq before it may be one this participant has not received
-      prev_seq: -1,
+      // the server says which entry this participant saw before it (the sender gets no event
+      // for its own entry); an older server does not, and then the next entry may look like a gap
+      prev_seq: reply.prev_seq ?? -1,
       kind: o?.private ? 'note' : 'message',
       from_role: from.role,
       text: reply.text,

@@ -392,7 +392,7 @@ describe('composing', () => {
     const req = h.requests('chat.send')[0];
     expect(req?.b).toMatchObject({ conversation_id: 'cv-1', text: 'Hola Ana' });
     expect(req?.b.private).toBeUndefined();
-    h.answer('chat.send', { seq: 1, ts_ms: NOW, text: 'Hola Ana' });
+    h.answer('chat.send', { seq: 1, prev_seq: 0, ts_ms: NOW, text: 'Hola Ana' });
     await flush();
     const li = h.all('#chat-cv-1-log li')[0];
     expect(li?.querySelector('.chat-msg-who')?.textContent).toBe('Maria Lopez (you)');

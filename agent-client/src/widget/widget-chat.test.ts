@@ -274,7 +274,7 @@ describe('the conversation', () => {
     const mine = (): HTMLElement => x.all('#sb-messages > li.msg-own')[0] as HTMLElement;
     expect(mine().querySelector('.msg-mark')?.textContent).toBe('Sending…');
     const li = mine();
-    x.answer('chat.send', { seq: 1, ts_ms: T0 + 1000, text: 'My claim is stuck.' });
+    x.answer('chat.send', { seq: 1, prev_seq: 0, ts_ms: T0 + 1000, text: 'My claim is stuck.' });
     await flush();
     expect(mine()).toBe(li); // the same element: announced once
     expect(mine().dataset.seq).toBe('1');
@@ -302,7 +302,7 @@ describe('the conversation', () => {
   it('shows what the server stored (SSNs masked)', async () => {
     const x = await chatting();
     enter(x, 'my SSN is 123-45-6789');
-    x.answer('chat.send', { seq: 1, ts_ms: T0, text: 'my SSN is XXX-XX-6789' });
+    x.answer('chat.send', { seq: 1, prev_seq: 0, ts_ms: T0, text: 'my SSN is XXX-XX-6789' });
     await flush();
     expect(x.text('#sb-messages .msg-own .msg-text')).toBe('my SSN is XXX-XX-6789');
   });
@@ -380,7 +380,7 @@ describe('the conversation', () => {
     await flush();
     const again = y.requests('chat.send')[0];
     expect(again?.b).toEqual(first?.b); // same client_msg_id
-    y.answer('chat.send', { seq: 3, ts_ms: T0 + 3000, text: 'Are you there?' });
+    y.answer('chat.send', { seq: 3, prev_seq: 2, ts_ms: T0 + 3000, text: 'Are you there?' });
     await flush();
     expect(y.all('#sb-messages > li').map((li) => li.dataset.seq)).toEqual(['1', '2', '3']);
   });
@@ -457,7 +457,7 @@ describe('the end', () => {
     const x = await chatting();
     x.event(agentMsg(1, 0, 'Hello Ana, how can I help?'));
     enter(x, 'When is my payment?');
-    x.answer('chat.send', { seq: 2, ts_ms: T0 + 2000, text: 'When is my payment?' });
+    x.answer('chat.send', { seq: 2, prev_seq: 1, ts_ms: T0 + 2000, text: 'When is my payment?' });
     await flush();
     x.event(agentMsg(3, 2, 'Next steps: file your weekly claim at https://example.gov/weekly'));
     x.q('#sb-leave').click();
