@@ -113,7 +113,7 @@ static int enqueue(sb_conn_t *c, int (*fn)(msgpack_packer *, void *), void *arg)
         return -1;
     }
     if (was_empty)
-        lws_callback_on_writable(c->wsi);
+        sb_net_flush_later(c);
     return 0;
 }
 
@@ -211,6 +211,26 @@ int sb_conn_send_store_error(sb_conn_t *c, uint64_t id, int err)
     }
 }
 
+/* Writes the first queued frame. lws keeps what the kernel does not take and writes it when the
+ * socket has room (lws_partial_buffered() is true until then). -1 when the socket failed. */
+static int write_head(sb_conn_t *c)
+{
+    sb_chunk_t *k = c->tx_head;
+    c->tx_head = k->next;
+    if (!c->tx_head)
+        c->tx_tail = NULL;
+    size_t len = k->buf.len;
+    c->tx_bytes -= (uint32_t)len;
+    int w = lws_write(c->wsi, sb_buf_data(&k->buf), len, LWS_WRITE_BINARY);
+    sb_buf_dispose(&k->buf);
+    free(k);
+    if (w < (int)len)
+        return -1;
+    sb_metrics.frames_out++;
+    sb_metrics.bytes_out += len;
+    return 0;
+}
+
 int sb_conn_on_writeable(sb_conn_t *c)
 {
     if (c->state == SB_CONN_CLOSING) {
@@ -232,24 +252,28 @@ int sb_conn_on_writeable(sb_conn_t *c)
             lws_callback_on_writable(c->wsi);
         return 0;
     }
-    sb_chunk_t *k = c->tx_head;
-    if (!k)
-        return 0; /* extra WRITEABLE callbacks happen */
-    c->tx_head = k->next;
     if (!c->tx_head)
-        c->tx_tail = NULL;
-    size_t len = k->buf.len;
-    c->tx_bytes -= (uint32_t)len;
-    int w = lws_write(c->wsi, sb_buf_data(&k->buf), len, LWS_WRITE_BINARY);
-    sb_buf_dispose(&k->buf);
-    free(k);
-    if (w < (int)len)
+        return 0; /* extra WRITEABLE callbacks happen */
+    if (write_head(c) < 0)
         return -1;
-    sb_metrics.frames_out++;
-    sb_metrics.bytes_out += len;
     if (c->tx_head)
         lws_callback_on_writable(c->wsi);
     return 0;
+}
+
+void sb_conn_flush(sb_conn_t *c)
+{
+    if (!c->established || c->state == SB_CONN_CLOSING || !c->tx_head)
+        return;
+    /* a ping waits for WRITEABLE, and so does everything behind a frame lws holds in part */
+    while (c->tx_head && !c->want_ping && !lws_partial_buffered(c->wsi)) {
+        if (write_head(c) < 0) {
+            sb_conn_close(c, SB_CLOSE_GOING_AWAY, "the connection failed");
+            return;
+        }
+    }
+    if (c->tx_head)
+        lws_callback_on_writable(c->wsi);
 }
 
 /* ------------------------------------------------------------------------------------------------
@@ -613,6 +637,7 @@ void sb_conn_on_closed(sb_conn_t *c)
         sb_countmap_decr(&n->per_addr, c->addr);
     sb_timer_disarm(&n->app->timers, &c->timer);
     sb_timer_disarm(&n->app->timers, &c->expiry);
+    sb_net_flush_forget(c);
     sb_buf_dispose(&c->rx);
     free_tx(c);
     c->established = false;

@@ -70,6 +70,8 @@ struct sb_conn {
     uint32_t rx_frame_bytes;        /* bytes of the current frame so far */
     sb_chunk_t *tx_head, *tx_tail;
     uint32_t tx_bytes;
+    sb_conn_t *flush_next; /* on the net's list of connections to write at the end of the turn */
+    bool flush_queued;
 };
 
 /* Queues replies, errors and events. They never fail loudly: when memory runs out or the send

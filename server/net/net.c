@@ -245,6 +245,11 @@ sb_net_t *sb_net_create(sb_app_t *app)
         sb_net_stop(n);
         return NULL;
     }
+    if (sb_net_flusher_start(n) != 0) {
+        SB_ERROR("net", "out of memory");
+        sb_net_stop(n);
+        return NULL;
+    }
     n->port = (uint16_t)lws_get_vhost_listen_port(n->vh);
     SB_INFO("net", "listening", SB_F_STR("host", cfg->listen.host), SB_F_UINT("port", n->port),
             SB_F_BOOL("tls", cfg->listen.tls_cert != NULL), SB_F_STR("static_dir", n->static_dir));
@@ -313,6 +318,7 @@ void sb_net_stop(sb_net_t *n)
     if (n->stopped)
         return;
     n->stopped = true;
+    sb_net_flusher_stop(n);
     if (n->ctx)
         lws_context_destroy(n->ctx); /* first phase: starts closing lws' handles */
 }
@@ -321,6 +327,7 @@ void sb_net_destroy(sb_net_t *n)
 {
     if (!n)
         return;
+    sb_net_flusher_stop(n);
     if (n->ctx)
         lws_context_destroy(n->ctx); /* second phase, after uv_run returned */
     sb_idmap_dispose(&n->by_id);

@@ -45,6 +45,10 @@ struct sb_net {
     msgpack_zone zone;
 
     sb_idmap_t http_by_id; /* HTTP transactions waiting for async work */
+
+    /* Connections with frames queued during this loop turn, written at its end (flush.c) */
+    sb_conn_t *flush_head;
+    struct sb_flusher *flusher;
 };
 
 /* conn.c: WebSocket callbacks */
@@ -53,6 +57,22 @@ void sb_conn_on_established(sb_net_t *n, struct lws *wsi, sb_conn_t *c);
 int sb_conn_on_receive(sb_conn_t *c, const void *in, size_t len);
 void sb_conn_on_pong(sb_conn_t *c);
 int sb_conn_on_writeable(sb_conn_t *c);
+/* Writes what is queued, straight to the socket when lws holds nothing back (flush.c calls it
+ * at the end of the loop turn); otherwise waits for a WRITEABLE callback. */
+void sb_conn_flush(sb_conn_t *c);
+
+/* flush.c: writing queued frames once per loop turn. libuv 1.44 re-registers a descriptor with
+ * epoll (DEL, then ADD) on every uv_poll_start, and lws calls it twice per frame to ask for and
+ * then drop write readiness, so asking lws for a WRITEABLE callback per reply cost four epoll_ctl
+ * calls and an extra loop turn. Frames are written instead from a uv_check callback right after
+ * the poll phase in which the handlers queued them; the WRITEABLE callback remains for what the
+ * kernel did not take. */
+int sb_net_flusher_start(sb_net_t *n);
+void sb_net_flusher_stop(sb_net_t *n);
+/* Queues `c` for the end of this loop turn (once). */
+void sb_net_flush_later(sb_conn_t *c);
+/* Takes `c` off the list (it is closing). */
+void sb_net_flush_forget(sb_conn_t *c);
 int sb_conn_on_timer(sb_conn_t *c);
 void sb_conn_on_closed(sb_conn_t *c);
 
