@@ -240,8 +240,10 @@ static void stop_tick(uv_timer_t *t)
             enter(STOP_FLUSH);
             /* the last second of statistics goes out with everything else */
             sb_timer_disarm(&app->timers, &app->stats_timer);
-            if (app->stats && sb_store_ready(app->store))
+            if (app->stats && sb_store_ready(app->store)) {
+                sb_stats_settle(app->stats, sb_clock_now_ms());
                 sb_stats_flush(app->stats, app->store, sb_clock_now_ms());
+            }
             sb_store_stop(app->store, false, flushed_cb, app);
         }
         break;

@@ -126,6 +126,9 @@ void sb_stats_concurrency(sb_stats_t *s, const char *queue, const char *agent, i
  * submission error (SB_E_BUSY, SB_E_STORE_DOWN, SB_E_NOMEM): what was not sent stays for the next
  * time. */
 int sb_stats_flush(sb_stats_t *s, struct sb_store *store, uint64_t now);
+/* Statuses still running are written by sb_stats_flush at least once a minute and at bucket
+ * boundaries; this counts their time up to `now` at once (before the last flush at shutdown). */
+void sb_stats_settle(sb_stats_t *s, uint64_t now);
 
 /* Changes the bound on bucket hashes held in memory (0: SB_STATS_MAX_BUCKETS). Buckets already
  * held are kept even when there are more. */

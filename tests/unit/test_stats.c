@@ -458,6 +458,28 @@ static void test_agent_status_split_at_bucket_boundaries(void **state)
     assert_int_equal(info(f).refused, refused + 5);
 }
 
+static void test_running_status_written_once_a_minute(void **state)
+{
+    fx_t *f = *state;
+    /* an idle agent costs no Redis write per flush: the running time goes out once a minute */
+    sb_stats_agent_status_begin(f->st, "eve", "available", NULL, T0 + 10000);
+    flush(f, T0 + 11000);
+    flush(f, T0 + 40000);
+    assert_int_equal(hget(f, "a:eve", T0, "time_ms:available"), -1);
+    flush(f, T0 + 70000);
+    assert_int_equal(hget(f, "a:eve", T0, "time_ms:available"), 60000);
+    flush(f, T0 + 100000);
+    assert_int_equal(hget(f, "a:eve", T0, "time_ms:available"), 60000);
+    /* ... and all of it when told to settle (shutdown) */
+    sb_stats_settle(f->st, T0 + 100000);
+    flush(f, T0 + 100000);
+    assert_int_equal(hget(f, "a:eve", T0, "time_ms:available"), 90000);
+    /* a status change writes at once */
+    sb_stats_agent_status_begin(f->st, "eve", "away", "Lunch", T0 + 105000);
+    flush(f, T0 + 105000);
+    assert_int_equal(hget(f, "a:eve", T0, "time_ms:available"), 95000);
+}
+
 static void test_offers_csat_and_wrapups(void **state)
 {
     fx_t *f = *state;
@@ -780,6 +802,7 @@ int main(void)
         T(test_bucket_boundary_exact_values),
         T(test_service_level_parts_and_short_abandons),
         T(test_agent_status_split_at_bucket_boundaries),
+        T(test_running_status_written_once_a_minute),
         T(test_offers_csat_and_wrapups),
         T(test_concurrency_gauges),
         T(test_expire_is_retention),
