@@ -381,36 +381,71 @@ void sb_chat_create(sb_app_t *app, const char *customer_id, const char *addr, co
     }
 }
 
+/* The fields of v:<id> a restart reads back, in the order of the HMGET. */
+enum {
+    VF_CUSTOMER,
+    VF_NAME,
+    VF_TOPIC,
+    VF_LANG,
+    VF_CLAIM_REF,
+    VF_VERIFIED,
+    VF_QUEUE,
+    VF_AGENT,
+    VF_CREATED_MS,
+    VF_SEQ,
+    VF_LAST_PUB,
+    VF_ACCEPTED_MS,
+    VF_TRANSFER_NOTE,
+    VF_STATE,
+    VF__COUNT
+};
+static const char *const g_vfields[VF__COUNT] = {
+    [VF_CUSTOMER] = "customer",
+    [VF_NAME] = "name",
+    [VF_TOPIC] = "topic",
+    [VF_LANG] = "lang",
+    [VF_CLAIM_REF] = "claim_ref",
+    [VF_VERIFIED] = "verified",
+    [VF_QUEUE] = "queue",
+    [VF_AGENT] = "agent",
+    [VF_CREATED_MS] = "created_ms",
+    [VF_SEQ] = "seq",
+    [VF_LAST_PUB] = "last_pub",
+    [VF_ACCEPTED_MS] = "accepted_ms",
+    [VF_TRANSFER_NOTE] = "transfer_note",
+    [VF_STATE] = "state",
+};
+
 static void loaded_cb(sb_store_t *s, redisReply *r, void *priv)
 {
     create_job_t *j = priv;
     (void)s;
     sb_chat_t *ch = chat_of(j->app);
-    if (ch && sb_store_reply_status(r) == 0 && r->type == REDIS_REPLY_ARRAY && r->elements > 0) {
+    if (ch && sb_store_reply_status(r) == 0 && sb_rs_any(r)) {
         conv_t *v = conv_add(ch, j->id);
         if (v) {
             const char *f;
-#define FIELD(dst, name)                                                                           \
-    if ((f = sb_rs_field(r, name)))                                                                \
+#define FIELD(dst, i)                                                                              \
+    if ((f = sb_rs_at(r, i)))                                                                      \
         snprintf(dst, sizeof dst, "%s", f);
-            FIELD(v->customer_id, "customer");
-            FIELD(v->name, "name");
-            FIELD(v->topic, "topic");
-            FIELD(v->lang, "lang");
-            FIELD(v->claim_ref, "claim_ref");
-            FIELD(v->verified, "verified");
-            FIELD(v->queue, "queue");
-            FIELD(v->agent, "agent");
+            FIELD(v->customer_id, VF_CUSTOMER);
+            FIELD(v->name, VF_NAME);
+            FIELD(v->topic, VF_TOPIC);
+            FIELD(v->lang, VF_LANG);
+            FIELD(v->claim_ref, VF_CLAIM_REF);
+            FIELD(v->verified, VF_VERIFIED);
+            FIELD(v->queue, VF_QUEUE);
+            FIELD(v->agent, VF_AGENT);
 #undef FIELD
             snprintf(v->contact_id, sizeof v->contact_id, "%s", j->contact);
-            v->started_ms = sb_rs_field_u64(r, "created_ms");
-            v->last_seq = sb_rs_field_u64(r, "seq");
-            v->last_pub = sb_rs_field_u64(r, "last_pub");
-            v->accepted_ms = sb_rs_field_u64(r, "accepted_ms");
-            const char *note = sb_rs_field(r, "transfer_note");
+            v->started_ms = sb_rs_at_u64(r, VF_CREATED_MS);
+            v->last_seq = sb_rs_at_u64(r, VF_SEQ);
+            v->last_pub = sb_rs_at_u64(r, VF_LAST_PUB);
+            v->accepted_ms = sb_rs_at_u64(r, VF_ACCEPTED_MS);
+            const char *note = sb_rs_at(r, VF_TRANSFER_NOTE);
             if (note && note[0])
                 v->transfer_note = strdup(note);
-            const char *state = sb_rs_field(r, "state");
+            const char *state = sb_rs_at(r, VF_STATE);
             v->closed = state && strcmp(state, "closed") == 0;
             if (v->closed && ch->open_count)
                 ch->open_count--;
@@ -447,9 +482,7 @@ void sb_chat_load(sb_app_t *app, const char *conv_id, const char *contact_id,
     snprintf(j->contact, sizeof j->contact, "%s", contact_id);
     j->loaded = done;
     j->arg = arg;
-    const char *argv[] = {"HGETALL", kv};
-    size_t lens[] = {7, strlen(kv)};
-    if (sb_store_cmdargv(app->store, loaded_cb, j, 2, argv, lens) != 0) {
+    if (sb_rs_hmget(app->store, loaded_cb, j, kv, g_vfields, VF__COUNT) != 0) {
         free(j);
         done(arg);
     }

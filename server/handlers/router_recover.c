@@ -16,6 +16,10 @@
 #include "util/log.h"
 
 #define LOAD_BATCH 1000
+/* The next batch is issued when at most this many reads are outstanding, so that Redis answers
+ * one batch while the server digests the previous one (waiting for each batch to finish left
+ * one of them idle at a time: 100,000 contacts took 2.2 s instead of 1.5). */
+#define LOAD_REFILL 1000
 
 typedef struct {
     sb_router_t *R;
@@ -28,6 +32,7 @@ typedef struct {
 static struct {
     char **ids;
     uint32_t n, next;
+    bool issuing; /* load_next is issuing: completions only count down */
     sb_strmap_t seen;
 } g_load;
 
@@ -46,50 +51,103 @@ static int channel_of(const char *s)
     return -1;
 }
 
-/* Turns an HGETALL of c:<id> into the engine's form and the shell's side data. */
+/* The fields of c:<id> that routing reads back, in the order of the HMGET. */
+enum {
+    CF_ID,
+    CF_QUEUE,
+    CF_STATE,
+    CF_CHANNEL,
+    CF_PREV,
+    CF_LANG,
+    CF_PRIORITY,
+    CF_ENQ_MS,
+    CF_DUE_MS,
+    CF_VERSION,
+    CF_AGENT,
+    CF_OFFER_ID,
+    CF_OFFER_DEADLINE_MS,
+    CF_ASSIGNED_MS,
+    CF_WRAP_MS,
+    CF_SEG_MS,
+    CF_DIRECT,
+    CF_CUSTOMER,
+    CF_RTOK,
+    CF_TOPIC,
+    CF_CONV,
+    CF__COUNT
+};
+static const char *const g_cfields[CF__COUNT] = {
+    [CF_ID] = "id",
+    [CF_QUEUE] = "queue",
+    [CF_STATE] = "state",
+    [CF_CHANNEL] = "channel",
+    [CF_PREV] = "prev",
+    [CF_LANG] = "lang",
+    [CF_PRIORITY] = "priority",
+    [CF_ENQ_MS] = "enq_ms",
+    [CF_DUE_MS] = "due_ms",
+    [CF_VERSION] = "version",
+    [CF_AGENT] = "agent",
+    [CF_OFFER_ID] = "offer_id",
+    [CF_OFFER_DEADLINE_MS] = "offer_deadline_ms",
+    [CF_ASSIGNED_MS] = "assigned_ms",
+    [CF_WRAP_MS] = "wrap_ms",
+    [CF_SEG_MS] = "seg_ms",
+    [CF_DIRECT] = "direct",
+    [CF_CUSTOMER] = "customer",
+    [CF_RTOK] = "rtok",
+    [CF_TOPIC] = "topic",
+    [CF_CONV] = "conv",
+};
+
+static int read_contact(sb_router_t *R, const char *key, sb_store_cb cb, load_job_t *j)
+{
+    return sb_rs_hmget(R->app->store, cb, j, key, g_cfields, CF__COUNT);
+}
+
+/* Turns an HMGET of c:<id> (g_cfields) into the engine's form and the shell's side data. */
 static int parse_contact(sb_router_t *R, const redisReply *r, sb_rcontact_t *out, cside_t *side)
 {
     memset(out, 0, sizeof *out);
-    const char *id = sb_rs_field(r, "id");
-    const char *q = sb_rs_field(r, "queue");
-    const char *st = sb_rs_field(r, "state");
-    int ch = channel_of(sb_rs_field(r, "channel"));
+    const char *id = sb_rs_at(r, CF_ID);
+    const char *q = sb_rs_at(r, CF_QUEUE);
+    const char *st = sb_rs_at(r, CF_STATE);
+    int ch = channel_of(sb_rs_at(r, CF_CHANNEL));
     if (!id || !q || !st || ch < 0)
         return SB_E_INVAL;
     snprintf(out->id, sizeof out->id, "%s", id);
-    const char *prev = sb_rs_field(r, "prev");
+    const char *prev = sb_rs_at(r, CF_PREV);
     snprintf(out->prev_id, sizeof out->prev_id, "%s", prev ? prev : "");
     out->queue = rtr_queue_of(R, q);
     if (out->queue == SB_ROUTE_NONE)
         return SB_E_NOTFOUND;
     out->channel = (sb_channel_t)ch;
-    const char *lang = sb_rs_field(r, "lang");
+    const char *lang = sb_rs_at(r, CF_LANG);
     int li = lang ? rtr_lang_of(R, lang) : 0;
     out->lang = (uint16_t)(li < 0 ? 0 : li);
-    out->priority = (uint8_t)sb_rs_field_u64(r, "priority");
-    out->enqueued_ms = sb_rs_field_u64(r, "enq_ms");
-    out->due_ms = sb_rs_field_u64(r, "due_ms");
+    out->priority = (uint8_t)sb_rs_at_u64(r, CF_PRIORITY);
+    out->enqueued_ms = sb_rs_at_u64(r, CF_ENQ_MS);
+    out->due_ms = sb_rs_at_u64(r, CF_DUE_MS);
     int s = sb_cstate_parse(st);
     out->state = s < 0 ? SB_CSTATE_CANCELED : (sb_cstate_t)s;
-    out->version = sb_rs_field_u64(r, "version");
-    const char *agent = sb_rs_field(r, "agent");
+    out->version = sb_rs_at_u64(r, CF_VERSION);
+    const char *agent = sb_rs_at(r, CF_AGENT);
     out->agent = agent && agent[0] ? rtr_agent_of(R, agent) : SB_ROUTE_NONE;
-    out->offer_id = sb_rs_field_u64(r, "offer_id");
-    out->offer_deadline_ms = sb_rs_field_u64(r, "offer_deadline_ms");
-    out->assigned_ms = sb_rs_field_u64(r, "assigned_ms");
-    out->wrap_started_ms = sb_rs_field_u64(r, "wrap_ms");
-    out->segment_ms = sb_rs_field_u64(r, "seg_ms");
-    const char *direct = sb_rs_field(r, "direct");
+    out->offer_id = sb_rs_at_u64(r, CF_OFFER_ID);
+    out->offer_deadline_ms = sb_rs_at_u64(r, CF_OFFER_DEADLINE_MS);
+    out->assigned_ms = sb_rs_at_u64(r, CF_ASSIGNED_MS);
+    out->wrap_started_ms = sb_rs_at_u64(r, CF_WRAP_MS);
+    out->segment_ms = sb_rs_at_u64(r, CF_SEG_MS);
+    const char *direct = sb_rs_at(r, CF_DIRECT);
     out->direct = direct && strcmp(direct, "1") == 0;
     memset(side, 0, sizeof *side);
-    const char *cust = sb_rs_field(r, "customer"), *tok = sb_rs_field(r, "rtok"),
-               *topic = sb_rs_field(r, "topic"), *conv = sb_rs_field(r, "conv");
+    const char *cust = sb_rs_at(r, CF_CUSTOMER), *tok = sb_rs_at(r, CF_RTOK),
+               *topic = sb_rs_at(r, CF_TOPIC), *conv = sb_rs_at(r, CF_CONV);
     snprintf(side->conv_id, sizeof side->conv_id, "%s", conv ? conv : "");
-    const char *from = sb_rs_field(r, "prev");
     side->direct = out->direct;
     side->transferred = out->direct; /* until accepted, the customer does not follow it */
     if (out->direct)
-        snprintf(side->transfer_from, sizeof side->transfer_from, "%s", from ? from : "");
+        snprintf(side->transfer_from, sizeof side->transfer_from, "%s", prev ? prev : "");
     snprintf(side->customer_id, sizeof side->customer_id, "%s", cust ? cust : "");
     snprintf(side->token_hash, sizeof side->token_hash, "%s", tok ? tok : "");
     snprintf(side->topic, sizeof side->topic, "%s", topic ? topic : "");
@@ -126,14 +184,14 @@ static void load_conv(sb_router_t *R, const cside_t *cs, bool counted)
     }
 }
 
-/* Applies a contact read from Redis; `r` NULL or empty means it no longer exists. `counted`: part
- * of the full load. */
+/* Applies a contact read from Redis (HMGET of g_cfields); `r` NULL or all nil means it no longer
+ * exists. `counted`: part of the full load. */
 static void apply_contact(sb_router_t *R, const char *id, const redisReply *r, uint64_t now,
                           bool counted)
 {
     sb_rcontact_t c;
     cside_t side;
-    bool exists = r && r->type == REDIS_REPLY_ARRAY && r->elements > 0;
+    bool exists = sb_rs_any(r);
     if (!exists || parse_contact(R, r, &c, &side) != 0) {
         if (exists)
             SB_WARN("route", "contact in Redis cannot be routed (unknown queue or malformed)",
@@ -207,11 +265,14 @@ static void apply_agent(sb_router_t *R, uint32_t ai, const redisReply *r, uint64
 
 static void job_done(sb_router_t *R)
 {
-    if (--R->load_pending == 0) {
-        if (g_load.next < g_load.n)
+    R->load_pending--;
+    if (g_load.issuing)
+        return;
+    if (g_load.next < g_load.n) {
+        if (R->load_pending <= LOAD_REFILL)
             load_next(R);
-        else
-            load_finish(R);
+    } else if (R->load_pending == 0) {
+        load_finish(R);
     }
 }
 
@@ -252,7 +313,8 @@ static void load_next(sb_router_t *R)
 {
     char key[200];
     uint32_t end = g_load.next + LOAD_BATCH < g_load.n ? g_load.next + LOAD_BATCH : g_load.n;
-    R->load_pending = 1; /* held while issuing */
+    R->load_pending++; /* held while issuing */
+    g_load.issuing = true;
     for (; g_load.next < end; g_load.next++) {
         load_job_t *j = calloc(1, sizeof *j);
         if (!j)
@@ -261,12 +323,13 @@ static void load_next(sb_router_t *R)
         j->generation = R->load_generation;
         snprintf(j->id, sizeof j->id, "%s", g_load.ids[g_load.next]);
         sb_key(R->app->key_prefix, key, sizeof key, "c:%s", j->id);
-        if (hgetall(R, key, contact_loaded_cb, j) != 0) {
+        if (read_contact(R, key, contact_loaded_cb, j) != 0) {
             free(j);
             break;
         }
         R->load_pending++;
     }
+    g_load.issuing = false;
     if (g_load.next < end) {
         /* Redis went away or is saturated: the next store-ready starts over */
         SB_WARN("route", "loading routing state interrupted; will retry");
@@ -370,6 +433,8 @@ void sb_router_store_ready(sb_app_t *app)
         return;
     R->loading = true;
     R->load_generation++;
+    R->load_pending = 0; /* what an interrupted load left outstanding no longer counts */
+    g_load.issuing = false;
     app->state_loaded = false;
     sb_strmap_dispose(&g_load.seen);
     sb_strmap_init(&g_load.seen);
@@ -455,7 +520,7 @@ void rtr_retry_cb(sb_timer_t *t)
             j->R = R;
             snprintf(j->id, sizeof j->id, "%s", ids[i]);
             sb_key(app->key_prefix, key, sizeof key, "c:%s", j->id);
-            if (hgetall(R, key, doubt_contact_cb, j) != 0) {
+            if (read_contact(R, key, doubt_contact_cb, j) != 0) {
                 free(j);
                 rtr_doubt(R, ids[i], SB_ROUTE_NONE);
             }

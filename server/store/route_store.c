@@ -136,9 +136,13 @@ const char *sb_rs_field(const redisReply *r, const char *name)
 {
     if (!r || r->type != REDIS_REPLY_ARRAY)
         return NULL;
-    for (size_t i = 0; i + 1 < r->elements; i += 2)
-        if (r->element[i]->type == REDIS_REPLY_STRING && strcmp(r->element[i]->str, name) == 0)
+    /* lengths first: a restart reads some 25 fields of 200,000 hashes this way */
+    size_t n = strlen(name);
+    for (size_t i = 0; i + 1 < r->elements; i += 2) {
+        const redisReply *k = r->element[i];
+        if (k->type == REDIS_REPLY_STRING && k->len == n && memcmp(k->str, name, n) == 0)
             return r->element[i + 1]->type == REDIS_REPLY_STRING ? r->element[i + 1]->str : NULL;
+    }
     return NULL;
 }
 
@@ -146,4 +150,48 @@ uint64_t sb_rs_field_u64(const redisReply *r, const char *name)
 {
     const char *v = sb_rs_field(r, name);
     return v ? strtoull(v, NULL, 10) : 0;
+}
+
+#define HMGET_MAX 32
+
+int sb_rs_hmget(sb_store_t *s, sb_store_cb cb, void *priv, const char *key,
+                const char *const *fields, size_t n)
+{
+    const char *argv[HMGET_MAX + 2];
+    size_t lens[HMGET_MAX + 2];
+    if (n > HMGET_MAX)
+        return SB_E_INVAL;
+    argv[0] = "HMGET";
+    lens[0] = 5;
+    argv[1] = key;
+    lens[1] = strlen(key);
+    for (size_t i = 0; i < n; i++) {
+        argv[i + 2] = fields[i];
+        lens[i + 2] = strlen(fields[i]);
+    }
+    return sb_store_cmdargv(s, cb, priv, (int)n + 2, argv, lens);
+}
+
+const char *sb_rs_at(const redisReply *r, size_t i)
+{
+    if (!r || r->type != REDIS_REPLY_ARRAY || i >= r->elements)
+        return NULL;
+    const redisReply *e = r->element[i];
+    return e->type == REDIS_REPLY_STRING ? e->str : NULL;
+}
+
+uint64_t sb_rs_at_u64(const redisReply *r, size_t i)
+{
+    const char *v = sb_rs_at(r, i);
+    return v ? strtoull(v, NULL, 10) : 0;
+}
+
+bool sb_rs_any(const redisReply *r)
+{
+    if (!r || r->type != REDIS_REPLY_ARRAY)
+        return false;
+    for (size_t i = 0; i < r->elements; i++)
+        if (r->element[i]->type == REDIS_REPLY_STRING)
+            return true;
+    return false;
 }

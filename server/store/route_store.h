@@ -40,4 +40,14 @@ sb_commit_outcome_t sb_rs_outcome(const redisReply *r, const char **why);
 const char *sb_rs_field(const redisReply *r, const char *name);
 uint64_t sb_rs_field_u64(const redisReply *r, const char *name);
 
+/* HMGET `key` `fields[0..n)`: the reply's element i is field i (nil when absent). For hashes read
+ * in bulk (a restart reads 200,000): half the reply objects of HGETALL, and no search by name. */
+int sb_rs_hmget(sb_store_t *s, sb_store_cb cb, void *priv, const char *key,
+                const char *const *fields, size_t n);
+/* Field i of an HMGET reply: NULL when absent, or when the reply is not an array. */
+const char *sb_rs_at(const redisReply *r, size_t i);
+uint64_t sb_rs_at_u64(const redisReply *r, size_t i);
+/* True when an HMGET reply holds at least one field (the hash exists). */
+bool sb_rs_any(const redisReply *r);
+
 #endif
