@@ -7,6 +7,7 @@
 
 #include "proto/codec.h"
 #include "util/err.h"
+#include "util/strmap.h"
 
 #define SB_CFG_TEXT_MAX_DEFAULT 128
 #define SB_CFG_LANG_MAX         35
@@ -433,11 +434,22 @@ static int read_strings(sb_cfg_ctx_t *ctx, yaml_node_t *node, const sb_cfg_field
     return rc;
 }
 
+/* `seen` (ids of elements 0..i-1 -> index) makes a long list (5,000 staff) linear; NULL when
+ * memory ran out, then the elements are searched. */
 static int check_unique_elem(sb_cfg_ctx_t *ctx, yaml_node_t *seq, const sb_cfg_field_t *f,
-                             char *elems, size_t i)
+                             char *elems, size_t i, sb_strmap_t *seen)
 {
     const char *id = *(char **)(elems + i * f->elem_size);
-    int j = id ? sb_cfg_find_id((const char *const *)elems, i, f->elem_size, id) : -1;
+    int j = -1;
+    if (id && seen) {
+        uint32_t at;
+        if (sb_strmap_get(seen, id, &at))
+            j = (int)at;
+        else
+            sb_strmap_put(seen, id, (uint32_t)i);
+    } else if (id) {
+        j = sb_cfg_find_id((const char *const *)elems, i, f->elem_size, id);
+    }
     if (j < 0)
         return 0;
     const char *key = f->names[0];
@@ -462,13 +474,16 @@ static int read_list(sb_cfg_ctx_t *ctx, yaml_node_t *node, const sb_cfg_field_t 
     /* Published before the elements are read so that destroy frees a half-read list. */
     memcpy(obj + f->off, &elems, sizeof elems);
     memcpy(obj + f->n_off, &n, sizeof n);
+    sb_strmap_t seen;
+    sb_strmap_init(&seen);
     for (size_t i = 0; i < n && !rc; i++) {
         size_t saved = sb_cfg_push_index(ctx, i);
         rc = f->parse(ctx, sb_cfg_seq_item(ctx, node, i), elems + i * f->elem_size);
         if (!rc && (f->flags & SB_CFGF_UNIQUE))
-            rc = check_unique_elem(ctx, node, f, elems, i);
+            rc = check_unique_elem(ctx, node, f, elems, i, &seen);
         sb_cfg_pop(ctx, saved);
     }
+    sb_strmap_dispose(&seen);
     return rc;
 }
 
