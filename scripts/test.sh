@@ -11,6 +11,7 @@ build_release
 build_asan
 build_client
 ensure_npm "$ROOT/tests"
+ensure_npm "$ROOT/bench/peer"
 
 passed=0; failed=0
 run_ctest() {
