@@ -111,8 +111,13 @@ def render(R, failed, smoke):
     per_conn = g(idle, "server", "rss_bytes_per_connection")
     if per_conn is None:
         per_conn = g(idle, "rss_bytes_per_connection")
-    rows.append(("idle connections held (pings every 20 s, 2+ intervals)", f(held, "{:,}"), "", "",
+    rows.append((f"idle connections held (pings every {g(idle, '_ping_interval_s')} s, "
+                 f"{f(g(idle, 'hold_s'), '{:.0f}')} s)", f(held, "{:,}"), "", "",
                  ">= 100,000 on one process", verdict(None if held is None else held >= 100000)))
+    pings, pongs = g(idle, "_sb_pings_sent_total"), g(idle, "_sb_pongs_received_total")
+    rows.append(("keepalive during the hold: pings sent / pongs received (server's counters)",
+                 f"{f(pings, '{:,.0f}')} / {f(pongs, '{:,.0f}')}", "", "", "all answered (the last round may be in flight)",
+                 verdict(None if not pings else pongs >= pings * 0.99)))
     rows.append(("server memory per idle connection", f(per_conn, "{:,.0f} bytes"), "", "",
                  "<= 4 KB", verdict(None if per_conn is None else per_conn <= 4096)))
     rt = g(R, "routing", "rows") or []

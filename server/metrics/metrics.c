@@ -90,6 +90,9 @@ int sb_metrics_render(sb_buf_t *o)
                             m->conns_by_role[i]);
     rc |= counter(o, "sb_frames_in_total", "counter", "WebSocket frames received.", m->frames_in);
     rc |= counter(o, "sb_frames_out_total", "counter", "WebSocket frames sent.", m->frames_out);
+    rc |= counter(o, "sb_pings_sent_total", "counter", "Keepalive pings sent.", m->pings_sent);
+    rc |= counter(o, "sb_pongs_received_total", "counter", "Answers to keepalive pings.",
+                  m->pongs_received);
     rc |= counter(o, "sb_envelopes_in_total", "counter", "Protocol envelopes received.",
                   m->envelopes_in);
     rc |= counter(o, "sb_envelopes_out_total", "counter", "Protocol envelopes queued to send.",

@@ -49,6 +49,7 @@ typedef struct {
 typedef struct {
     uint64_t conns_by_role[5]; /* customer, agent, supervisor, admin, pending (not yet hello) */
     uint64_t frames_in, frames_out, envelopes_in, envelopes_out, bytes_in, bytes_out;
+    uint64_t pings_sent, pongs_received;    /* keepalive */
     uint64_t errors_by_code[SB_WERR_SLOTS]; /* wire error replies, by sb_wire_err_t */
     uint64_t closes_by_code[SB_CLOSE_SLOTS];
     uint64_t limit_hits[SB_LIMIT__COUNT];

@@ -248,6 +248,7 @@ int sb_conn_on_writeable(sb_conn_t *c)
         c->want_ping = false;
         if (lws_write(c->wsi, buf + LWS_PRE, 2, LWS_WRITE_PING) < 0)
             return -1;
+        sb_metrics.pings_sent++;
         if (c->tx_head)
             lws_callback_on_writable(c->wsi);
         return 0;
@@ -381,6 +382,7 @@ void sb_conn_on_pong(sb_conn_t *c)
     if (!c->awaiting_pong || c->state != SB_CONN_READY)
         return;
     c->awaiting_pong = false;
+    sb_metrics.pongs_received++;
     sb_timer_arm(&c->net->app->timers, &c->timer,
                  sb_clock_now_ms() + (uint64_t)cfg_of(c)->limits.ping_interval_s * 1000u);
     sb_handlers_on_pong(c);

@@ -104,6 +104,8 @@ describe('metrics', () => {
       sb_connections: 'gauge',
       sb_frames_in_total: 'counter',
       sb_frames_out_total: 'counter',
+      sb_pings_sent_total: 'counter',
+      sb_pongs_received_total: 'counter',
       sb_envelopes_in_total: 'counter',
       sb_envelopes_out_total: 'counter',
       sb_bytes_in_total: 'counter',

@@ -96,11 +96,16 @@ describe('keepalive', () => {
   // ping payload, echoed by the client, would fix it.)
   it('pings after ping_interval_s and keeps a connection that answers', async () => {
     const { client } = await customer(server); // `ws` answers pings by itself (autoPong)
+    const pings = await server.metric('sb_pings_sent_total');
+    const pongs = await server.metric('sb_pongs_received_total');
     const pinged = new Promise((r) => client.ws.once('ping', r));
     await server.advance(LIMITS.ping_interval_s * 1000);
     await pinged;
     // the pong went out before this request on the same socket, so the server has seen it
     expect(await state(client)).toBe('open');
+    // (other tests' connections on this server may be pinged too)
+    expect(await server.metric('sb_pings_sent_total')).toBeGreaterThanOrEqual(pings + 1);
+    expect(await server.metric('sb_pongs_received_total')).toBeGreaterThanOrEqual(pongs + 1);
     await server.advance(LIMITS.ping_timeout_s * 1000);
     expect(await state(client)).toBe('open');
     // and it goes on: the next interval brings the next ping, answered again
