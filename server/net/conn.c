@@ -75,6 +75,12 @@ static sb_chunk_t *tail_chunk(sb_conn_t *c)
     if (!t)
         return NULL;
     sb_buf_init(&t->buf, LWS_PRE);
+    /* most frames are one envelope of a few hundred bytes: one allocation instead of growing
+     * from 64 through three reallocs */
+    if (sb_buf_reserve(&t->buf, 512) != 0) {
+        free(t);
+        return NULL;
+    }
     if (c->tx_tail)
         c->tx_tail->next = t;
     else
