@@ -333,22 +333,29 @@ static void created_cb(sb_store_t *s, redisReply *r, void *priv)
     free(j);
 }
 
-void sb_chat_create(sb_app_t *app, const char *customer_id, const char *addr, const char *name,
-                    const char *topic, const char *lang, const char *claim_ref,
-                    const char *contact_id, sb_chat_created_cb done, void *arg)
+int sb_chat_can_create(sb_app_t *app)
 {
     sb_chat_t *ch = chat_of(app);
-    if (ch && ch->open_count >= app->cfg->chat.max_conversations) {
-        done(app, SB_WERR_BUSY, NULL, arg);
-        return;
-    }
+    return ch && ch->open_count >= app->cfg->chat.max_conversations ? SB_WERR_BUSY : 0;
+}
+
+void sb_chat_new_id(char *out, size_t len)
+{
+    sb_random_id("v-", out, len);
+}
+
+int sb_chat_create(sb_app_t *app, const char *conv_id, const char *customer_id, const char *addr,
+                   const char *name, const char *topic, const char *lang, const char *claim_ref,
+                   const char *contact_id, sb_chat_created_cb done, void *arg)
+{
+    int werr = sb_chat_can_create(app);
+    if (werr)
+        return werr;
     create_job_t *j = calloc(1, sizeof *j);
-    if (!j) {
-        done(app, SB_WERR_INTERNAL, NULL, arg);
-        return;
-    }
+    if (!j)
+        return SB_WERR_INTERNAL;
     j->app = app;
-    sb_random_id("v-", j->id, sizeof j->id);
+    snprintf(j->id, sizeof j->id, "%s", conv_id);
     snprintf(j->customer, sizeof j->customer, "%s", customer_id);
     snprintf(j->name, sizeof j->name, "%s", name);
     snprintf(j->topic, sizeof j->topic, "%s", topic);
@@ -377,8 +384,9 @@ void sb_chat_create(sb_app_t *app, const char *customer_id, const char *addr, co
     int rc = sb_store_eval(app->store, &sb_lua_conv_create, created_cb, j, 3, 13, argv, lens);
     if (rc != 0) {
         free(j);
-        done(app, rc == SB_E_BUSY ? SB_WERR_BUSY : SB_WERR_STORE_UNAVAILABLE, NULL, arg);
+        return rc == SB_E_BUSY ? SB_WERR_BUSY : SB_WERR_STORE_UNAVAILABLE;
     }
+    return 0;
 }
 
 /* The fields of v:<id> a restart reads back, in the order of the HMGET. */

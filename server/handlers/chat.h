@@ -24,13 +24,18 @@ void sb_chat_destroy(sb_app_t *app);
 void sb_chat_store_ready(sb_app_t *app);
 uint64_t sb_chat_epoch(const sb_app_t *app);
 
-/* A customer asks for a contact: creates the conversation (refusing a blocked customer, and past
- * the per-address creation limit), then calls `done` with status 0 and the new id, or a wire
- * error. `contact_id` is the first segment. */
+/* A customer asks for a contact: creates conversation `conv_id` (sb_chat_new_id), refusing a
+ * blocked customer and past the per-address creation limit. 0 when sent: `done` follows with
+ * status 0 or a wire error; otherwise the wire error now (and `done` is not called).
+ * `contact_id` is the first segment, whose CREATE commit the caller sends right after this in
+ * the same pipeline: route_commit.lua refuses it if the conversation was refused. */
 typedef void (*sb_chat_created_cb)(sb_app_t *app, int werr, const char *conv_id, void *arg);
-void sb_chat_create(sb_app_t *app, const char *customer_id, const char *addr, const char *name,
-                    const char *topic, const char *lang, const char *claim_ref,
-                    const char *contact_id, sb_chat_created_cb done, void *arg);
+int sb_chat_create(sb_app_t *app, const char *conv_id, const char *customer_id, const char *addr,
+                   const char *name, const char *topic, const char *lang, const char *claim_ref,
+                   const char *contact_id, sb_chat_created_cb done, void *arg);
+/* SB_WERR_BUSY when no new conversation may open (chat.max_conversations), else 0. */
+int sb_chat_can_create(sb_app_t *app);
+void sb_chat_new_id(char *out, size_t len);
 /* Recovery: reads a conversation back (its contact is live). `done(arg)` when finished. */
 void sb_chat_load(sb_app_t *app, const char *conv_id, const char *contact_id,
                   void (*done)(void *arg), void *arg);

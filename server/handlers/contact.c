@@ -161,8 +161,9 @@ static bool app_has_chat(const sb_router_t *R)
     return R->app->chat != NULL;
 }
 
-/* The contact enters routing; the reply follows its CREATE commit. */
-static void arrive(sb_router_t *R, request_t *rq)
+/* The contact enters the engine, whose CREATE commit goes out at the next pump. false when it
+ * could not (closed, no agent for its channel or language): the customer was told, `rq` freed. */
+static bool enter(sb_router_t *R, request_t *rq)
 {
     sb_rcontact_t *spec = &rq->spec;
     cside_t *cs = rtr_cside(R, spec->id);
@@ -173,74 +174,80 @@ static void arrive(sb_router_t *R, request_t *rq)
     uint32_t ix;
     uint64_t next_open = 0;
     sb_arrive_t a = sb_route_contact_arrive(R->eng, spec, spec->enqueued_ms, &ix, &next_open);
-    if (a != SB_ARRIVE_OK) {
-        const sb_cfg_queue_t *cq = rtr_queue_cfg(R, spec->queue);
-        if (cs && cs->conv_id[0])
-            sb_chat_discard(R->app, cs->conv_id);
-        rtr_cside_del(R, cs);
-        switch (c ? a : SB_ARRIVE_OK) {
-        case SB_ARRIVE_OK:
-            break;
-        case SB_ARRIVE_CLOSED: {
-            char msg[160];
-            snprintf(msg, sizeof msg, "%s is closed now", cq ? cq->name : "this service");
-            sb_pt_error_body_t e = {.message = {msg, (uint32_t)strlen(msg)},
-                                    .next_open_ms = next_open,
-                                    .has_next_open_ms = next_open != 0};
-            sb_conn_send_error_body(c, true, rq->req_id, SB_WERR_QUEUE_CLOSED, &e);
-            break;
-        }
-        case SB_ARRIVE_FULL:
-            sb_conn_send_error(c, true, rq->req_id, SB_WERR_INTERNAL, "out of memory", NULL, 1000);
-            break;
-        default:
-            sb_conn_send_error(c, true, rq->req_id, SB_WERR_NO_SERVICE,
-                               "this service does not take that channel or language", NULL, 0);
-            break;
-        }
-        free(rq);
-        rtr_pump(R);
-        return;
+    if (a == SB_ARRIVE_OK)
+        return true;
+    const sb_cfg_queue_t *cq = rtr_queue_cfg(R, spec->queue);
+    rtr_cside_del(R, cs);
+    switch (c ? a : SB_ARRIVE_OK) {
+    case SB_ARRIVE_OK:
+        break;
+    case SB_ARRIVE_CLOSED: {
+        char msg[160];
+        snprintf(msg, sizeof msg, "%s is closed now", cq ? cq->name : "this service");
+        sb_pt_error_body_t e = {.message = {msg, (uint32_t)strlen(msg)},
+                                .next_open_ms = next_open,
+                                .has_next_open_ms = next_open != 0};
+        sb_conn_send_error_body(c, true, rq->req_id, SB_WERR_QUEUE_CLOSED, &e);
+        break;
     }
-    if (cs)
-        cs->creating = false;
-    if (c)
+    case SB_ARRIVE_FULL:
+        sb_conn_send_error(c, true, rq->req_id, SB_WERR_INTERNAL, "out of memory", NULL, 1000);
+        break;
+    default:
+        sb_conn_send_error(c, true, rq->req_id, SB_WERR_NO_SERVICE,
+                           "this service does not take that channel or language", NULL, 0);
+        break;
+    }
+    free(rq);
+    rtr_pump(R);
+    return false;
+}
+
+/* The request waits for the CREATE commit, which the pump sends. */
+static void arrived(sb_router_t *R, request_t *rq)
+{
+    sb_conn_t *c = R->app->net ? sb_net_conn_find(R->app->net, rq->conn_id) : NULL;
+    if (c && c->state == SB_CONN_READY)
         rtr_wait_for_commit(R, c, rq->req_id, SB_MSG_CONTACT_REQUEST);
     free(rq);
     rtr_pump(R);
 }
 
+/* The customer hears why a chat could not start (a refused conversation). */
+void rtr_conv_error(sb_conn_t *c, uint64_t req_id, int werr)
+{
+    const char *msg = werr == SB_WERR_FORBIDDEN      ? "chat is not available to you"
+                      : werr == SB_WERR_RATE_LIMITED ? "too many chats started from here; "
+                                                       "try again later"
+                      : werr == SB_WERR_BUSY         ? "too many chats are open; try again "
+                                                       "in a few minutes"
+                                                     : "the chat could not be started; "
+                                                       "try again";
+    sb_conn_send_error(c, true, req_id, (sb_wire_err_t)werr, msg, NULL,
+                       werr == SB_WERR_FORBIDDEN ? 0 : 5000);
+}
+
+/* The conversation's reply, which comes just before its contact's CREATE commit (same pipeline).
+ * `arg`: the contact id (malloc'd). */
 static void conv_created(sb_app_t *app, int werr, const char *conv_id, void *arg)
 {
-    request_t *rq = arg;
+    char *contact_id = arg;
     sb_router_t *R = rtr(app);
-    cside_t *cs = R ? rtr_cside(R, rq->spec.id) : NULL;
-    if (!cs) { /* shutting down */
-        free(rq);
-        return;
-    }
+    cside_t *cs = R ? rtr_cside(R, contact_id) : NULL;
+    free(contact_id);
     if (werr) {
-        sb_conn_t *c = app->net ? sb_net_conn_find(app->net, rq->conn_id) : NULL;
-        if (c && c->state == SB_CONN_READY) {
-            const char *msg = werr == SB_WERR_FORBIDDEN      ? "chat is not available to you"
-                              : werr == SB_WERR_RATE_LIMITED ? "too many chats started from here; "
-                                                               "try again later"
-                              : werr == SB_WERR_BUSY         ? "too many chats are open; try again "
-                                                               "in a few minutes"
-                                                             : "the chat could not be started; "
-                                                               "try again";
-            sb_conn_send_error(c, true, rq->req_id, (sb_wire_err_t)werr, msg, NULL,
-                               werr == SB_WERR_FORBIDDEN ? 0 : 5000);
-        }
-        rtr_cside_del(R, cs);
-        free(rq);
+        /* route_commit.lua refuses the contact too; its answer tells the customer why */
+        if (cs)
+            cs->conv_werr = (int16_t)werr;
         return;
     }
-    snprintf(cs->conv_id, sizeof cs->conv_id, "%s", conv_id);
-    sb_conn_t *c = app->net ? sb_net_conn_find(app->net, rq->conn_id) : NULL;
+    if (!cs || strcmp(cs->conv_id, conv_id) != 0) {
+        sb_chat_discard(app, conv_id); /* the contact is gone meanwhile */
+        return;
+    }
+    sb_conn_t *c = app->net && cs->conn ? sb_net_conn_find(app->net, cs->conn) : NULL;
     if (c && c->state == SB_CONN_READY)
         sb_chat_customer_ready(c, conv_id); /* deliveries reach this connection */
-    arrive(R, rq);
 }
 
 void sb_router_contact_request(sb_conn_t *c, uint64_t id, const void *body)
@@ -303,12 +310,22 @@ void sb_router_contact_request(sb_conn_t *c, uint64_t id, const void *body)
     /* claimed now: a second request while this one is being set up is refused */
     sb_strmap_put(&R->by_customer, cs->customer_id, cs->ix);
     if (spec->channel != SB_CHAN_CHAT) {
-        arrive(R, rq);
+        if (enter(R, rq))
+            arrived(R, rq);
         return;
     }
-    /* a chat is a conversation first: it may be refused (a blocked customer, too many from one
-     * address) before anyone is offered anything */
-    cs->creating = true;
+    /* A chat is a conversation first; it may be refused (a blocked customer, too many from one
+     * address). Its creation and the contact's CREATE commit go to Redis together, in that order,
+     * and the commit is refused if the conversation was: one round trip, not two. */
+    int werr = sb_chat_can_create(R->app);
+    char *arg = werr ? NULL : strdup(spec->id);
+    if (werr || !arg) {
+        rtr_conv_error(c, id, werr ? werr : SB_WERR_INTERNAL);
+        rtr_cside_del(R, cs);
+        free(rq);
+        return;
+    }
+    sb_chat_new_id(cs->conv_id, sizeof cs->conv_id);
     char name[81], lc[36], claim[33];
     snprintf(name, sizeof name, "%.*s", (int)req->name.len, req->name.ptr);
     sb_chat_redact(R->app, name, strlen(name)); /* people type their SSN anywhere */
@@ -316,8 +333,18 @@ void sb_router_contact_request(sb_conn_t *c, uint64_t id, const void *body)
     snprintf(claim, sizeof claim, "%.*s", req->has_claim_ref ? (int)req->claim_ref.len : 0,
              req->has_claim_ref ? req->claim_ref.ptr : "");
     sb_chat_redact(R->app, claim, strlen(claim)); /* "claim number" fields get SSNs too */
-    sb_chat_create(R->app, c->user, c->addr, name, topic->id, lc, claim, spec->id, conv_created,
-                   rq);
+    if (!enter(R, rq)) {                          /* closed: no conversation is created */
+        free(arg);
+        return;
+    }
+    werr = sb_chat_create(R->app, cs->conv_id, c->user, c->addr, name, topic->id, lc, claim,
+                          spec->id, conv_created, arg);
+    if (werr) {
+        /* not sent: the CREATE commit finds no conversation and is refused with this reason */
+        free(arg);
+        cs->conv_werr = (int16_t)werr;
+    }
+    arrived(R, rq);
 }
 
 void sb_router_contact_cancel(sb_conn_t *c, uint64_t id, const void *body)

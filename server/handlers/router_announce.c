@@ -520,7 +520,10 @@ void rtr_answer_waiting(sb_router_t *R, uint64_t conn_id, uint64_t req_id, sb_ms
         return;
     }
     if (out == SB_COMMIT_REFUSED) {
-        if (strcmp(why, "expired") == 0)
+        const cside_t *cs = type == SB_MSG_CONTACT_REQUEST ? rtr_cside(R, cm->contact_id) : NULL;
+        if (strcmp(why, "conversation") == 0 || (cs && cs->conv_werr))
+            rtr_conv_error(c, req_id, cs && cs->conv_werr ? cs->conv_werr : SB_WERR_INTERNAL);
+        else if (strcmp(why, "expired") == 0)
             sb_conn_send_error(c, true, req_id, SB_WERR_OFFER_EXPIRED,
                                "the offer expired before it was accepted", NULL, 0);
         else if (strcmp(why, "busy") == 0)

@@ -27,7 +27,8 @@ typedef struct {
     bool customer_gone;  /* the customer's connection did not come back (resume window) */
     bool transferred;    /* the conversation moved on to a later segment: the customer hears
                             nothing more about this one */
-    bool creating;       /* its conversation is being created; not yet in the engine */
+    int16_t conv_werr;   /* chats: why its conversation was refused (the CREATE commit is
+                            refused with it, "conversation"), 0 if it was not */
     bool keep_token;     /* the end does not revoke the resume token (a blocked customer stays
                             recognisable) */
     char conv_id[SB_ROUTE_ID_LEN + 1]; /* chats: the conversation, "" if none */
@@ -108,6 +109,8 @@ sb_conn_t *rtr_customer_conn(const sb_router_t *R, const cside_t *cs);
 /* router.c */
 void rtr_pump(sb_router_t *R);
 void rtr_wait_for_commit(sb_router_t *R, sb_conn_t *c, uint64_t req_id, sb_msg_type_t type);
+/* contact.c: the customer hears why a chat could not start (`werr`: a refused conversation). */
+void rtr_conv_error(sb_conn_t *c, uint64_t req_id, int werr);
 /* The same for an HTTP transaction (an API call): marked by type RTR_HTTP. */
 #define RTR_HTTP SB_MSG__COUNT
 void rtr_wait_for_http(sb_router_t *R, uint64_t http_id);

@@ -33,6 +33,13 @@ def main():
         parts.append(f"    .body_len = {len(body.encode())},")
         parts.append("};")
         parts.append("")
+    # every script, for loading them all into Redis' cache at connect (store.c)
+    parts.append("const sb_lua_script_t *const sb_lua_all[] = {")
+    for path in sorted(sys.argv[2:]):
+        parts.append(f"    &sb_lua_{os.path.splitext(os.path.basename(path))[0]},")
+    parts.append("    NULL,")
+    parts.append("};")
+    parts.append("")
     text = "\n".join(parts)
     os.makedirs(os.path.dirname(out_path), exist_ok=True)
     try:

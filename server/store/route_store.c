@@ -15,7 +15,7 @@ static const char *const g_class[] = {"chat", "call", "task"};
 int sb_rs_commit(sb_store_t *s, const char *prefix, const sb_rcommit_t *cm, const sb_rs_extra_t *x,
                  sb_store_cb cb, void *priv)
 {
-    char kc[160], ka[160], kl[160], kt[160];
+    char kc[160], ka[160], kl[160], kt[160], kv[160];
     char ver[24], now[24], cap[8], keep[16], offer[24], dl[24];
     char prio[8], enq[24], due[24];
     /* placeholders keep the key count fixed; they are never written */
@@ -24,6 +24,8 @@ int sb_rs_commit(sb_store_t *s, const char *prefix, const sb_rcommit_t *cm, cons
     sb_key(prefix, kl, sizeof kl, "live");
     sb_key(prefix, kt, sizeof kt, "rtok:%s",
            x->token_hash && x->token_hash[0] ? x->token_hash : "-");
+    bool conv = cm->kind == SB_COMMIT_CREATE && x->conv_id && x->conv_id[0];
+    sb_key(prefix, kv, sizeof kv, "v:%s", conv ? x->conv_id : "-");
     snprintf(ver, sizeof ver, "%" PRIu64, cm->expect_version);
     snprintf(now, sizeof now, "%" PRIu64, cm->now_ms);
     snprintf(cap, sizeof cap, "%u", (unsigned)x->capacity);
@@ -63,6 +65,7 @@ int sb_rs_commit(sb_store_t *s, const char *prefix, const sb_rcommit_t *cm, cons
     argv[n++] = ka;
     argv[n++] = kl;
     argv[n++] = kt;
+    argv[n++] = kv;
     argv[n++] = sb_commit_name(cm->kind);
     argv[n++] = ver;
     argv[n++] = now;
@@ -104,7 +107,7 @@ int sb_rs_commit(sb_store_t *s, const char *prefix, const sb_rcommit_t *cm, cons
     size_t lens[MAX_ARGS];
     for (int i = 0; i < n; i++)
         lens[i] = strlen(argv[i]);
-    return sb_store_eval(s, &sb_lua_route_commit, cb, priv, 4, n, argv, lens);
+    return sb_store_eval(s, &sb_lua_route_commit, cb, priv, 5, n, argv, lens);
 }
 
 sb_commit_outcome_t sb_rs_outcome(const redisReply *r, const char **why)
@@ -123,8 +126,8 @@ sb_commit_outcome_t sb_rs_outcome(const redisReply *r, const char **why)
     if (r->element[0]->integer == 1)
         return SB_COMMIT_OK;
     if (r->element[1]->type == REDIS_REPLY_STRING) {
-        static const char *const known[] = {"exists", "agent", "version",
-                                            "state",  "offer", "expired"};
+        static const char *const known[] = {"exists", "agent",   "version",     "state",
+                                            "offer",  "expired", "conversation"};
         for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
             if (strcmp(r->element[1]->str, known[i]) == 0)
                 *why = known[i];

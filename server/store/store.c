@@ -7,6 +7,7 @@
 
 #include "metrics/metrics.h"
 #include "store/redis_uv.h"
+#include "store/scripts.h"
 #include "util/clock.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -362,6 +363,15 @@ static void connect_cb(const redisAsyncContext *ac, int status)
     const char *a[] = {"INFO", "server"};
     rc |= internal_cmd(s, "INFO", 2, a);
     s->handshake_left++;
+    /* Every script is in Redis' cache before requests flow. Besides sparing the first call of each
+     * a NOSCRIPT round trip, this keeps pipelined scripts in order: a chat's conv_create and its
+     * contact's route_commit are sent back to back (handlers/contact.c), and a NOSCRIPT retry of
+     * the first would otherwise run after the second. */
+    for (size_t i = 0; sb_lua_all[i]; i++) {
+        const char *l[] = {"SCRIPT", "LOAD", sb_lua_all[i]->body};
+        rc |= internal_cmd(s, "SCRIPT LOAD", 3, l);
+        s->handshake_left++;
+    }
     if (rc)
         redisAsyncDisconnect(s->ac);
 }

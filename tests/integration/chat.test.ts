@@ -777,8 +777,14 @@ describe('what agents do', () => {
     const { client, hello } = await customer(server, { resumeToken: cust.token });
     expect(hello.t).toBe('ok');
     await client.take('customer.setup');
+    const live = await redis.query('SCARD', `${P}live`);
     const again = await client.request('contact.request', { topic: 'claim', channel: 'chat', name: 'Troll' });
     expect(again.b.code).toBe('FORBIDDEN');
+    // the conversation and its contact go to Redis together: refusing the one refused the other
+    expect(await redis.query('SCARD', `${P}live`)).toBe(live);
+    // and the customer is free to be told the same again (nothing half made stays behind)
+    const third = await client.request('contact.request', { topic: 'claim', channel: 'chat', name: 'Troll' });
+    expect(third.b.code).toBe('FORBIDDEN');
     client.close();
     cust.client.close();
     await ana.request('contact.wrapup', {

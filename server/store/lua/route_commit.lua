@@ -3,6 +3,9 @@
 -- accept, a second process or a replayed request can never apply twice or double-assign.
 --
 -- KEYS[1] c:<contact>   KEYS[2] a:<agent>   KEYS[3] live   KEYS[4] rtok:<hash> of the customer
+--   KEYS[5] v:<conversation> (create: a chat is created only with its conversation; the server
+--   sends conv_create.lua just before this in the same pipeline, so a refused conversation, e.g.
+--   a blocked customer, refuses the contact too, in one round trip)
 --   (unused keys are given as placeholders that are never written)
 -- ARGV: 1 kind, 2 expected version, 3 now ms, 4 class (chat|call|task), 5 the agent's capacity in
 --   that class, 6 retention seconds for finished contacts, 7 contact id, 8 agent username,
@@ -69,6 +72,11 @@ end
 
 if kind == "create" then
   if redis.call("EXISTS", c) == 1 then return refuse("exists") end
+  for i = 13, #ARGV - 1, 2 do
+    if ARGV[i] == "conv" and ARGV[i + 1] ~= "" and redis.call("EXISTS", KEYS[5]) == 0 then
+      return refuse("conversation")
+    end
+  end
   if flag and not agent_free() then return refuse("agent") end
   for i = 13, #ARGV, 2 do redis.call("HSET", c, ARGV[i], ARGV[i + 1]) end
   redis.call("HSET", c, "id", cid, "state", "queued", "version", 1, "created_ms", now,
