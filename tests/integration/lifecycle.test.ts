@@ -249,7 +249,7 @@ describe('losing Redis', () => {
     });
     expect(await server.metric('sb_ready')).toBe(1);
     expect(await server.metric('sb_redis_reconnects_total')).toBeGreaterThanOrEqual(1);
-    // the fresh Redis has no scripts cached: the server must load them again (NOSCRIPT -> EVAL)
+    // the fresh Redis has no scripts cached: the server loads them again while reconnecting
     const { client, hello } = await customer(server);
     expect(hello.t).toBe('ok');
     expect(hello.b.resume_token).toMatch(/^[A-Za-z0-9_-]{43}$/);
