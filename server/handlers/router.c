@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "auth/token.h"
+#include "handlers/chat.h"
 #include "handlers/router_internal.h"
 #include "metrics/metrics.h"
 #include "store/keys.h"
@@ -206,6 +207,14 @@ static void commit_cb(sb_store_t *s, redisReply *r, void *priv)
     }
     /* a request waiting for this commit gets its answer now */
     rtr_answer_waiting(R, j->conn_id, j->req_id, j->req_type, &j->cm, out, why, r);
+    if (out == SB_COMMIT_REFUSED && j->cm.kind == SB_COMMIT_CREATE) {
+        /* a chat's first segment never existed, so neither does the conversation made for it:
+         * drop it from memory, where it would count against chat.max_conversations (in Redis
+         * it expires); a transfer's segment leaves the conversation to the segment before */
+        const cside_t *cs = rtr_cside(R, j->cm.contact_id);
+        if (cs && cs->conv_id[0] && !cs->transfer_from[0] && !cs->conv_werr)
+            sb_chat_discard(app, cs->conv_id);
+    }
     uint64_t now = sb_clock_now_ms();
     sb_route_committed(R->eng, j->commit_id, out, now);
     free(j);

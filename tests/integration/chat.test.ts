@@ -901,6 +901,41 @@ describe('a message left for a team', () => {
   });
 });
 
+describe('a chat whose contact is refused', () => {
+  it('leaves no conversation behind to count against chat.max_conversations', async () => {
+    const own = await startServer({
+      redis,
+      yaml: (port, addr) =>
+        chatConfig(port, addr)
+          .replace('deployment: chat-it', 'deployment: chat-it2')
+          .replace('chat: {', 'chat: {max_conversations: 1, '),
+    });
+    const Q = 'sb:{chat-it2}:';
+    const { client: ana } = await staff(own, 'ana');
+    await ana.take('staff.setup');
+    expect((await ana.request('agent.state.set', { status: 'available' })).t).toBe('ok');
+    // Redis says Ana's chat slots are full while the engine thinks she is free: the contact's
+    // creation, which carries her offer, is refused after its conversation was made
+    await redis.query('HSET', `${Q}a:ana`, 'load_chat', '3');
+    const a = await customer(own);
+    await a.client.take('customer.setup');
+    const refused = await a.client.request('contact.request', { topic: 'claim', channel: 'chat', name: 'A' });
+    expect(refused.t).toBe('error');
+    expect(refused.b.code).toBe('CONFLICT');
+    await redis.query('HSET', `${Q}a:ana`, 'load_chat', '0');
+    // the only conversation allowed is free again: the refused one was dropped
+    const b = await customer(own);
+    await b.client.take('customer.setup');
+    const ok = await b.client.request('contact.request', { topic: 'claim', channel: 'chat', name: 'B' });
+    expect(ok.t).toBe('ok');
+    expect((await b.client.request('contact.cancel', { contact_id: ok.b.contact_id })).t).toBe('ok');
+    for (const c of [a.client, b.client, ana]) c.close();
+    const r = await own.stop();
+    expect(sanitizerReports(own)).toEqual([]);
+    expect(r.code).toBe(0);
+  });
+});
+
 describe('failures', () => {
   it('kill -9 in the middle of a burst: every acknowledged message is there once, in order', async () => {
     const ana = await agent('ana');
