@@ -222,9 +222,20 @@ def render(R, failed, smoke):
           "process and cannot be raised without CAP_SYS_RESOURCE, which caps what one process can "
           "hold here whatever its memory.")
         w("")
-        w("```")
-        w(__import__("json").dumps({k: v for k, v in idle.items() if not k.startswith("_")}, indent=1)[:3000])
-        w("```")
+        ch = g(idle, "connect_to_hello_us") or {}
+        srv = g(idle, "server") or {}
+        w(f"- established {f(g(idle, 'established'), '{:,}')}, refused {f(g(idle, 'refused'), '{:,}')}, "
+          f"closed by the server during the hold {f(g(idle, 'closed_during_hold'), '{:,}')}, open at the "
+          f"end {f(g(idle, 'open_at_end'), '{:,}')}; over {f(g(idle, 'source_addresses'), '{}')} source "
+          f"addresses, connected in {f(g(idle, 'connect_phase_s'), '{:.1f}')} s")
+        w(f"- keepalive while held (the server's counters): {f(idle.get('_sb_pings_sent_total'), '{:,.0f}')} "
+          f"pings sent, {f(idle.get('_sb_pongs_received_total'), '{:,.0f}')} pongs received")
+        w(f"- server memory: {f(srv.get('rss_kb_before'), '{:,}')} KiB before the first connection, "
+          f"{f(srv.get('rss_kb_connected'), '{:,}')} KiB with all connected, "
+          f"{f(srv.get('rss_kb_end'), '{:,}')} KiB at the end: "
+          f"{f(srv.get('rss_bytes_per_connection'), '{:,.0f}')} bytes per connection")
+        w(f"- connect to hello reply: p50 {f(ms(ch.get('p50')), '{:.2f}')} ms, p99 "
+          f"{f(ms(ch.get('p99')), '{:.2f}')} ms (the connect phase, not a bar)")
         w("")
     if rs:
         w("### Restart and reconnect storm")

@@ -2,7 +2,7 @@
 // default), configured from an inline YAML, on free ports, with the test clock on so tests move
 // time instead of sleeping. Nothing here fakes what a user touches.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -173,15 +173,32 @@ export async function startRedis(): Promise<Redis> {
 // ------------------------------------------------------------------------------------------------
 // Server
 
-export async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
+/** The first port of the kernel's ephemeral range (the ports client sockets get). */
+function ephemeralLow(): number {
+  try {
+    return Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').split(/\s+/)[0]) || 32768;
+  } catch {
+    return 32768;
+  }
+}
+
+function tryListen(port: number): Promise<boolean> {
+  return new Promise((res) => {
     const s = createServer();
-    s.on('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => res(port));
-    });
+    s.once('error', () => res(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => res(true)));
   });
+}
+
+/** A free port below the ephemeral range. A port the kernel hands out for listening (port 0) is
+ * one a client socket of another test may take a moment later, before the server binds it. */
+export async function freePort(): Promise<number> {
+  const lo = ephemeralLow();
+  for (let i = 0; i < 200; i++) {
+    const port = Math.max(1024, lo - 12000) + Math.floor(Math.random() * Math.min(12000, lo - 1024));
+    if (await tryListen(port)) return port;
+  }
+  throw new Error('no free port below the ephemeral range');
 }
 
 let cachedHash: string | undefined;
