@@ -189,7 +189,21 @@ def render(R, failed, smoke):
                   f"{f(ms(g(x, 'ack_latency_us', 'p99')), '{:.3f}')} | "
                   f"{f(g(x, 'counts', 'undelivered'), '{:,}')} | {f(g(x, 'counts', 'duplicates'), '{:,}')} |")
         w("")
-        w("Latencies in milliseconds.")
+        w("Latencies in milliseconds. The relay runs in rounds that alternate the two servers, each run on a "
+          "fresh server and Redis; the table shows the run of median server CPU per message (fixed "
+          "rate) and of median throughput (saturation). Every run:")
+        w("")
+        for who, d in (("Switchboard", sb), ("peer", pe)):
+            fr = g(d, "fixed_runs") or []
+            sr = g(d, "saturation_runs") or []
+            if fr:
+                w(f"- {who}, fixed rate: server CPU per message "
+                  + ", ".join(f(x.get("cpu_us_per_msg"), "{:.1f}") for x in fr) + " us; p99 "
+                  + ", ".join(f(ms(x.get("p99_us")), "{:.2f}") for x in fr) + " ms")
+            if sr:
+                w(f"- {who}, saturation: "
+                  + ", ".join(f(x.get("delivered_per_s"), "{:,.0f}") for x in sr) + " msg/s at "
+                  + ", ".join(f(x.get("cpu_us_per_msg"), "{:.1f}") for x in sr) + " us per message")
         w("")
     if off:
         w("### Offer latency")
