@@ -13,6 +13,7 @@ SB_APT_PACKAGES=(
   libuv1-dev libwebsockets-dev libwebsockets-evlib-uv libhiredis-dev libmsgpack-dev
   libsodium-dev libyaml-dev libjansson-dev libcmocka-dev
   redis-server python3 python3-yaml python3-msgpack curl ca-certificates tzdata
+  libfaketime
 )
 SB_APT_BROWSER=(chromium)
 

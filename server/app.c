@@ -19,10 +19,11 @@
 #include "util/err.h"
 #include "util/log.h"
 
-#define LAG_EVERY_MS 100
-#define STOP_POLL_MS 20
-#define DRAIN_MAX_MS 3000
-#define FLUSH_MAX_MS 3000
+#define CLOCK_WARN_MS 1000 /* a wall-clock step worth a log line */
+#define LAG_EVERY_MS  100
+#define STOP_POLL_MS  20
+#define DRAIN_MAX_MS  3000
+#define FLUSH_MAX_MS  3000
 
 typedef enum { STOP_DRAIN = 1, STOP_FLUSH, STOP_REDIS, STOP_CLOSE } stop_phase_t;
 
@@ -93,6 +94,24 @@ static void store_pressure_cb(sb_store_t *s, bool paused, void *user)
  * Loop lag
  * ---------------------------------------------------------------------------------------------- */
 
+/* The wall clock stepped (util/clock.h): say so once, and once more when the process clock has
+ * caught up, so an operator can tell why times in new records differ from the machine's clock. */
+static void clock_check(sb_app_t *app)
+{
+    (void)sb_clock_now_ms(); /* a fresh reading */
+    int64_t off = sb_clock_offset_ms();
+    int64_t mag = off < 0 ? -off : off;
+    if (!app->clock_slewing && mag > CLOCK_WARN_MS) {
+        app->clock_slewing = true;
+        SB_WARN("clock", "the wall clock stepped; the server's clock follows it gradually",
+                SB_F_INT("offset_ms", off),
+                SB_F_UINT("catch_up_s", (uint64_t)mag * 1000000u / SB_CLOCK_SLEW_PPM / 1000u));
+    } else if (app->clock_slewing && mag < 2) {
+        app->clock_slewing = false;
+        SB_INFO("clock", "the server's clock has caught up with the wall clock");
+    }
+}
+
 static void lag_cb(uv_timer_t *t)
 {
     sb_app_t *app = t->data;
@@ -102,6 +121,7 @@ static void lag_cb(uv_timer_t *t)
     if (lag > sb_metrics.loop_lag_max_ns)
         sb_metrics.loop_lag_max_ns = lag;
     app->lag_expected_ns = now + (uint64_t)LAG_EVERY_MS * 1000000u;
+    clock_check(app);
 }
 
 /* ------------------------------------------------------------------------------------------------

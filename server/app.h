@@ -38,6 +38,7 @@ typedef struct sb_app {
     uv_signal_t sig_term, sig_int, sig_hup;
     uv_timer_t lag_timer;
     uint64_t lag_expected_ns;
+    bool clock_slewing;    /* the wall clock stepped and the process clock is catching up */
     uv_timer_t stop_timer; /* deadline for a graceful stop */
     bool stopping;
     bool reloading;

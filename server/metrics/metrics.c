@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "proto/codec.h"
+#include "util/clock.h"
 
 sb_metrics_t sb_metrics;
 
@@ -144,6 +145,11 @@ int sb_metrics_render(sb_buf_t *o)
     rc |= counter(o, "sb_ready", "gauge", "1 when the server is ready (Redis up, state loaded).",
                   m->ready);
     rc |= hist(o, "sb_redis_rtt_seconds", "Redis request round-trip time.", &m->redis_rtt);
+    rc |= sb_buf_printf(o,
+                        "# HELP sb_clock_offset_seconds Wall clock minus the server's clock: what "
+                        "is left to catch up after a wall-clock step (slewed at 10%%).\n"
+                        "# TYPE sb_clock_offset_seconds gauge\nsb_clock_offset_seconds %.3f\n",
+                        (double)sb_clock_offset_ms() / 1e3);
     rc |= hist(o, "sb_loop_lag_seconds", "Event-loop lag (how late a 100 ms timer fired).",
                &m->loop_lag);
     rc |= sb_buf_printf(o,

@@ -229,6 +229,8 @@ export interface ServerOptions {
   testClock?: boolean;
   /** The test clock moves only when advanced (exact durations). */
   frozenClock?: boolean;
+  /** Extra environment for the server process (e.g. LD_PRELOAD of libfaketime). */
+  env?: Record<string, string>;
 }
 
 export interface Server {
@@ -316,7 +318,7 @@ export async function startServer(opt: ServerOptions = {}): Promise<Server> {
   const proc = spawn(BIN, args, {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ASAN_OPTIONS: SANITIZER_OPTIONS },
+    env: { ...process.env, ASAN_OPTIONS: SANITIZER_OPTIONS, ...(opt.env ?? {}) },
   });
   const logs: string[] = [];
   const waiters: Array<{ re: RegExp; res: (l: string) => void }> = [];
