@@ -65,6 +65,7 @@ void rtr_commit_extra(sb_router_t *R, const sb_rcommit_t *cm, void *extra)
         x->lang = rtr_lang_code(R, v.lang);
         x->priority = v.priority;
         x->enqueued_ms = v.enqueued_ms;
+        x->due_ms = v.due_ms;
         x->prev_id = v.prev_id;
         x->customer_id = cs ? cs->customer_id : "";
         x->topic = cs ? cs->topic : "";

@@ -74,6 +74,7 @@ enum {
     CF_RTOK,
     CF_TOPIC,
     CF_CONV,
+    CF_ARRIVAL,
     CF__COUNT
 };
 static const char *const g_cfields[CF__COUNT] = {
@@ -98,6 +99,7 @@ static const char *const g_cfields[CF__COUNT] = {
     [CF_RTOK] = "rtok",
     [CF_TOPIC] = "topic",
     [CF_CONV] = "conv",
+    [CF_ARRIVAL] = "arr",
 };
 
 static int read_contact(sb_router_t *R, const char *key, sb_store_cb cb, load_job_t *j)
@@ -138,6 +140,7 @@ static int parse_contact(sb_router_t *R, const redisReply *r, sb_rcontact_t *out
     out->assigned_ms = sb_rs_at_u64(r, CF_ASSIGNED_MS);
     out->wrap_started_ms = sb_rs_at_u64(r, CF_WRAP_MS);
     out->segment_ms = sb_rs_at_u64(r, CF_SEG_MS);
+    out->arrival = sb_rs_at_u64(r, CF_ARRIVAL);
     const char *direct = sb_rs_at(r, CF_DIRECT);
     out->direct = direct && strcmp(direct, "1") == 0;
     memset(side, 0, sizeof *side);

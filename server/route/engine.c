@@ -231,7 +231,16 @@ static contact_t *contact_new(sb_route_t *r, const sb_rcontact_t *spec)
     }
     c->c = *spec;
     c->index = ix;
-    c->seq = ++r->seq;
+    /* a reloaded contact keeps the order Redis recorded; new ones come after everything seen.
+     * Within one process the engine's numbers and Redis' follow the same arrival order (CREATE
+     * commits go out in the order contacts arrive), so mixing the two never reorders anything */
+    if (spec->arrival) {
+        c->seq = spec->arrival;
+        if (r->seq < spec->arrival)
+            r->seq = spec->arrival;
+    } else {
+        c->seq = ++r->seq;
+    }
     r->contacts[ix] = c;
     return c;
 }
@@ -513,7 +522,10 @@ static bool direct_agent_free(const sb_route_t *r, uint32_t ai, sb_class_t cls)
 
 static contact_t *admit(sb_route_t *r, const sb_rcontact_t *spec, uint64_t now)
 {
-    contact_t *c = contact_new(r, spec);
+    /* a new contact or segment (an overflow copies its predecessor) takes the next number */
+    sb_rcontact_t fresh = *spec;
+    fresh.arrival = 0;
+    contact_t *c = contact_new(r, &fresh);
     if (!c)
         return NULL;
     c->c.state = SB_CSTATE_QUEUED;

@@ -165,6 +165,11 @@ typedef struct {
     uint64_t assigned_ms;
     uint64_t wrap_started_ms;
     uint64_t segment_ms; /* when this segment (or re-queue) started waiting; 0: unknown (now) */
+    /* Arrival order among contacts with the same ordering key: the number Redis gave the contact
+     * when it was created (docs/redis-keys.md, `arrivals`), so that a restart rebuilds every queue
+     * in exactly the order it had. 0 on arrival and for records that predate it: the engine
+     * numbers those itself, after every number it has seen. */
+    uint64_t arrival;
 } sb_rcontact_t;
 
 /* ------------------------------------------------------------------------------------------------
@@ -356,6 +361,7 @@ typedef struct {
     uint64_t
         segment_ms; /* when this segment (or re-queue) started waiting: waits count from here */
     uint64_t key;   /* ordering key: smaller is served first */
+    uint64_t order; /* among equal keys: smaller is served first (the arrival number) */
     uint64_t version;
     uint32_t agent;
     uint64_t offer_id;

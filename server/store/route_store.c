@@ -15,7 +15,7 @@ static const char *const g_class[] = {"chat", "call", "task"};
 int sb_rs_commit(sb_store_t *s, const char *prefix, const sb_rcommit_t *cm, const sb_rs_extra_t *x,
                  sb_store_cb cb, void *priv)
 {
-    char kc[160], ka[160], kl[160], kt[160], kv[160];
+    char kc[160], ka[160], kl[160], kt[160], kv[160], kn[160];
     char ver[24], now[24], cap[8], keep[16], offer[24], dl[24];
     char prio[8], enq[24], due[24];
     /* placeholders keep the key count fixed; they are never written */
@@ -26,6 +26,7 @@ int sb_rs_commit(sb_store_t *s, const char *prefix, const sb_rcommit_t *cm, cons
            x->token_hash && x->token_hash[0] ? x->token_hash : "-");
     bool conv = cm->kind == SB_COMMIT_CREATE && x->conv_id && x->conv_id[0];
     sb_key(prefix, kv, sizeof kv, "v:%s", conv ? x->conv_id : "-");
+    sb_key(prefix, kn, sizeof kn, "arrivals");
     snprintf(ver, sizeof ver, "%" PRIu64, cm->expect_version);
     snprintf(now, sizeof now, "%" PRIu64, cm->now_ms);
     snprintf(cap, sizeof cap, "%u", (unsigned)x->capacity);
@@ -66,6 +67,7 @@ int sb_rs_commit(sb_store_t *s, const char *prefix, const sb_rcommit_t *cm, cons
     argv[n++] = kl;
     argv[n++] = kt;
     argv[n++] = kv;
+    argv[n++] = kn;
     argv[n++] = sb_commit_name(cm->kind);
     argv[n++] = ver;
     argv[n++] = now;
@@ -107,7 +109,7 @@ int sb_rs_commit(sb_store_t *s, const char *prefix, const sb_rcommit_t *cm, cons
     size_t lens[MAX_ARGS];
     for (int i = 0; i < n; i++)
         lens[i] = strlen(argv[i]);
-    return sb_store_eval(s, &sb_lua_route_commit, cb, priv, 5, n, argv, lens);
+    return sb_store_eval(s, &sb_lua_route_commit, cb, priv, 6, n, argv, lens);
 }
 
 sb_commit_outcome_t sb_rs_outcome(const redisReply *r, const char **why)

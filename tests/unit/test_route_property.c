@@ -660,11 +660,72 @@ static void run_until(pt_t *t, uint64_t to)
         t->h.now = to;
 }
 
+/* Waiting contacts as the engine orders them, before and after a restart. */
+typedef struct {
+    char id[SB_ROUTE_ID_LEN + 1];
+    uint32_t line; /* queue, channel and language in one number */
+    uint64_t key, order;
+} waiting_t;
+
+static size_t snapshot_waiting(const rh_t *h, waiting_t *out, size_t max)
+{
+    size_t n = 0;
+    uint32_t cur = 0, ix;
+    while (n < max && sb_route_contact_iter(h->r, &cur, &ix)) {
+        sb_rcontact_view_t v;
+        if (!sb_route_contact_view(h->r, ix, &v) || v.state != SB_CSTATE_QUEUED || v.committing ||
+            v.in_doubt)
+            continue;
+        snprintf(out[n].id, sizeof out[n].id, "%s", v.id);
+        out[n].line = (v.queue * SB_CHAN__COUNT + (uint32_t)v.channel) * 64u + v.lang;
+        out[n].key = v.key;
+        out[n].order = v.order;
+        n++;
+    }
+    return n;
+}
+
+/* Every pair of contacts that wait in the same line before and after a restart is served in the
+ * same order after it (ties of the ordering key included: a restart once re-ordered contacts
+ * that arrived in the same millisecond). */
+static void check_same_order(pt_t *t, const waiting_t *before, size_t nb)
+{
+    static waiting_t after[512];
+    size_t na = snapshot_waiting(&t->h, after, 512);
+    for (size_t i = 0; i < nb; i++) {
+        const waiting_t *x = &before[i], *x2 = NULL;
+        for (size_t k = 0; k < na && !x2; k++)
+            if (strcmp(after[k].id, x->id) == 0)
+                x2 = &after[k];
+        if (!x2)
+            continue;
+        if (x2->key != x->key)
+            report(t, "restart: %s has ordering key %llu, had %llu", x->id,
+                   (unsigned long long)x2->key, (unsigned long long)x->key);
+        for (size_t j = 0; j < nb; j++) {
+            const waiting_t *y = &before[j], *y2 = NULL;
+            if (y->line != x->line || i == j)
+                continue;
+            for (size_t k = 0; k < na && !y2; k++)
+                if (strcmp(after[k].id, y->id) == 0)
+                    y2 = &after[k];
+            if (!y2)
+                continue;
+            bool first = x->key < y->key || (x->key == y->key && x->order < y->order);
+            bool first2 = x2->key < y2->key || (x2->key == y2->key && x2->order < y2->order);
+            if (first != first2)
+                report(t, "restart: %s and %s changed places in their line", x->id, y->id);
+        }
+    }
+}
+
 /* A crash and a restart: Redis executed some of the commits in flight (in order), the process
  * forgot everything, and recovery reads Redis back. */
 static void restart(pt_t *t)
 {
     rh_t *h = &t->h;
+    static waiting_t before[512];
+    size_t nb = snapshot_waiting(h, before, 512);
     for (size_t i = 0; i < h->n_in; i++) {
         if (!chance(&t->g, 500))
             continue;
@@ -712,6 +773,7 @@ static void restart(pt_t *t)
         CALL(t, sb_route_reload_agent(h->r, ai, m->status, m->reason, m->last_finished, h->now));
     }
     CALL(t, sb_route_reload_done(h->r, h->now));
+    check_same_order(t, before, nb);
     t->restarts++;
 }
 

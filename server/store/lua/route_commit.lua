@@ -6,6 +6,8 @@
 --   KEYS[5] v:<conversation> (create: a chat is created only with its conversation; the server
 --   sends conv_create.lua just before this in the same pipeline, so a refused conversation, e.g.
 --   a blocked customer, refuses the contact too, in one round trip)
+--   KEYS[6] arrivals (create: the counter that numbers contacts in arrival order, so that a
+--   restart puts contacts with the same ordering key back in the same order)
 --   (unused keys are given as placeholders that are never written)
 -- ARGV: 1 kind, 2 expected version, 3 now ms, 4 class (chat|call|task), 5 the agent's capacity in
 --   that class, 6 retention seconds for finished contacts, 7 contact id, 8 agent username,
@@ -80,7 +82,7 @@ if kind == "create" then
   if flag and not agent_free() then return refuse("agent") end
   for i = 13, #ARGV, 2 do redis.call("HSET", c, ARGV[i], ARGV[i + 1]) end
   redis.call("HSET", c, "id", cid, "state", "queued", "version", 1, "created_ms", now,
-             "seg_ms", now, "state_ms", now)
+             "seg_ms", now, "state_ms", now, "arr", redis.call("INCR", KEYS[6]))
   redis.call("SADD", live, cid)
   if redis.call("EXISTS", tok) == 1 then redis.call("HSET", tok, "contact", cid) end
   if flag then reserve() end

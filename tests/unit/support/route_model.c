@@ -138,6 +138,7 @@ int rm_apply(rm_store_t *s, const sb_rcommit_t *k, const sb_rcontact_view_t *v, 
         c->queue = k->queue;
         c->channel = k->channel;
         c->version = 1;
+        c->arrival = ++s->arrivals;
         c->agent = SB_ROUTE_NONE;
         c->state = SB_CSTATE_QUEUED;
         if (sb_strmap_put(&s->by_id, c->id, (uint32_t)s->n)) {

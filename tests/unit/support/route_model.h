@@ -39,6 +39,7 @@ typedef struct {
     uint32_t na;
     uint16_t missed_reason; /* away reason a RETURN with agent_to_away writes */
     size_t n_live;          /* contacts not completed or canceled */
+    uint64_t arrivals;      /* the `arrivals` counter: numbers contacts as CREATE commits apply */
 } rm_store_t;
 
 int rm_init(rm_store_t *s, const sb_ragent_def_t *defs, uint32_t na);
