@@ -118,9 +118,24 @@ void sb_router_customer_ready(sb_conn_t *c, const char *contact_id)
         return;
     cs->conn = c->id;
     sb_timer_disarm(&R->app->timers, &cs->abandon);
+    rtr_customer_presence(R, cs, SB_PRESENCE_BACK, sb_clock_now_ms());
     if (cs->conv_id[0])
         sb_chat_customer_ready(c, cs->conv_id);
     rtr_send_contact_status(R, cs);
+    rtr_pump(R);
+}
+
+void rtr_customer_presence(sb_router_t *R, cside_t *cs, sb_presence_t pr, uint64_t now)
+{
+    cs->left_ms = pr == SB_PRESENCE_LEFT ? now : 0;
+    uint32_t ci = sb_route_contact_find(R->eng, cs->contact_id);
+    sb_rcontact_view_t v;
+    if (ci == SB_ROUTE_NONE || !sb_route_contact_view(R->eng, ci, &v))
+        return;
+    if (v.state == SB_CSTATE_QUEUED || v.state == SB_CSTATE_OFFERED)
+        sb_route_customer_presence(R->eng, ci, pr, now);
+    else if (v.state == SB_CSTATE_ASSIGNED && v.agent != SB_ROUTE_NONE)
+        rtr_send_work(R, v.agent); /* "left at 14:02, can come back until 14:17" */
 }
 
 void sb_router_keep_token(sb_app_t *app, const char *contact_id)
@@ -147,8 +162,13 @@ void sb_router_customer_closed(sb_conn_t *c)
     if (!cs || cs->conn != c->id)
         return;
     cs->conn = 0;
+    uint64_t now = sb_clock_now_ms();
+    /* the place in line is kept for the resume window, but nobody is offered a customer who is
+     * gone: an offer out is withdrawn now (docs/routing.md, "Customers who disconnect") */
     sb_timer_arm(&R->app->timers, &cs->abandon,
-                 sb_clock_now_ms() + (uint64_t)R->app->cfg->auth.resume_ttl_s * 1000u);
+                 now + (uint64_t)R->app->cfg->auth.resume_ttl_s * 1000u);
+    rtr_customer_presence(R, cs, SB_PRESENCE_LEFT, now);
+    rtr_pump(R);
 }
 
 typedef struct {

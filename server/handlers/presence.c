@@ -149,7 +149,8 @@ void sb_router_staff_closed(sb_conn_t *c)
     rtr_pump(R);
 }
 
-/* Maps an engine refusal to the wire. */
+/* Maps an engine refusal to the wire. A contact or offer that is someone else's answers exactly
+ * as one that does not exist: no reply tells a specialist what colleagues hold. */
 static void refuse(sb_conn_t *c, uint64_t id, sb_route_result_t r)
 {
     switch (r) {
@@ -157,18 +158,22 @@ static void refuse(sb_conn_t *c, uint64_t id, sb_route_result_t r)
         sb_conn_send_error(c, true, id, SB_WERR_OFFER_EXPIRED,
                            "the offer expired before it was accepted", NULL, 0);
         break;
+    case SB_ROUTE_WITHDRAWN:
+        sb_conn_send_error(c, true, id, SB_WERR_OFFER_WITHDRAWN,
+                           "the customer left the line before the offer was accepted", NULL, 0);
+        break;
+    case SB_ROUTE_DECLINED:
+        sb_conn_send_error(c, true, id, SB_WERR_CONFLICT, "you declined this offer", NULL, 0);
+        break;
     case SB_ROUTE_BUSY:
         sb_conn_send_error(c, true, id, SB_WERR_BUSY, "a change to this contact is being saved",
                            NULL, 200);
-        break;
-    case SB_ROUTE_NOT_YOURS:
-        sb_conn_send_error(c, true, id, SB_WERR_FORBIDDEN, "you do not hold this contact", NULL, 0);
         break;
     case SB_ROUTE_WRONG_STATE:
         sb_conn_send_error(c, true, id, SB_WERR_CONFLICT,
                            "the contact is not in a state that allows this", NULL, 0);
         break;
-    default:
+    default: /* SB_ROUTE_NOT_FOUND, SB_ROUTE_NOT_YOURS */
         sb_conn_send_error(c, true, id, SB_WERR_NOT_FOUND, "no such offer or contact", NULL, 0);
         break;
     }

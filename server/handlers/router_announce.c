@@ -132,6 +132,13 @@ void rtr_send_work(sb_router_t *R, uint32_t ai)
             w->remaining_ms = w->deadline_ms > now ? w->deadline_ms - now : 0;
             w->has_remaining_ms = true;
         }
+        const cside_t *cs = v.state == SB_CSTATE_ASSIGNED ? rtr_cside(R, v.id) : NULL;
+        if (cs && !cs->conn && cs->left_ms && sb_timer_armed(&cs->abandon)) {
+            w->customer_left_ms = cs->left_ms;
+            w->has_customer_left_ms = true;
+            w->customer_back_by_ms = cs->abandon.deadline;
+            w->has_customer_back_by_ms = true;
+        }
     }
     sb_msg_agent_work_t ev = {.waiting = sb_route_waiting_for_agent(R->eng, ai)};
     ev.items.items = items;

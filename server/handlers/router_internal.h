@@ -19,6 +19,8 @@ typedef struct {
     char topic[SB_ROUTE_ID_LEN + 1];
     char title[201];        /* tasks: what the work is, for the agent */
     uint64_t conn;          /* the customer's connection id, 0 while disconnected */
+    uint64_t left_ms;       /* when that connection closed (0: connected, or not known since a
+                               restart); answered chats show it to the agent */
     uint32_t ix;            /* slot in csides */
     sb_timer_t abandon;     /* disconnected while waiting: cancel when the resume window ends */
     uint32_t last_position; /* last sent, to send only changes */
@@ -139,6 +141,9 @@ void rtr_hours_free(sb_rqueue_def_t *defs, uint32_t n);
 
 /* contact.c */
 void rtr_abandon_cb(sb_timer_t *t);
+/* Tells the engine whether the customer of `cs` is connected, and the agent of an answered
+ * contact that its customer left or came back. */
+void rtr_customer_presence(sb_router_t *R, cside_t *cs, sb_presence_t pr, uint64_t now);
 
 /* router_stats.c: statistics of an announced commit (before its side data goes), of a contact
  * read back from Redis, and the agents' statuses once loaded. */

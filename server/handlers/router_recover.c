@@ -231,11 +231,17 @@ static void apply_contact(sb_router_t *R, const char *id, const redisReply *r, u
     /* the customer's open contact: not a pending direct transfer, not one in wrap-up */
     if (cs->customer_id[0] && !cs->transferred && c.state != SB_CSTATE_WRAPPING)
         sb_strmap_put(&R->by_customer, cs->customer_id, cs->ix);
-    /* a waiting customer who is not connected keeps the place for the resume window */
-    if (!cs->conn && !sb_timer_armed(&cs->abandon) &&
-        (c.state == SB_CSTATE_QUEUED || c.state == SB_CSTATE_OFFERED))
-        sb_timer_arm(&R->app->timers, &cs->abandon,
-                     now + (uint64_t)R->app->cfg->auth.resume_ttl_s * 1000u);
+    /* a waiting customer who is not connected keeps the place for the resume window, and is not
+     * offered until back; an offer made before the restart stands (they were there then) */
+    if (!cs->conn && (c.state == SB_CSTATE_QUEUED || c.state == SB_CSTATE_OFFERED)) {
+        if (!sb_timer_armed(&cs->abandon))
+            sb_timer_arm(&R->app->timers, &cs->abandon,
+                         now + (uint64_t)R->app->cfg->auth.resume_ttl_s * 1000u);
+        uint32_t ci = sb_route_contact_find(R->eng, id);
+        if (ci != SB_ROUTE_NONE)
+            sb_route_customer_presence(R->eng, ci,
+                                       cs->left_ms ? SB_PRESENCE_LEFT : SB_PRESENCE_NOT_BACK, now);
+    }
 }
 
 static void apply_agent(sb_router_t *R, uint32_t ai, const redisReply *r, uint64_t now)

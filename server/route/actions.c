@@ -74,9 +74,8 @@ void rt_grace_over(sb_route_t *r, uint32_t ai, uint64_t now)
             continue;
         pending_t *p = NULL;
         if (c->c.state == SB_CSTATE_OFFERED && c->announced_offer) {
-            p = rt_commit(r, SB_COMMIT_RETURN, c, ai, now);
-            if (p)
-                p->return_reason = 2;
+            rt_withdraw_offer(r, c, now);
+            continue;
         } else if (c->c.state == SB_CSTATE_ASSIGNED) {
             p = rt_commit(r, SB_COMMIT_REQUEUE, c, ai, now);
         } else if (c->c.state == SB_CSTATE_WRAPPING) {
@@ -93,7 +92,40 @@ void rt_grace_over(sb_route_t *r, uint32_t ai, uint64_t now)
  * Agent actions on contacts
  * ---------------------------------------------------------------------------------------------- */
 
-static contact_t *offered_to(sb_route_t *r, uint32_t ai, uint64_t offer_id, sb_route_result_t *err)
+void rt_offer_gone(sb_route_t *r, uint32_t ai, uint64_t offer_id, gone_why_t why, uint64_t now)
+{
+    if (ai >= r->n_agents || !offer_id)
+        return;
+    agent_t *a = &r->agents[ai];
+    a->gone[a->gone_next] = (gone_offer_t){.offer_id = offer_id, .at = now, .why = (uint8_t)why};
+    a->gone_next = (uint8_t)((a->gone_next + 1) % GONE_OFFERS);
+}
+
+/* The latest record wins: a return refused in Redis leaves the offer standing, and it may end
+ * again, for another reason. */
+static gone_why_t gone_why(const agent_t *a, uint64_t offer_id, uint64_t now)
+{
+    for (int k = 1; k <= GONE_OFFERS; k++) {
+        const gone_offer_t *g = &a->gone[(a->gone_next + GONE_OFFERS - k) % GONE_OFFERS];
+        if (g->offer_id == offer_id && now - g->at < GONE_KEEP_MS)
+            return (gone_why_t)g->why;
+    }
+    return GONE_NONE;
+}
+
+void rt_withdraw_offer(sb_route_t *r, contact_t *c, uint64_t now)
+{
+    uint32_t ai = c->c.agent;
+    pending_t *p = rt_commit(r, SB_COMMIT_RETURN, c, ai, now);
+    if (!p)
+        return;
+    p->return_reason = 2;
+    rt_offer_gone(r, ai, c->c.offer_id, GONE_WITHDRAWN, now);
+    rt_emit_commit(r, p, now);
+}
+
+static contact_t *offered_to(sb_route_t *r, uint32_t ai, uint64_t offer_id, uint64_t now,
+                             sb_route_result_t *err)
 {
     if (ai >= r->n_agents) {
         *err = SB_ROUTE_NOT_FOUND;
@@ -101,7 +133,24 @@ static contact_t *offered_to(sb_route_t *r, uint32_t ai, uint64_t offer_id, sb_r
     }
     agent_t *a = &r->agents[ai];
     contact_t *c = C(r, a->offer_contact);
-    if (!c || c->c.offer_id != offer_id || !c->announced_offer) {
+    bool current = c && c->c.offer_id == offer_id && c->announced_offer;
+    if (!current || c->committing) {
+        /* an offer that ended says how, also while its return is still being committed */
+        switch (gone_why(a, offer_id, now)) {
+        case GONE_EXPIRED:
+            *err = SB_ROUTE_EXPIRED;
+            return NULL;
+        case GONE_WITHDRAWN:
+            *err = SB_ROUTE_WITHDRAWN;
+            return NULL;
+        case GONE_DECLINED:
+            *err = SB_ROUTE_DECLINED;
+            return NULL;
+        default:
+            break;
+        }
+    }
+    if (!current) {
         *err = SB_ROUTE_NOT_FOUND;
         return NULL;
     }
@@ -115,7 +164,7 @@ static contact_t *offered_to(sb_route_t *r, uint32_t ai, uint64_t offer_id, sb_r
 sb_route_result_t sb_route_offer_accept(sb_route_t *r, uint32_t ai, uint64_t offer_id, uint64_t now)
 {
     sb_route_result_t err;
-    contact_t *c = offered_to(r, ai, offer_id, &err);
+    contact_t *c = offered_to(r, ai, offer_id, now, &err);
     if (!c)
         return err;
     if (now >= c->c.offer_deadline_ms) {
@@ -135,13 +184,14 @@ sb_route_result_t sb_route_offer_decline(sb_route_t *r, uint32_t ai, uint64_t of
                                          uint64_t now)
 {
     sb_route_result_t err;
-    contact_t *c = offered_to(r, ai, offer_id, &err);
+    contact_t *c = offered_to(r, ai, offer_id, now, &err);
     if (!c)
         return err;
     pending_t *p = rt_commit(r, SB_COMMIT_RETURN, c, ai, now);
     if (!p)
         return SB_ROUTE_BUSY;
     p->return_reason = 0;
+    rt_offer_gone(r, ai, offer_id, GONE_DECLINED, now);
     rt_emit_commit(r, p, now);
     return SB_ROUTE_OK;
 }
@@ -162,8 +212,43 @@ sb_route_result_t sb_route_contact_withdraw(sb_route_t *r, uint32_t ci, sb_cance
     if (!p)
         return SB_ROUTE_BUSY;
     p->cancel = why;
+    if (c->c.state == SB_CSTATE_OFFERED)
+        rt_offer_gone(r, c->c.agent, c->c.offer_id, GONE_WITHDRAWN, now);
     rt_wait_remove(r, c);
     rt_emit_commit(r, p, now);
+    rt_settle(r, now);
+    return SB_ROUTE_OK;
+}
+
+sb_route_result_t sb_route_customer_presence(sb_route_t *r, uint32_t ci, sb_presence_t pr,
+                                             uint64_t now)
+{
+    contact_t *c = C(r, ci);
+    if (!c)
+        return SB_ROUTE_NOT_FOUND;
+    /* a task has no customer on a line; a direct transfer belongs to a conversation in progress
+     * (its customer's absence is the answered chat's business) */
+    if (c->c.channel == SB_CHAN_TASK || c->c.direct)
+        return SB_ROUTE_OK;
+    bool away = pr != SB_PRESENCE_BACK;
+    if (c->customer_away == away)
+        return SB_ROUTE_OK;
+    c->customer_away = away;
+    if (!away) {
+        if (rt_routable(c)) {
+            rt_wait_insert(r, c);
+            rt_dirty_contact(r, c);
+        }
+    } else {
+        rt_wait_remove(r, c);
+        /* an offer already out goes back now, unless it was made before a restart (the customer
+         * was there then; the restart is not their leaving); one being committed goes back when
+         * its commit returns (finish) */
+        if (pr == SB_PRESENCE_LEFT && c->c.state == SB_CSTATE_OFFERED && c->announced_offer &&
+            !c->committing && !c->in_doubt)
+            rt_withdraw_offer(r, c, now);
+    }
+    rt_queue_touch(r, c->c.queue, now);
     rt_settle(r, now);
     return SB_ROUTE_OK;
 }

@@ -10,6 +10,7 @@ void rt_offer_timeout(sb_route_t *r, contact_t *c, uint64_t now)
     if (!p)
         return;
     p->return_reason = 1;
+    rt_offer_gone(r, ai, c->c.offer_id, GONE_EXPIRED, now);
     agent_t *a = &r->agents[ai];
     if (r->p.max_missed_offers && a->missed + 1 >= r->p.max_missed_offers &&
         a->status == SB_AGENT_AVAILABLE && !a->status_committing)
@@ -23,9 +24,11 @@ void rt_relax(sb_route_t *r, contact_t *c, uint64_t now)
     if (s == c->step)
         return;
     uint32_t pos = c->position, wait_s = c->wait_s; /* still waiting: no new POSITION */
+    bool listed = c->wait.pos != 0; /* not listed: its customer is away, or a commit is out */
     rt_wait_remove(r, c);
     c->step = s;
-    rt_wait_insert(r, c);
+    if (listed)
+        rt_wait_insert(r, c);
     c->position = pos;
     c->wait_s = wait_s;
     rt_queue_touch(r, c->c.queue, now);

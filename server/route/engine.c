@@ -80,7 +80,8 @@ bool sb_route_next(sb_route_t *r, sb_rdecision_t *out)
 
 bool rt_routable(const contact_t *c)
 {
-    return c->c.state == SB_CSTATE_QUEUED && !c->committing && !c->in_doubt && !c->c.direct;
+    return c->c.state == SB_CSTATE_QUEUED && !c->committing && !c->in_doubt && !c->c.direct &&
+           !c->customer_away;
 }
 
 void rt_dirty_contact(sb_route_t *r, contact_t *c)
@@ -760,6 +761,12 @@ static void finish(sb_route_t *r, pending_t *p, contact_t *c, uint64_t now)
             rt_held_action(r, c->c.agent, c->index, SB_CSTATE_ASSIGNED, SB_COMMIT_END, now);
         else
             sb_route_contact_withdraw(r, c->index, why, now);
+        return;
+    }
+    /* the customer left while this offer was being committed: it goes back at once */
+    if (c->customer_away && c->c.state == SB_CSTATE_OFFERED && c->announced_offer &&
+        !c->committing && !c->in_doubt) {
+        rt_withdraw_offer(r, c, now);
         return;
     }
     if (p &&

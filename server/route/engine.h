@@ -300,12 +300,23 @@ typedef enum {
     SB_ROUTE_EXPIRED,     /* the offer's deadline passed */
     SB_ROUTE_WRONG_STATE, /* e.g. ending a contact that is not assigned */
     SB_ROUTE_BUSY,        /* a commit for this contact is in flight: try again */
+    SB_ROUTE_WITHDRAWN,   /* the offer was withdrawn (the customer left) before the accept */
+    SB_ROUTE_DECLINED,    /* the agent declined this offer already */
 } sb_route_result_t;
 
 sb_route_result_t sb_route_offer_accept(sb_route_t *r, uint32_t agent, uint64_t offer_id,
                                         uint64_t now);
 sb_route_result_t sb_route_offer_decline(sb_route_t *r, uint32_t agent, uint64_t offer_id,
                                          uint64_t now);
+/* Whether the customer of a waiting contact is connected. A customer whose connection closed
+ * keeps the place in line but is not offered to anyone until back (LEFT); an offer already out
+ * is withdrawn at once (RETURN, not counted as missed; a late accept gets SB_ROUTE_WITHDRAWN).
+ * After a restart, customers not yet reconnected are NOT_BACK: the same, but an offer made
+ * before the restart stands. Tasks and direct transfers have no customer on a line and are
+ * never away. The shell cancels the contact when the resume window ends. */
+typedef enum { SB_PRESENCE_BACK, SB_PRESENCE_LEFT, SB_PRESENCE_NOT_BACK } sb_presence_t;
+sb_route_result_t sb_route_customer_presence(sb_route_t *r, uint32_t contact, sb_presence_t pr,
+                                             uint64_t now);
 /* The customer left (or the contact is withdrawn): canceled if queued or offered. */
 sb_route_result_t sb_route_contact_withdraw(sb_route_t *r, uint32_t contact, sb_cancel_t why,
                                             uint64_t now);
@@ -368,7 +379,8 @@ typedef struct {
     uint64_t offer_deadline_ms;
     uint64_t assigned_ms;
     uint64_t wrap_started_ms;
-    uint32_t position; /* last computed, 0 if not waiting */
+    bool customer_away; /* its customer is disconnected (sb_route_customer_presence) */
+    uint32_t position;  /* last computed, 0 if not waiting */
     uint32_t wait_s;
     uint64_t due_ms; /* as given (task queues); a CREATE the engine makes (overflow) needs it */
 } sb_rcontact_view_t;

@@ -7,12 +7,24 @@
 #include "util/idmap.h"
 #include "util/strmap.h"
 
-#define LANG_SLOTS 64
-#define CHANNELS   SB_CHAN__COUNT
-#define CLASSES    SB_CLASS__COUNT
-#define COOLDOWNS  6  /* declined-by entries kept per contact */
-#define RECENT     32 /* recent answer times per queue, for expected waits */
-#define SCAN_LIMIT 32 /* candidates examined per heap when the best one is excluded */
+#define LANG_SLOTS   64
+#define CHANNELS     SB_CHAN__COUNT
+#define CLASSES      SB_CLASS__COUNT
+#define COOLDOWNS    6  /* declined-by entries kept per contact */
+#define RECENT       32 /* recent answer times per queue, for expected waits */
+#define SCAN_LIMIT   32 /* candidates examined per heap when the best one is excluded */
+#define GONE_OFFERS  4  /* offers remembered per agent after they ended without an accept */
+#define GONE_KEEP_MS (10u * 60u * 1000u) /* ... and for how long */
+
+/* Why an offer ended without an accept, so a late accept hears the reason rather than "no such
+ * offer" (a console that was asleep, a click that crossed the timeout). */
+typedef enum { GONE_NONE, GONE_EXPIRED, GONE_WITHDRAWN, GONE_DECLINED } gone_why_t;
+
+typedef struct {
+    uint64_t offer_id;
+    uint64_t at;
+    uint8_t why; /* gone_why_t */
+} gone_offer_t;
 
 typedef struct {
     uint32_t agent; /* SB_ROUTE_NONE in an unused entry */
@@ -50,6 +62,8 @@ typedef struct {
      * a list through the contacts, so that taking one out touches no other contact */
     uint32_t *held;
     uint32_t n_held, cap_held;
+    gone_offer_t gone[GONE_OFFERS]; /* a ring, oldest overwritten */
+    uint8_t gone_next;
     sb_ragent_def_t def;
 } agent_t;
 
@@ -63,6 +77,8 @@ typedef struct {
     bool committing;
     bool in_doubt;
     bool announced_offer;         /* the OFFER (or CREATE with offer) was committed */
+    bool customer_away;           /* the customer's connection is gone: keeps the place, is not
+                                     offered (sb_route_customer_presence) */
     sb_cancel_t withdraw_pending; /* customer left while a commit was in flight */
     sb_hnode_t wait;              /* in a waiting heap while routable */
     uint32_t wait_heap;
@@ -197,6 +213,10 @@ void rt_wrap_limit(sb_route_t *r, contact_t *c, uint64_t now);
 sb_overflow_kind_t rt_overflow(const sb_route_t *r, const contact_t *c);
 /* actions.c: agents and their requests */
 void rt_grace_over(sb_route_t *r, uint32_t ai, uint64_t now);
+/* Remembers that `agent`'s offer `offer_id` ended without an accept, and why. */
+void rt_offer_gone(sb_route_t *r, uint32_t agent, uint64_t offer_id, gone_why_t why, uint64_t now);
+/* Returns an announced offer (not counted as missed): the customer left, the agent vanished. */
+void rt_withdraw_offer(sb_route_t *r, contact_t *c, uint64_t now);
 sb_route_result_t rt_held_action(sb_route_t *r, uint32_t ai, uint32_t ci, sb_cstate_t want,
                                  sb_commit_kind_t kind, uint64_t now);
 /* recovery (engine.c) */

@@ -329,6 +329,7 @@ bool sb_route_contact_view(const sb_route_t *r, uint32_t ci, sb_rcontact_view_t 
     o->segment_ms = c->segment_ms;
     o->key = c->key;
     o->order = c->seq;
+    o->customer_away = c->customer_away;
     o->version = c->c.version;
     o->agent = c->c.agent;
     o->offer_id = c->c.offer_id;

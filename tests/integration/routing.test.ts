@@ -197,7 +197,7 @@ describe('offers that are not accepted', () => {
     const gone = await bo.take('offer.gone', (e) => e.b.offer_id === second.b.offer_id);
     expect(gone.b.reason).toBe('expired');
     const late = await bo.request('offer.accept', { offer_id: second.b.offer_id });
-    expect(late.b.code).toMatch(/NOT_FOUND|OFFER_EXPIRED/);
+    expect(late.b.code).toBe('OFFER_EXPIRED');
     const waiting = await contactInRedis(cust.id);
     expect(waiting.state === 'queued' || (waiting.state === 'offered' && waiting.agent === 'bo')).toBe(true);
     for (const c of [ana, bo]) await offline(c);
@@ -234,9 +234,8 @@ describe('offers that are not accepted', () => {
     const now2 = await server.advance(0);
     await server.advance(Math.max(0, (o2.e.b.deadline_ms as number) - now2));
     const lost = await o2.who.request('offer.accept', { offer_id: o2.e.b.offer_id });
-    // BUSY when the accept lands while the timeout's own commit is still in flight (a loaded
-    // machine): the retry it asks for then gets OFFER_EXPIRED
-    expect(lost.b.code).toMatch(/OFFER_EXPIRED|NOT_FOUND|BUSY/);
+    // also when the timeout's own commit is still in flight (a loaded machine)
+    expect(lost.b.code).toBe('OFFER_EXPIRED');
     const next = await other.take('offer', (e) => e.b.contact_id === cust2.id);
     expect((await other.request('offer.accept', { offer_id: next.b.offer_id })).t).toBe('ok');
     const r = await contactInRedis(cust2.id);

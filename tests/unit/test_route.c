@@ -1635,11 +1635,11 @@ static void test_one_commit_per_contact(void **state)
     uint32_t c = offer_in_flight(&h, q, a);
     rh_answer(&h, 0, SB_COMMIT_OK, false);
     uint64_t offer_id = rh_contact(&h, c).offer_id;
-    /* a decline in flight: an accept meanwhile is busy */
+    /* a decline in flight: an accept or a second decline meanwhile hears it was declined */
     assert_int_equal(sb_route_offer_decline(h.r, 0, offer_id, h.now), SB_ROUTE_OK);
     rh_pump(&h);
-    assert_int_equal(sb_route_offer_accept(h.r, 0, offer_id, h.now), SB_ROUTE_BUSY);
-    assert_int_equal(sb_route_offer_decline(h.r, 0, offer_id, h.now), SB_ROUTE_BUSY);
+    assert_int_equal(sb_route_offer_accept(h.r, 0, offer_id, h.now), SB_ROUTE_DECLINED);
+    assert_int_equal(sb_route_offer_decline(h.r, 0, offer_id, h.now), SB_ROUTE_DECLINED);
     /* the customer leaves meanwhile: applied after the commit returns */
     assert_int_equal(sb_route_contact_withdraw(h.r, c, SB_CANCEL_ABANDONED, h.now), SB_ROUTE_OK);
     rh_pump(&h);
@@ -2057,6 +2057,128 @@ static void test_setup_again_keeps_state(void **state)
     rh_free(&h);
 }
 
+/* ------------------------------------------------------------------------------------------------
+ * Offers that ended, and customers who left
+ * ---------------------------------------------------------------------------------------------- */
+
+static void test_late_accept_says_expired(void **state)
+{
+    (void)state;
+    sb_rqueue_def_t q[1] = {queue("q", CH(SB_CHAN_CHAT), LANG(0))};
+    sb_ragent_def_t a[2] = {agent(0, "ana", LANG(0), 1, 0), agent(1, "ben", LANG(0), 1, 0)};
+    rh_t h;
+    init(&h, q, 1, a, 2);
+    rh_online(&h, 0);
+    uint32_t c = arrive(&h, "c", 0, SB_CHAN_CHAT, 0);
+    uint64_t offer_id = rh_contact(&h, c).offer_id;
+    assert_true(offer_id != 0);
+    /* the timer runs first: the offer is returned (and made again, as a new offer), and the
+     * accept of the old one comes after */
+    rh_run_until(&h, h.now + TIMEOUT + 1);
+    assert_true(rh_contact(&h, c).offer_id != offer_id);
+    assert_int_equal(sb_route_offer_accept(h.r, 0, offer_id, h.now), SB_ROUTE_EXPIRED);
+    assert_int_equal(sb_route_offer_decline(h.r, 0, offer_id, h.now), SB_ROUTE_EXPIRED);
+    /* another agent naming that offer learns nothing about it */
+    assert_int_equal(sb_route_offer_accept(h.r, 1, offer_id, h.now), SB_ROUTE_NOT_FOUND);
+    /* remembered for a bounded time only */
+    rh_run_until(&h, h.now + 10 * 60 * 1000);
+    assert_int_equal(sb_route_offer_accept(h.r, 0, offer_id, h.now), SB_ROUTE_NOT_FOUND);
+    OK(&h);
+    rh_free(&h);
+}
+
+static void test_customer_away_is_not_offered(void **state)
+{
+    (void)state;
+    sb_rqueue_def_t q[1] = {queue("q", CH(SB_CHAN_CHAT), LANG(0))};
+    sb_ragent_def_t a[1] = {agent(0, "ana", LANG(0), 1, 0)};
+    rh_t h;
+    init(&h, q, 1, a, 1);
+    uint32_t c1 = arrive(&h, "c1", 0, SB_CHAN_CHAT, 0);
+    uint32_t c2 = arrive(&h, "c2", 0, SB_CHAN_CHAT, 0);
+    /* the first in line closes the widget: it keeps its place, but out of line */
+    assert_int_equal(sb_route_customer_presence(h.r, c1, SB_PRESENCE_LEFT, h.now), SB_ROUTE_OK);
+    rh_pump(&h);
+    assert_true(rh_contact(&h, c1).customer_away);
+    assert_int_equal(sb_route_waiting_in_queue(h.r, 0), 1);
+    /* an agent comes: the one behind is offered, not the one who is gone */
+    rh_online(&h, 0);
+    assert_int_equal(rh_contact(&h, c1).state, SB_CSTATE_QUEUED);
+    assert_int_equal(rh_contact(&h, c2).state, SB_CSTATE_OFFERED);
+    assert_int_equal(sb_route_offer_decline(h.r, 0, rh_contact(&h, c2).offer_id, h.now),
+                     SB_ROUTE_OK);
+    rh_pump(&h);
+    /* back within the window: offered at once, ahead of the one who was behind */
+    rh_run_until(&h, h.now + COOLDOWN / 2);
+    assert_int_equal(sb_route_customer_presence(h.r, c1, SB_PRESENCE_BACK, h.now), SB_ROUTE_OK);
+    rh_pump(&h);
+    assert_int_equal(rh_contact(&h, c1).state, SB_CSTATE_OFFERED);
+    OK(&h);
+    rh_free(&h);
+}
+
+static void test_offer_withdrawn_when_customer_leaves(void **state)
+{
+    (void)state;
+    sb_rqueue_def_t q[1] = {queue("q", CH(SB_CHAN_CHAT), LANG(0))};
+    sb_ragent_def_t a[2] = {agent(0, "ana", LANG(0), 1, 0), agent(1, "ben", LANG(0), 1, 0)};
+    rh_t h;
+    init(&h, q, 1, a, 2);
+    rh_online(&h, 0);
+    uint32_t c = arrive(&h, "c", 0, SB_CHAN_CHAT, 0);
+    uint64_t offer_id = rh_contact(&h, c).offer_id;
+    size_t mark = h.n_log;
+    assert_int_equal(sb_route_customer_presence(h.r, c, SB_PRESENCE_LEFT, h.now), SB_ROUTE_OK);
+    rh_pump(&h);
+    /* withdrawn at once, not counted as a missed offer, and not offered to Ben either */
+    const sb_rdecision_t *ret = rh_find(&h, mark, SB_RD_ANNOUNCE, SB_COMMIT_RETURN, "c");
+    assert_non_null(ret);
+    assert_int_equal(ret->commit.return_reason, 2);
+    assert_int_equal(rh_agent(&h, 0).missed_in_a_row, 0);
+    rh_online(&h, 1);
+    assert_int_equal(rh_contact(&h, c).state, SB_CSTATE_QUEUED);
+    assert_int_equal(rh_count(&h, mark, SB_RD_COMMIT, SB_COMMIT_OFFER, "c"), 0);
+    /* an accept in that moment is told why */
+    assert_int_equal(sb_route_offer_accept(h.r, 0, offer_id, h.now), SB_ROUTE_WITHDRAWN);
+    /* the customer's contact ends with the resume window (the shell withdraws it) */
+    assert_int_equal(sb_route_contact_withdraw(h.r, c, SB_CANCEL_ABANDONED, h.now), SB_ROUTE_OK);
+    rh_pump(&h);
+    assert_int_equal(rh_find_contact(&h, "c"), SB_ROUTE_NONE);
+    OK(&h);
+    rh_free(&h);
+}
+
+static void test_customer_leaves_while_offer_commits(void **state)
+{
+    (void)state;
+    sb_rqueue_def_t q[1];
+    sb_ragent_def_t a[2];
+    rh_t h;
+    uint32_t c = offer_in_flight(&h, q, a);
+    /* the offer is being committed when the customer leaves: it goes back once committed */
+    assert_int_equal(sb_route_customer_presence(h.r, c, SB_PRESENCE_LEFT, h.now), SB_ROUTE_OK);
+    rh_pump(&h);
+    assert_int_equal(h.n_in, 1);
+    rh_answer(&h, 0, SB_COMMIT_OK, false);
+    assert_int_equal(h.n_in, 1);
+    assert_int_equal(h.inflight[0].kind, SB_COMMIT_RETURN);
+    assert_int_equal(h.inflight[0].return_reason, 2);
+    rh_answer(&h, 0, SB_COMMIT_OK, false);
+    assert_int_equal(rh_contact(&h, c).state, SB_CSTATE_QUEUED);
+    assert_int_equal(h.n_in, 0);
+    /* after a restart, a customer not yet back keeps an offer made before it */
+    h.manual = false;
+    assert_int_equal(sb_route_customer_presence(h.r, c, SB_PRESENCE_BACK, h.now), SB_ROUTE_OK);
+    rh_pump(&h);
+    assert_int_equal(rh_contact(&h, c).state, SB_CSTATE_OFFERED);
+    assert_int_equal(sb_route_customer_presence(h.r, c, SB_PRESENCE_NOT_BACK, h.now), SB_ROUTE_OK);
+    rh_pump(&h);
+    assert_int_equal(rh_contact(&h, c).state, SB_CSTATE_OFFERED);
+    assert_true(rh_contact(&h, c).customer_away);
+    OK(&h);
+    rh_free(&h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2099,6 +2221,10 @@ int main(void)
         cmocka_unit_test(test_commit_unknown_reload_settles),
         cmocka_unit_test(test_create_refused_and_unknown),
         cmocka_unit_test(test_one_commit_per_contact),
+        cmocka_unit_test(test_late_accept_says_expired),
+        cmocka_unit_test(test_customer_away_is_not_offered),
+        cmocka_unit_test(test_offer_withdrawn_when_customer_leaves),
+        cmocka_unit_test(test_customer_leaves_while_offer_commits),
         cmocka_unit_test(test_withdraw_while_offer_commits),
         cmocka_unit_test(test_missed_away_crossing_status_change),
         cmocka_unit_test(test_recovery),

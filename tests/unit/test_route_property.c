@@ -97,6 +97,14 @@ typedef struct {
     bool late; /* the clock was moved past a deadline on purpose: no tick before the next call */
     /* counts */
     unsigned long offers, commits, refused, unknown, scan_limited, restarts, max_live, expired;
+    unsigned long withdrawn, late_accepts;
+    /* offers that ended without an accept, per agent, as the decisions show them: the engine
+     * must answer a late accept with the reason (route_internal.h, GONE_*) */
+    struct {
+        uint64_t offer_id, at;
+        sb_route_result_t why;
+    } gone[NA][4];
+    unsigned gone_next[NA];
     unsigned long sum_live, sum_avail, sum_routable, overdue_offers;
 } pt_t;
 
@@ -332,7 +340,7 @@ static uint8_t level(const sb_ragent_def_t *a, uint16_t skill)
 static bool oracle(pt_t *t, uint32_t ai, uint32_t ci, const sb_rcontact_view_t *cv, uint32_t ignore,
                    bool as_routable)
 {
-    if (!cv->exists)
+    if (!cv->exists || cv->customer_away) /* nobody is offered a customer who is gone */
         return false;
     if (!as_routable && (cv->state != SB_CSTATE_QUEUED || cv->committing || cv->in_doubt))
         return false;
@@ -460,6 +468,16 @@ static void check_offers(pt_t *t, size_t mark, bool overdue)
         if (d->kind == SB_RD_ANNOUNCE && d->commit.kind == SB_COMMIT_RETURN &&
             d->commit.return_reason == 0)
             cd_add(t, d->commit.contact, d->commit.contact_id, d->commit.agent, d->commit.now_ms);
+        if (d->kind == SB_RD_COMMIT && d->commit.agent < NA && d->commit.offer_id &&
+            (d->commit.kind == SB_COMMIT_RETURN || d->commit.kind == SB_COMMIT_CANCEL)) {
+            unsigned ai = d->commit.agent, k = t->gone_next[ai]++ % 4;
+            t->gone[ai][k].offer_id = d->commit.offer_id;
+            t->gone[ai][k].at = d->commit.now_ms;
+            t->gone[ai][k].why = d->commit.kind == SB_COMMIT_CANCEL ? SB_ROUTE_WITHDRAWN
+                                 : d->commit.return_reason == 0     ? SB_ROUTE_DECLINED
+                                 : d->commit.return_reason == 1     ? SB_ROUTE_EXPIRED
+                                                                    : SB_ROUTE_WITHDRAWN;
+        }
         if (!is_offer(d))
             continue;
         t->offers++;
@@ -774,6 +792,8 @@ static void restart(pt_t *t)
     }
     CALL(t, sb_route_reload_done(h->r, h->now));
     check_same_order(t, before, nb);
+    memset(t->gone, 0, sizeof t->gone); /* a new process remembers no ended offers */
+    memset(t->gone_next, 0, sizeof t->gone_next);
     t->restarts++;
 }
 
@@ -829,6 +849,17 @@ static void act_arrive(pt_t *t)
         report(t, "arrive: next opening %" PRIu64 " is wrong", next_open);
 }
 
+static sb_route_result_t gone_why(const pt_t *t, uint32_t ai, uint64_t offer_id)
+{
+    for (unsigned k = 1; k <= 4; k++) { /* the latest first */
+        unsigned i = (t->gone_next[ai] + 4 - k) % 4;
+        if (offer_id && t->gone[ai][i].offer_id == offer_id &&
+            t->h.now - t->gone[ai][i].at < 10u * 60u * 1000u)
+            return t->gone[ai][i].why;
+    }
+    return SB_ROUTE_OK;
+}
+
 static uint32_t pick_agent_with_offer(pt_t *t)
 {
     uint32_t cand[NA], n = 0;
@@ -856,11 +887,13 @@ static void act_accept(pt_t *t, bool decline)
     }
     snprintf(t->action, sizeof t->action, "%s by ag%u of %s (deadline T0+%" PRIu64 ")",
              decline ? "decline" : "accept", ai, cv.id, cv.offer_deadline_ms - T0);
-    sb_route_result_t rc;
+    sb_route_result_t rc, gone = gone_why(t, ai, av.offer_id);
     CALL(t, rc = decline ? sb_route_offer_decline(t->h.r, ai, av.offer_id, t->h.now)
                          : sb_route_offer_accept(t->h.r, ai, av.offer_id, t->h.now));
     sb_route_result_t want;
-    if (cv.committing)
+    if (cv.committing && gone)
+        want = gone; /* its return is being committed: the accept hears why */
+    else if (cv.committing)
         want = rc == SB_ROUTE_NOT_FOUND ? SB_ROUTE_NOT_FOUND : SB_ROUTE_BUSY; /* not announced */
     else if (cv.in_doubt)
         want = rc == SB_ROUTE_NOT_FOUND ? SB_ROUTE_NOT_FOUND : SB_ROUTE_BUSY;
@@ -873,6 +906,69 @@ static void act_accept(pt_t *t, bool decline)
     if (rc == SB_ROUTE_EXPIRED)
         t->expired++;
     t->late = false;
+}
+
+/* A late accept or decline: an offer of this agent (or another's) that already ended. */
+static void act_late_accept(pt_t *t)
+{
+    uint32_t ai = below(&t->g, NA), owner = chance(&t->g, 800) ? ai : below(&t->g, NA);
+    uint64_t offer = t->gone[owner][below(&t->g, 4)].offer_id;
+    sb_ragent_view_t av;
+    sb_route_agent_view(t->h.r, ai, &av);
+    if (!offer || av.offer_id == offer) /* a return refused in Redis made it current again */
+        return;
+    bool decline = chance(&t->g, 300);
+    snprintf(t->action, sizeof t->action, "late %s by ag%u of offer %" PRIu64 " (ag%u's)",
+             decline ? "decline" : "accept", ai, offer, owner);
+    sb_route_result_t rc, want = gone_why(t, ai, offer);
+    CALL(t, rc = decline ? sb_route_offer_decline(t->h.r, ai, offer, t->h.now)
+                         : sb_route_offer_accept(t->h.r, ai, offer, t->h.now));
+    if (!want)
+        want = SB_ROUTE_NOT_FOUND; /* someone else's, or too old: as if it never existed */
+    if (rc != want)
+        report(t, "late %s: result %d, expected %d", decline ? "decline" : "accept", rc, want);
+    t->late_accepts++;
+}
+
+/* The customer of a contact leaves, comes back, or is not back after a restart. */
+static void act_customer(pt_t *t)
+{
+    uint32_t cur = 0, ci, n = 0, pick = SB_ROUTE_NONE;
+    while (sb_route_contact_iter(t->h.r, &cur, &ci))
+        if (below(&t->g, ++n) == 0)
+            pick = ci;
+    if (pick == SB_ROUTE_NONE)
+        return;
+    sb_rcontact_view_t cv = rh_contact(&t->h, pick);
+    sb_presence_t pr = cv.customer_away ? (chance(&t->g, 900) ? SB_PRESENCE_BACK : SB_PRESENCE_LEFT)
+                       : chance(&t->g, 800) ? SB_PRESENCE_LEFT
+                       : chance(&t->g, 500) ? SB_PRESENCE_NOT_BACK
+                                            : SB_PRESENCE_BACK;
+    static const char *const names[] = {"back", "left", "not back"};
+    snprintf(t->action, sizeof t->action, "customer of %s (%s) %s", cv.id, sb_cstate_name(cv.state),
+             names[pr]);
+    size_t mark = t->h.n_log;
+    sb_route_result_t rc;
+    CALL(t, rc = sb_route_customer_presence(t->h.r, pick, pr, t->h.now));
+    if (rc != SB_ROUTE_OK)
+        report(t, "presence: result %d", rc);
+    sb_rcontact_view_t after_v = rh_contact(&t->h, pick);
+    bool tracked = cv.channel != SB_CHAN_TASK;
+    if (tracked && after_v.exists && after_v.customer_away != (pr != SB_PRESENCE_BACK))
+        report(t, "presence: %s away = %d", cv.id, after_v.customer_away);
+    /* an offer out when the customer leaves goes back at once, not counted as missed */
+    if (tracked && pr == SB_PRESENCE_LEFT && !cv.customer_away && cv.state == SB_CSTATE_OFFERED &&
+        !cv.committing && !cv.in_doubt) {
+        bool back = false;
+        for (size_t i = mark; i < t->h.n_log && !back; i++) {
+            const sb_rdecision_t *d = &t->h.log[i];
+            back = d->kind == SB_RD_COMMIT && d->commit.kind == SB_COMMIT_RETURN &&
+                   d->commit.return_reason == 2 && strcmp(d->commit.contact_id, cv.id) == 0;
+        }
+        if (!back)
+            report(t, "the offer of %s stayed out after its customer left", cv.id);
+        t->withdrawn++;
+    }
 }
 
 static void act_held(pt_t *t, bool wrapup)
@@ -998,7 +1094,8 @@ static void check_state(pt_t *t)
         }
         bool settled = !v.committing && !v.in_doubt;
         if (v.state == SB_CSTATE_QUEUED && settled) {
-            waiting[v.queue]++;
+            if (!v.customer_away) /* out of line until the customer is back */
+                waiting[v.queue]++;
             if (n_routable < 512) {
                 rv[n_routable] = v;
                 routable[n_routable++] = ci;
@@ -1148,6 +1245,10 @@ static void step(pt_t *t)
         act_presence(t);
     else if (r < 800)
         act_status(t);
+    else if (r < 830)
+        act_customer(t);
+    else if (r < 845)
+        act_late_accept(t);
     else if (r < 985) {
         snprintf(t->action, sizeof t->action, "clock +small");
         run_until(t, h->now + 1 + below(&t->g, 4000));
@@ -1217,7 +1318,7 @@ static void test_property(void **state)
     unsigned seeds = env_or("SB_ROUTE_SEEDS", 20), steps = env_or("SB_ROUTE_STEPS", 20000);
     unsigned long offers = 0, commits = 0, refused = 0, unknown = 0, scan = 0, restarts = 0,
                   expired = 0, max_live = 0, sum_live = 0, sum_avail = 0, sum_routable = 0,
-                  overdue = 0;
+                  overdue = 0, withdrawn = 0, ended_accepts = 0;
     pt_t *t = malloc(sizeof *t);
     for (unsigned s = 1; s <= seeds; s++) {
         run(s, steps, t);
@@ -1231,6 +1332,8 @@ static void test_property(void **state)
         scan += t->scan_limited;
         restarts += t->restarts;
         expired += t->expired;
+        withdrawn += t->withdrawn;
+        ended_accepts += t->late_accepts;
         sum_live += t->sum_live;
         overdue += t->overdue_offers;
         sum_avail += t->sum_avail;
@@ -1241,12 +1344,14 @@ static void test_property(void **state)
     free(t);
     double n = (double)seeds * steps;
     print_message("%u seeds x %u steps: %lu commits, %lu offers, %lu refused, %lu unknown, "
-                  "%lu late accepts, %lu restarts; per step on average %.1f live contacts "
+                  "%lu late accepts, %lu accepts of ended offers, %lu offers withdrawn as the "
+                  "customer left, %lu restarts; per step on average %.1f live contacts "
                   "(%.1f waiting, at most %lu), %.1f of %d agents available; "
                   "offers made with a timer overdue (FIFO not checked): %lu; "
                   "eligible pairs left by the bounded scan: %lu\n",
-                  seeds, steps, commits, offers, refused, unknown, expired, restarts, sum_live / n,
-                  sum_routable / n, max_live, sum_avail / n, NA, overdue, scan);
+                  seeds, steps, commits, offers, refused, unknown, expired, ended_accepts,
+                  withdrawn, restarts, sum_live / n, sum_routable / n, max_live, sum_avail / n, NA,
+                  overdue, scan);
 }
 
 /* The same seed gives the same decisions. */

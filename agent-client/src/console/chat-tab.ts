@@ -67,6 +67,8 @@ export interface ChatTab extends ChatTabView {
   transferTo: string | null;
   /** What the panel says about the chat (a transfer, ...), while it is open. */
   statusNote: string;
+  /** "Lee left at 2:20 PM; they can come back until 2:35 PM.", while the customer is away. */
+  awayNote: string;
 }
 
 export function customerName(t: ChatTab): string {
@@ -287,14 +289,14 @@ export function renderComposer(t: ChatTab, live: boolean): void {
   setText(t.composerLabel, priv ? NOTE_LABEL : `Message to ${customerName(t)}`);
   setText(t.send, priv ? 'Add private note' : 'Send');
   t.wrapupButton.hidden = open;
-  const note = t.statusNote ? ` ${t.statusNote}` : '';
+  const note = [t.awayNote, t.statusNote].filter((s) => s).join(' ');
   setText(
     t.status,
     open
       ? live
-        ? t.statusNote
-        : `Not connected: messages you send now go out when the console reconnects.${note}`
-      : `This chat has ended. Complete the wrap-up in My work.${note}`,
+        ? note
+        : `Not connected: messages you send now go out when the console reconnects.${note ? ` ${note}` : ''}`
+      : `This chat has ended. Complete the wrap-up in My work.${t.statusNote ? ` ${t.statusNote}` : ''}`,
   );
   renderComposerHint(t);
 }

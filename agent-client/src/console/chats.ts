@@ -317,6 +317,13 @@ export class ChatDesk {
           }
         }
         t.queueName = item.queue_name || item.queue;
+        t.awayNote =
+          item.state === 'assigned' &&
+          item.customer_left_ms !== undefined &&
+          item.customer_back_by_ms !== undefined
+            ? `${customerName(t)} left at ${this.timeOfDay(item.customer_left_ms)}; they can come back until ` +
+              `${this.timeOfDay(item.customer_back_by_ms)}. You can end the chat now.`
+            : '';
         this.renderTab(t);
         renderComposer(t, this.live);
       } else if (t.seenInWork) {
@@ -500,6 +507,7 @@ export class ChatDesk {
       ending: false,
       transferTo: null,
       statusNote: '',
+      awayNote: '',
     };
     const { textarea, privateToggle } = view;
 
@@ -553,10 +561,12 @@ export class ChatDesk {
     return t;
   }
 
+  private timeOfDay(ms: number): string {
+    return this.clock.toLocalDate(ms).toLocaleTimeString([], { hour: 'numeric', minute: '2-digit' });
+  }
+
   private renderLog(t: ChatTab): void {
-    t.log.render(t.conv, { customer: customerName(t), me: this.me.name }, (ms) =>
-      this.clock.toLocalDate(ms).toLocaleTimeString([], { hour: 'numeric', minute: '2-digit' }),
-    );
+    t.log.render(t.conv, { customer: customerName(t), me: this.me.name }, (ms) => this.timeOfDay(ms));
   }
 
   private submit(t: ChatTab): void {

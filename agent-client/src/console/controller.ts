@@ -93,6 +93,8 @@ interface ItemEls {
   timerLabel: HTMLElement;
   timer: HTMLElement;
   actions: HTMLElement;
+  /** "Left at 14:02, can come back until 14:17": the customer's connection closed. */
+  away: HTMLElement;
   end: HTMLButtonElement | null;
   endBusy: boolean;
   error: HTMLElement;
@@ -773,10 +775,13 @@ export class ConsoleController {
     timeBox.append(timerLabel, timer);
     meta.append(stateBox, langBox, timeBox);
     const actions = el('div', { className: 'work-actions' }, d);
+    const away = el('p', { className: 'work-away' }, d);
+    away.id = `work-${item.contact_id}-away`;
+    away.hidden = true;
     const error = el('p', { className: 'form-error' }, d);
     error.id = `work-${item.contact_id}-error`;
     error.setAttribute('role', 'alert');
-    li.append(title, meta, actions, error);
+    li.append(title, meta, away, actions, error);
     return {
       item,
       li,
@@ -786,6 +791,7 @@ export class ConsoleController {
       timerLabel,
       timer,
       actions,
+      away,
       end: null,
       endBusy: false,
       error,
@@ -796,7 +802,9 @@ export class ConsoleController {
 
   private updateItem(e: ItemEls, item: WorkItem): void {
     const stateChanged = e.item.state !== item.state;
+    const leftBefore = e.item.customer_left_ms;
     e.item = item;
+    this.renderAway(e, leftBefore);
     e.li.dataset.state = item.state;
     setText(e.title, workTitle(item));
     setText(e.state, workStateLabel(item.state));
@@ -826,6 +834,24 @@ export class ConsoleController {
       e.wrapup = null;
     }
     this.renderTimer(e);
+  }
+
+  /** The customer of an answered contact is disconnected: when, and until when they can come
+   * back; the chat can be ended now (End stays). Announced once when it happens. */
+  private renderAway(e: ItemEls, leftBefore: number | undefined): void {
+    const i = e.item;
+    const left = i.state === 'assigned' ? i.customer_left_ms : undefined;
+    if (left === undefined || i.customer_back_by_ms === undefined) {
+      e.away.hidden = true;
+      setText(e.away, '');
+      return;
+    }
+    const at = timeOfDay(this.clock.toLocalDate(left));
+    const until = timeOfDay(this.clock.toLocalDate(i.customer_back_by_ms));
+    const text = `Customer left at ${at}; they can come back until ${until}. You can end the chat now.`;
+    setText(e.away, text);
+    e.away.hidden = false;
+    if (leftBefore !== left) this.announce(`${workTitle(i)}: the customer left at ${at}.`, 'polite');
   }
 
   private renderTimer(e: ItemEls): void {
