@@ -235,19 +235,20 @@ void chat_close(sb_chat_t *ch, conv_t *v, const char *outcome)
     sb_timer_disarm(&app->timers, &v->inactivity);
     /* one script writes the export record (transcript, segments with their codes and timings)
      * and sets every key's expiry */
-    char kv[160], kl[170], kd[170], ke[160], now[24], keep[16];
+    char kv[160], kl[170], kd[170], kp[170], ke[160], now[24], keep[16];
     sb_key(app->key_prefix, kv, sizeof kv, "v:%s", v->id);
     sb_key(app->key_prefix, kl, sizeof kl, "v:%s:log", v->id);
     sb_key(app->key_prefix, kd, sizeof kd, "v:%s:dedup", v->id);
+    sb_key(app->key_prefix, kp, sizeof kp, "v:%s:pub", v->id);
     sb_key(app->key_prefix, ke, sizeof ke, "export");
     snprintf(now, sizeof now, "%" PRIu64, sb_clock_now_ms());
     snprintf(keep, sizeof keep, "%u", (unsigned)app->cfg->routing.retention_days * 86400u);
     const char *argv[] = {
-        kv, kl, kd, ke, v->id, outcome, now, keep, app->key_prefix, SB_CHAT_EXPORT_MAXLEN};
-    size_t lens[10];
-    for (int i = 0; i < 10; i++)
+        kv, kl, kd, kp, ke, v->id, outcome, now, keep, app->key_prefix, SB_CHAT_EXPORT_MAXLEN};
+    size_t lens[11];
+    for (int i = 0; i < 11; i++)
         lens[i] = strlen(argv[i]);
-    if (sb_store_eval(app->store, &sb_lua_conv_close, ignore_cb, NULL, 4, 10, argv, lens) != 0)
+    if (sb_store_eval(app->store, &sb_lua_conv_close, ignore_cb, NULL, 5, 11, argv, lens) != 0)
         SB_WARN("chat", "the end of a conversation could not be recorded now",
                 SB_F_STR("conversation", v->id));
     /* the customer may still rate the service or save the transcript for a while */
