@@ -207,12 +207,13 @@ void sb_chat_destroy(sb_app_t *app)
     g_chat = NULL;
 }
 
-void sb_chat_redact(const sb_app_t *app, char *text, size_t len)
+size_t sb_chat_redact(const sb_app_t *app, char *text, size_t len)
 {
-    sb_redact_ssn(text, len);
+    len = sb_redact_ssn(text, len, NULL); /* may shorten it: full-width digits, dashes */
     const sb_chat_t *ch = chat_of(app);
     for (size_t i = 0; ch && i < ch->n_patterns; i++) {
-        /* regexec needs a terminated string: callers always pass one */
+        /* regexec needs a terminated string: callers always pass one, and sb_redact_ssn keeps
+         * it terminated */
         size_t off = 0;
         regmatch_t m;
         while (off < len &&
@@ -227,6 +228,7 @@ void sb_chat_redact(const sb_app_t *app, char *text, size_t len)
             off += (size_t)m.rm_eo;
         }
     }
+    return len;
 }
 
 /* ------------------------------------------------------------------------------------------------
@@ -544,7 +546,8 @@ void sb_chat_send(sb_conn_t *c, uint64_t id, const void *body)
     }
     memcpy(text, req->text.ptr, req->text.len);
     text[req->text.len] = 0;
-    sb_chat_redact(app, text, req->text.len); /* before it is stored, logged or delivered */
+    /* before it is stored, logged or delivered; append() reads it as the terminated string */
+    sb_chat_redact(app, text, req->text.len);
     j->app = app;
     snprintf(j->conv, sizeof j->conv, "%s", v->id);
     j->conn_id = c->id;
