@@ -57,6 +57,13 @@ conv_t *conv_find_str(const sb_chat_t *ch, sb_str_t id)
 static void inactivity_cb(sb_timer_t *t);
 static void expire_cb(sb_timer_t *t);
 
+static void trim_cb(sb_timer_t *t)
+{
+    (void)t;
+    if (g_chat)
+        chat_trim_streams(g_chat);
+}
+
 conv_t *conv_add(sb_chat_t *ch, const char *id)
 {
     conv_t *v = conv_find(ch, id);
@@ -159,6 +166,7 @@ int sb_chat_start(sb_app_t *app)
         return SB_E_NOMEM;
     ch->app = app;
     sb_strmap_init(&ch->by_id);
+    sb_timer_init(&ch->trim, trim_cb);
     const sb_cfg_chat_t *cc = &app->cfg->chat;
     if (cc->n_redact_patterns) {
         ch->patterns = calloc(cc->n_redact_patterns, sizeof *ch->patterns);
@@ -178,6 +186,8 @@ int sb_chat_start(sb_app_t *app)
 void sb_chat_stop(sb_app_t *app)
 {
     sb_chat_t *ch = chat_of(app);
+    if (ch)
+        sb_timer_disarm(&app->timers, &ch->trim);
     for (uint32_t i = 0; ch && i < ch->n; i++)
         if (ch->convs[i]) {
             sb_timer_disarm(&app->timers, &ch->convs[i]->inactivity);
@@ -279,6 +289,9 @@ void sb_chat_store_ready(sb_app_t *app)
     const char *argv[] = {ke, kr, run, now};
     size_t lens[] = {strlen(ke), strlen(kr), strlen(run), strlen(now)};
     sb_store_eval(app->store, &sb_lua_epoch_check, epoch_cb, ch, 2, 4, argv, lens);
+    /* records that passed the retention period while Switchboard was away go now */
+    sb_timer_disarm(&app->timers, &ch->trim);
+    chat_trim_streams(ch);
 }
 
 /* ------------------------------------------------------------------------------------------------

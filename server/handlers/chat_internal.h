@@ -55,6 +55,7 @@ struct sb_chat {
     regex_t *patterns;
     size_t n_patterns;
     uint32_t open_count;
+    sb_timer_t trim; /* the export and audit streams' age limit, also when nobody writes */
 };
 
 /* The one chat module of the process (timers in conversations keep no back pointer). */
@@ -85,6 +86,9 @@ void chat_deliver(sb_chat_t *ch, conv_t *v, const sb_pt_chat_event_t *e, uint64_
 
 /* chat_close.c: the conversation ended: mark closed, export, set expiries */
 void chat_close(sb_chat_t *ch, conv_t *v, const char *outcome);
+/* Drops the export and audit records older than routing.retention_days, and comes back in an hour:
+ * every write trims too, but a quiet deployment must not keep a transcript past its time. */
+void chat_trim_streams(sb_chat_t *ch);
 /* An audit record (identity verified, transcript viewed, blocks...). */
 void chat_audit(sb_chat_t *ch, const char *actor, const char *action, const char *object,
                 const char *detail);
