@@ -266,9 +266,9 @@ VALID = [
           "ts_ms": 1764072000300, "client_msg_id": "m-1"}]}, id=42), request="chat.sync")]),
     ("chat.sync reply, nothing new", "s2c",
      [dict(env("ok", {"epoch": 2, "last_seq": 9, "more": False, "events": []}, id=42), request="chat.sync")]),
-    ("event chat.event to a customer (prev_seq skips a private note)", "s2c",
+    ("event chat.event to a customer (numbered among the entries it may see)", "s2c",
      [env("chat.event", {"conversation_id": "v-a", "epoch": 1764072000000, "event": {
-         "seq": 5, "prev_seq": 3, "kind": "message", "from_role": "agent", "from_name": "Maria Lopez",
+         "seq": 4, "prev_seq": 3, "kind": "message", "from_role": "agent", "from_name": "Maria Lopez",
          "text": "See https://esd.wa.gov/", "ts_ms": 1764072000900}})]),
     ("event chat.open", "s2c",
      [env("chat.open", {"conversation_id": "v-a", "contact_id": "k-a", "customer_name": "Ana",

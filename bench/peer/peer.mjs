@@ -119,7 +119,7 @@ const redis = new Redis({
   enableAutoPipelining: true,
   lazyConnect: true,
 });
-redis.defineCommand('convAppend', { numberOfKeys: 3, lua: readFileSync(cfg.script, 'utf8') });
+redis.defineCommand('convAppend', { numberOfKeys: 4, lua: readFileSync(cfg.script, 'utf8') });
 redis.on('error', (e) => console.error(`redis: ${e.message}`));
 
 function redisAddress(addr) {
@@ -442,7 +442,12 @@ function contactRequest(c, id, b) {
   const chat = {
     contactId: randomId('k-'),
     conversationId,
-    keys: [key(`v:${conversationId}`), key(`v:${conversationId}:log`), key(`v:${conversationId}:dedup`)],
+    keys: [
+      key(`v:${conversationId}`),
+      key(`v:${conversationId}:log`),
+      key(`v:${conversationId}:dedup`),
+      key(`v:${conversationId}:pub`),
+    ],
     customer: c,
     customerId: c.user,
     name,
@@ -471,7 +476,7 @@ function contactRequest(c, id, b) {
       contact: chat.contactId,
       segments: chat.contactId,
       seq: 0,
-      last_pub: 0,
+      pub: 0,
       state: 'open',
     }),
     redis.expire(kv, cfg.retentionS),
@@ -586,8 +591,10 @@ function chatSend(c, id, b) {
         return;
       }
       // a retry (status 0) gets the first answer again and is not delivered twice
-      // the entry before it as the sender sees it (a customer skips notes), as in Switchboard
-      c.ok(id, { seq: r[1], prev_seq: role === 'customer' ? r[2] : r[1] - 1, ts_ms: r[3], text: r[4] });
+      // numbered as the sender numbers the log (a customer among the entries it may see), as in
+      // Switchboard
+      const seq = role === 'customer' ? r[2] : r[1];
+      c.ok(id, { seq, prev_seq: seq - 1, ts_ms: r[3], text: r[4] });
       if (status === 1) deliver(chat, c, r, kind, role, name, cmid, undefined);
     },
     (e) => storeError(c, id, e),
@@ -595,42 +602,43 @@ function chatSend(c, id, b) {
 }
 
 /**
- * One call of conv_append.lua. Resolves with [1 (new) or 0 (a retry), seq, previous public seq,
+ * One call of conv_append.lua. Resolves with [1 (new) or 0 (a retry), seq, public number,
  * ts ms, text as stored], or [-1, why].
  */
 function append(chat, sender, cmid, kind, role, name, text, now, system) {
-  const [kv, kl, kd] = chat.keys;
+  const [kv, kl, kd, kp] = chat.keys;
   const args = [sender, cmid, kind, role, name, text, now, system, cfg.maxMessages, cfg.retentionS];
-  return redis.convAppend(kv, kl, kd, ...args);
+  return redis.convAppend(kv, kl, kd, kp, ...args);
 }
 
 /** Sends a stored entry as chat.event to the agent holding the chat and (not a note) the customer. */
 function deliver(chat, from, r, kind, role, name, cmid, system) {
-  const [, seq, pp, ts, text] = r;
+  const [, seq, pub, ts, text] = r;
   if (seq > chat.lastSeq) chat.lastSeq = seq;
-  const event = (prev) => ({
+  const event = (n, mine) => ({
     t: 'chat.event',
     b: {
       conversation_id: chat.conversationId,
       epoch,
       event: {
-        seq,
-        prev_seq: prev,
+        seq: n,
+        prev_seq: n - 1,
         kind,
         from_role: role,
         from_name: name || undefined,
         text,
         ts_ms: ts,
-        client_msg_id: cmid,
+        client_msg_id: mine ? cmid : undefined,
         system,
       },
     },
   });
   const agentConn = chat.state === 'assigned' ? chat.agent?.conn : null;
-  if (agentConn && agentConn !== from) agentConn.send(event(seq - 1)); // staff see every entry
+  if (agentConn && agentConn !== from) agentConn.send(event(seq, true)); // staff see every entry
   const cust = chat.customer;
-  // the customer's prev_seq is the previous entry the customer saw (notes are not for them)
-  if (cust && kind !== 'note' && cust !== from) cust.send(event(pp));
+  // the customer numbers only the entries it may see (notes are not for it), and gets back only
+  // its own client message ids
+  if (cust && kind !== 'note' && cust !== from) cust.send(event(pub, role === 'customer'));
 }
 
 function storeError(c, id, e) {

@@ -57,6 +57,13 @@ conv_t *conv_find_str(const sb_chat_t *ch, sb_str_t id)
 static void inactivity_cb(sb_timer_t *t);
 static void expire_cb(sb_timer_t *t);
 
+static void trim_cb(sb_timer_t *t)
+{
+    (void)t;
+    if (g_chat)
+        chat_trim_streams(g_chat);
+}
+
 conv_t *conv_add(sb_chat_t *ch, const char *id)
 {
     conv_t *v = conv_find(ch, id);
@@ -159,6 +166,7 @@ int sb_chat_start(sb_app_t *app)
         return SB_E_NOMEM;
     ch->app = app;
     sb_strmap_init(&ch->by_id);
+    sb_timer_init(&ch->trim, trim_cb);
     const sb_cfg_chat_t *cc = &app->cfg->chat;
     if (cc->n_redact_patterns) {
         ch->patterns = calloc(cc->n_redact_patterns, sizeof *ch->patterns);
@@ -178,6 +186,8 @@ int sb_chat_start(sb_app_t *app)
 void sb_chat_stop(sb_app_t *app)
 {
     sb_chat_t *ch = chat_of(app);
+    if (ch)
+        sb_timer_disarm(&app->timers, &ch->trim);
     for (uint32_t i = 0; ch && i < ch->n; i++)
         if (ch->convs[i]) {
             sb_timer_disarm(&app->timers, &ch->convs[i]->inactivity);
@@ -207,12 +217,13 @@ void sb_chat_destroy(sb_app_t *app)
     g_chat = NULL;
 }
 
-void sb_chat_redact(const sb_app_t *app, char *text, size_t len)
+size_t sb_chat_redact(const sb_app_t *app, char *text, size_t len)
 {
-    sb_redact_ssn(text, len);
+    len = sb_redact_ssn(text, len, NULL); /* may shorten it: full-width digits, dashes */
     const sb_chat_t *ch = chat_of(app);
     for (size_t i = 0; ch && i < ch->n_patterns; i++) {
-        /* regexec needs a terminated string: callers always pass one */
+        /* regexec needs a terminated string: callers always pass one, and sb_redact_ssn keeps
+         * it terminated */
         size_t off = 0;
         regmatch_t m;
         while (off < len &&
@@ -227,6 +238,7 @@ void sb_chat_redact(const sb_app_t *app, char *text, size_t len)
             off += (size_t)m.rm_eo;
         }
     }
+    return len;
 }
 
 /* ------------------------------------------------------------------------------------------------
@@ -277,6 +289,9 @@ void sb_chat_store_ready(sb_app_t *app)
     const char *argv[] = {ke, kr, run, now};
     size_t lens[] = {strlen(ke), strlen(kr), strlen(run), strlen(now)};
     sb_store_eval(app->store, &sb_lua_epoch_check, epoch_cb, ch, 2, 4, argv, lens);
+    /* records that passed the retention period while Switchboard was away go now */
+    sb_timer_disarm(&app->timers, &ch->trim);
+    chat_trim_streams(ch);
 }
 
 /* ------------------------------------------------------------------------------------------------
@@ -293,7 +308,22 @@ typedef struct {
     int system; /* SB_PT_CHAT_EVENT_SYSTEM_..., -1 for none */
 } append_job_t;
 
-void chat_deliver(sb_chat_t *ch, conv_t *v, const sb_pt_chat_event_t *e, uint64_t skip)
+/* An entry as the customer sees it: numbered among the entries a customer may see (`pub`, from
+ * conv_append.lua), so the numbers run 1, 2, 3... whatever notes staff wrote in between (DESIGN.md
+ * principle 4: a note neither looks like loss nor can be inferred). Other people's client message
+ * ids are theirs: a customer only gets back its own. */
+static void customer_view(sb_pt_chat_event_t *e, uint64_t pub)
+{
+    e->seq = pub;
+    e->prev_seq = pub ? pub - 1 : 0;
+    if (e->from_role != SB_PT_CHAT_EVENT_FROM_ROLE_CUSTOMER) {
+        e->has_client_msg_id = false;
+        e->client_msg_id = (sb_str_t){"", 0};
+    }
+}
+
+void chat_deliver(sb_chat_t *ch, conv_t *v, const sb_pt_chat_event_t *e, uint64_t pub,
+                  uint64_t skip)
 {
     sb_msg_chat_event_t ev = {.conversation_id = S(v->id), .epoch = ch->epoch, .event = *e};
     uint32_t ai;
@@ -305,7 +335,7 @@ void chat_deliver(sb_chat_t *ch, conv_t *v, const sb_pt_chat_event_t *e, uint64_
     }
     sb_conn_t *cust = conv_customer_conn(ch, v);
     if (cust && cust->id != skip && e->kind != SB_PT_CHAT_EVENT_KIND_NOTE) {
-        ev.event.prev_seq = e->prev_seq; /* the previous entry the customer can see */
+        customer_view(&ev.event, pub);
         sb_conn_send_event(cust, SB_MSG_CHAT_EVENT, &ev);
     }
 }
@@ -343,24 +373,26 @@ static void appended_cb(sb_store_t *s, redisReply *r, void *priv)
         free(j);
         return;
     }
-    uint64_t seq = (uint64_t)r->element[1]->integer, pp = (uint64_t)r->element[2]->integer;
+    uint64_t seq = (uint64_t)r->element[1]->integer, pub = (uint64_t)r->element[2]->integer;
     uint64_t ts = (uint64_t)r->element[3]->integer;
     const redisReply *text = r->element[4];
     sb_str_t stored = {text->str ? text->str : "", (uint32_t)text->len};
     if (c) {
-        /* the entry before it as the sender sees it: a customer skips private notes */
+        /* numbered as the sender numbers the log: a customer among the entries it may see */
         bool customer = j->role == SB_PT_CHAT_EVENT_FROM_ROLE_CUSTOMER;
-        sb_msg_chat_send_reply_t rep = {
-            .seq = seq, .prev_seq = customer ? pp : seq - 1, .ts_ms = ts, .text = stored};
+        sb_msg_chat_send_reply_t rep = {.seq = customer ? pub : seq,
+                                        .prev_seq = customer ? pub - 1 : seq - 1,
+                                        .ts_ms = ts,
+                                        .text = stored};
         sb_conn_send_ok(c, SB_MSG_CHAT_SEND, j->req_id, &rep);
     }
     if (status == 1 && v) {
         if (seq > v->last_seq)
             v->last_seq = seq;
-        if (j->kind != SB_PT_CHAT_EVENT_KIND_NOTE && seq > v->last_pub)
-            v->last_pub = seq;
+        if (j->kind != SB_PT_CHAT_EVENT_KIND_NOTE && pub > v->last_pub)
+            v->last_pub = pub;
         sb_pt_chat_event_t e = {.seq = seq,
-                                .prev_seq = pp,
+                                .prev_seq = seq - 1,
                                 .kind = j->kind,
                                 .from_role = j->role,
                                 .text = stored,
@@ -377,7 +409,7 @@ static void appended_cb(sb_store_t *s, redisReply *r, void *priv)
             e.system = (uint16_t)j->system;
             e.has_system = true;
         }
-        chat_deliver(ch, v, &e, j->conn_id);
+        chat_deliver(ch, v, &e, pub, j->conn_id);
     }
     free(j);
 }
@@ -401,10 +433,11 @@ static int append(sb_chat_t *ch, conv_t *v, append_job_t *j, const char *sender,
                                             "inactive_ended",
                                             "blocked",
                                             "rated"};
-    char kv[160], kl[170], kd[170], now[24], max[16], keep[16];
+    char kv[160], kl[170], kd[170], kp[170], now[24], max[16], keep[16];
     sb_key(app->key_prefix, kv, sizeof kv, "v:%s", v->id);
     sb_key(app->key_prefix, kl, sizeof kl, "v:%s:log", v->id);
     sb_key(app->key_prefix, kd, sizeof kd, "v:%s:dedup", v->id);
+    sb_key(app->key_prefix, kp, sizeof kp, "v:%s:pub", v->id);
     snprintf(now, sizeof now, "%" PRIu64, sb_clock_now_ms());
     snprintf(max, sizeof max, "%u", (unsigned)app->cfg->chat.max_messages);
     snprintf(keep, sizeof keep, "%u", (unsigned)app->cfg->routing.retention_days * 86400u);
@@ -412,6 +445,7 @@ static int append(sb_chat_t *ch, conv_t *v, append_job_t *j, const char *sender,
     const char *argv[] = {kv,
                           kl,
                           kd,
+                          kp,
                           sender,
                           j->cmid,
                           g_kind[j->kind],
@@ -422,10 +456,10 @@ static int append(sb_chat_t *ch, conv_t *v, append_job_t *j, const char *sender,
                           system >= 0 ? sys_names[system] : "",
                           max,
                           keep};
-    size_t lens[13];
-    for (int i = 0; i < 13; i++)
+    size_t lens[14];
+    for (int i = 0; i < 14; i++)
         lens[i] = strlen(argv[i]);
-    return sb_store_eval(app->store, &sb_lua_conv_append, appended_cb, j, 3, 13, argv, lens);
+    return sb_store_eval(app->store, &sb_lua_conv_append, appended_cb, j, 4, 14, argv, lens);
 }
 
 void chat_system(sb_chat_t *ch, conv_t *v, int system, const char *text, const char *name)
@@ -525,7 +559,8 @@ void sb_chat_send(sb_conn_t *c, uint64_t id, const void *body)
     }
     memcpy(text, req->text.ptr, req->text.len);
     text[req->text.len] = 0;
-    sb_chat_redact(app, text, req->text.len); /* before it is stored, logged or delivered */
+    /* before it is stored, logged or delivered; append() reads it as the terminated string */
+    sb_chat_redact(app, text, req->text.len);
     j->app = app;
     snprintf(j->conv, sizeof j->conv, "%s", v->id);
     j->conn_id = c->id;
@@ -585,17 +620,17 @@ static void sync_reply(sb_conn_t *c, uint64_t id, const redisReply *r, uint64_t 
         uint64_t seq = strtoull(
             strchr(e->element[0]->str, '-') ? strchr(e->element[0]->str, '-') + 1 : "0", NULL, 10);
         const redisReply *f = e->element[1];
-        last = seq;
         const char *kind = sb_rs_field(f, "k");
         int ki = kind && !strcmp(kind, "note") ? 1 : kind && !strcmp(kind, "system") ? 2 : 0;
         if (ki == 1 && !staff)
-            continue; /* private notes never reach a customer */
+            continue; /* private notes never reach a customer (conv_sync.lua left them out) */
+        /* a customer's reply came from conv_sync.lua, numbered among the entries it may see:
+         * consecutive, so prev_seq is always the one before */
+        last = seq;
         sb_pt_chat_event_t *o = &events[k++];
         memset(o, 0, sizeof *o);
         o->seq = seq;
-        /* prev_seq: for staff the entry before; for a customer the previous one it may see,
-         * which the script recorded (pp) */
-        o->prev_seq = staff ? seq - 1 : sb_rs_field_u64(f, "pp");
+        o->prev_seq = seq - 1;
         o->kind = (uint16_t)ki;
         const char *role = sb_rs_field(f, "r");
         o->from_role = role && !strcmp(role, "agent")        ? SB_PT_CHAT_EVENT_FROM_ROLE_AGENT
@@ -610,7 +645,8 @@ static void sync_reply(sb_conn_t *c, uint64_t id, const redisReply *r, uint64_t 
         }
         o->text = S(text);
         o->ts_ms = sb_rs_field_u64(f, "ts");
-        if (cmid && cmid[0] && sb_proto_charset_ok(SB_CS_ID, cmid, strlen(cmid))) {
+        if (cmid && cmid[0] && sb_proto_charset_ok(SB_CS_ID, cmid, strlen(cmid)) &&
+            (staff || o->from_role == SB_PT_CHAT_EVENT_FROM_ROLE_CUSTOMER)) {
             o->client_msg_id = S(cmid);
             o->has_client_msg_id = true;
         }
@@ -678,15 +714,26 @@ void sb_chat_sync(sb_conn_t *c, uint64_t id, const void *body)
     j->req_id = id;
     j->after = req->after_seq;
     j->staff = staff;
-    char kl[170], from[32], count[8];
+    char kl[170], kp[170], from[32], count[8];
     sb_key(app->key_prefix, kl, sizeof kl, "v:%s:log", v->id);
-    snprintf(from, sizeof from, "(0-%" PRIu64, req->after_seq);
     snprintf(count, sizeof count, "%d", SYNC_PAGE + 1);
-    const char *argv[] = {"XRANGE", kl, from, "+", "COUNT", count};
-    size_t lens[6];
-    for (int i = 0; i < 6; i++)
-        lens[i] = strlen(argv[i]);
-    int rc = sb_store_cmdargv(app->store, synced_cb, j, 6, argv, lens);
+    int rc;
+    if (staff) {
+        /* staff see every entry, by its seq: the log's own ids */
+        snprintf(from, sizeof from, "(0-%" PRIu64, req->after_seq);
+        const char *argv[] = {"XRANGE", kl, from, "+", "COUNT", count};
+        size_t lens[6];
+        for (int i = 0; i < 6; i++)
+            lens[i] = strlen(argv[i]);
+        rc = sb_store_cmdargv(app->store, synced_cb, j, 6, argv, lens);
+    } else {
+        /* a customer counts only what it may see; a script translates */
+        sb_key(app->key_prefix, kp, sizeof kp, "v:%s:pub", v->id);
+        snprintf(from, sizeof from, "%" PRIu64, req->after_seq);
+        const char *argv[] = {kl, kp, from, count};
+        size_t lens[] = {strlen(kl), strlen(kp), strlen(from), strlen(count)};
+        rc = sb_store_eval(app->store, &sb_lua_conv_sync, synced_cb, j, 2, 4, argv, lens);
+    }
     if (rc != 0) {
         free(j);
         sb_conn_send_store_error(c, id, rc);
@@ -742,8 +789,11 @@ static void marked_cb(sb_store_t *s, redisReply *r, void *priv)
         }
     }
     conv_t *v = ch ? conv_find(ch, j->conv) : NULL;
-    if (st == 0 && v && r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
-        r->element[0]->integer >= 0) {
+    /* the marks come back in the other side's numbering (conv_mark.lua). A customer is told only
+     * when they moved as it counts: staff marking a private note read must not reach it, not even
+     * as the same number again */
+    if (st == 0 && v && r->type == REDIS_REPLY_ARRAY && r->elements == 3 &&
+        r->element[0]->integer >= 0 && (!j->staff || r->element[2]->integer == 1)) {
         sb_msg_chat_receipt_event_t ev = {
             .conversation_id = S(v->id),
             .from_role = j->staff ? SB_MSG_CHAT_RECEIPT_EVENT_FROM_ROLE_AGENT
@@ -776,16 +826,18 @@ void sb_chat_receipt(sb_conn_t *c, uint64_t id, const void *body)
     j->conn_id = c->id;
     j->req_id = id;
     j->staff = staff;
-    char kv[160], d[24] = "", rd[24] = "";
+    char kv[160], kl[170], kp[170], d[24] = "", rd[24] = "";
     sb_key(app->key_prefix, kv, sizeof kv, "v:%s", v->id);
+    sb_key(app->key_prefix, kl, sizeof kl, "v:%s:log", v->id);
+    sb_key(app->key_prefix, kp, sizeof kp, "v:%s:pub", v->id);
     if (req->has_delivered_seq)
         snprintf(d, sizeof d, "%" PRIu64, req->delivered_seq);
     if (req->has_read_seq)
         snprintf(rd, sizeof rd, "%" PRIu64, req->read_seq);
     const char *who = staff ? "agent" : "customer";
-    const char *argv[] = {kv, who, d, rd};
-    size_t lens[] = {strlen(kv), strlen(who), strlen(d), strlen(rd)};
-    int rc = sb_store_eval(app->store, &sb_lua_conv_mark, marked_cb, j, 1, 4, argv, lens);
+    const char *argv[] = {kv, kl, kp, who, d, rd};
+    size_t lens[] = {strlen(kv), strlen(kl), strlen(kp), strlen(who), strlen(d), strlen(rd)};
+    int rc = sb_store_eval(app->store, &sb_lua_conv_mark, marked_cb, j, 3, 6, argv, lens);
     if (rc != 0) {
         free(j);
         sb_conn_send_store_error(c, id, rc);

@@ -70,7 +70,9 @@ void sb_chat_stay(sb_conn_t *c, uint64_t id, const void *body);
 void sb_chat_rate(sb_conn_t *c, uint64_t id, const void *body);
 void sb_chat_leave_message(sb_conn_t *c, uint64_t id, const void *body);
 
-/* Masks SSNs and the configured patterns in place (length unchanged). */
-void sb_chat_redact(const sb_app_t *app, char *text, size_t len);
+/* Masks SSNs and the configured patterns in place in `text`, a NUL-terminated string of `len`
+ * bytes. The masked text can be shorter (sb_redact_ssn writes full-width digits and dashes as
+ * ASCII): returns the new length, and the text stays terminated at it. */
+size_t sb_chat_redact(const sb_app_t *app, char *text, size_t len);
 
 #endif

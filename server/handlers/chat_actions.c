@@ -394,11 +394,14 @@ void sb_chat_rate(sb_conn_t *c, uint64_t id, const void *body)
     sb_key(app->key_prefix, ke, sizeof ke, "export");
     snprintf(score, sizeof score, "%u", (unsigned)req->score);
     snprintf(now, sizeof now, "%" PRIu64, sb_clock_now_ms());
-    const char *argv[] = {kv, ke, v->id, score, comment, now, EXPORT_MAXLEN};
-    size_t lens[7];
-    for (int i = 0; i < 7; i++)
+    /* the export record is trimmed after the retention period like every copy of the chat */
+    char keep[16];
+    snprintf(keep, sizeof keep, "%u", (unsigned)app->cfg->routing.retention_days * 86400u);
+    const char *argv[] = {kv, ke, v->id, score, comment, now, EXPORT_MAXLEN, keep};
+    size_t lens[8];
+    for (int i = 0; i < 8; i++)
         lens[i] = strlen(argv[i]);
-    int rc = sb_store_eval(app->store, &sb_lua_conv_rate, rated_cb, j, 2, 7, argv, lens);
+    int rc = sb_store_eval(app->store, &sb_lua_conv_rate, rated_cb, j, 2, 8, argv, lens);
     free(comment);
     if (rc != 0) {
         v->rated = false;
@@ -487,19 +490,20 @@ void sb_chat_leave_message(sb_conn_t *c, uint64_t id, const void *body)
     const char *addr = c->addr;
     if (strncmp(addr, "::ffff:", 7) == 0 && strchr(addr + 7, '.'))
         addr += 7;
-    char kr[200], ke[160], lim[16], win[16], now[24];
+    char kr[200], ke[160], lim[16], win[16], now[24], keep[16];
     sb_key(app->key_prefix, kr, sizeof kr, "rl:conv:%s", addr[0] ? addr : "-");
     sb_key(app->key_prefix, ke, sizeof ke, "export");
     snprintf(lim, sizeof lim, "%u", (unsigned)cfg->chat.conversations_per_address);
     snprintf(win, sizeof win, "%u", (unsigned)cfg->chat.conversations_window_s);
     snprintf(now, sizeof now, "%" PRIu64, sb_clock_now_ms());
-    const char *argv[] = {kr,      ke,        lim,          win,  j->detail,
-                          c->user, topic->id, topic->queue, lang, name,
-                          text,    reply_to,  claim,        now,  EXPORT_MAXLEN};
-    size_t lens[15];
-    for (int i = 0; i < 15; i++)
+    snprintf(keep, sizeof keep, "%u", (unsigned)cfg->routing.retention_days * 86400u);
+    const char *argv[] = {kr,        ke,           lim,           win,  j->detail, c->user,
+                          topic->id, topic->queue, lang,          name, text,      reply_to,
+                          claim,     now,          EXPORT_MAXLEN, keep};
+    size_t lens[16];
+    for (int i = 0; i < 16; i++)
         lens[i] = strlen(argv[i]);
-    int rc = sb_store_eval(app->store, &sb_lua_message_leave, left_cb, j, 2, 15, argv, lens);
+    int rc = sb_store_eval(app->store, &sb_lua_message_leave, left_cb, j, 2, 16, argv, lens);
     free(name);
     free(text);
     free(reply_to);

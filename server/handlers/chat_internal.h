@@ -24,7 +24,8 @@ typedef struct {
     char *pending_note;                   /* a transfer to a colleague not yet answered; owned */
     uint32_t ix;
     uint64_t started_ms;
-    uint64_t last_seq, last_pub;
+    uint64_t last_seq;      /* the last entry's seq (staff numbering) */
+    uint64_t last_pub;      /* entries a customer may see, numbered apart (conv_append.lua) */
     uint64_t customer_conn; /* connection id, 0 when not connected */
     bool closed;
     bool rated;
@@ -54,6 +55,7 @@ struct sb_chat {
     regex_t *patterns;
     size_t n_patterns;
     uint32_t open_count;
+    sb_timer_t trim; /* the export and audit streams' age limit, also when nobody writes */
 };
 
 /* The one chat module of the process (timers in conversations keep no back pointer). */
@@ -77,11 +79,16 @@ conv_t *chat_authorize(sb_conn_t *c, uint64_t req, sb_str_t id, bool to_write, b
 /* Appends a system event and delivers it when stored. `text` is shown to everyone. */
 void chat_system(sb_chat_t *ch, conv_t *v, int system, const char *text, const char *name);
 /* Delivers a stored entry to everyone allowed to see it, except connection `skip` (the sender,
- * who has the entry in its ack; 0 for none). */
-void chat_deliver(sb_chat_t *ch, conv_t *v, const sb_pt_chat_event_t *e, uint64_t skip);
+ * who has the entry in its ack; 0 for none). `e->seq` numbers the whole log (staff); `pub` is the
+ * entry's number among those a customer may see (conv_append.lua), which the customer gets. */
+void chat_deliver(sb_chat_t *ch, conv_t *v, const sb_pt_chat_event_t *e, uint64_t pub,
+                  uint64_t skip);
 
 /* chat_close.c: the conversation ended: mark closed, export, set expiries */
 void chat_close(sb_chat_t *ch, conv_t *v, const char *outcome);
+/* Drops the export and audit records older than routing.retention_days, and comes back in an hour:
+ * every write trims too, but a quiet deployment must not keep a transcript past its time. */
+void chat_trim_streams(sb_chat_t *ch);
 /* An audit record (identity verified, transcript viewed, blocks...). */
 void chat_audit(sb_chat_t *ch, const char *actor, const char *action, const char *object,
                 const char *detail);

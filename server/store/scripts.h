@@ -20,6 +20,7 @@ extern const sb_lua_script_t sb_lua_route_commit;
 extern const sb_lua_script_t sb_lua_conv_create;
 extern const sb_lua_script_t sb_lua_conv_append;
 extern const sb_lua_script_t sb_lua_conv_mark;
+extern const sb_lua_script_t sb_lua_conv_sync;
 extern const sb_lua_script_t sb_lua_epoch_check;
 extern const sb_lua_script_t sb_lua_conv_close;
 extern const sb_lua_script_t sb_lua_conv_segment;
@@ -27,6 +28,7 @@ extern const sb_lua_script_t sb_lua_conv_rate;
 extern const sb_lua_script_t sb_lua_message_leave;
 extern const sb_lua_script_t sb_lua_stats_add;
 extern const sb_lua_script_t sb_lua_stats_live;
+extern const sb_lua_script_t sb_lua_stream_add;
 /* Every script above, then NULL. */
 extern const sb_lua_script_t *const sb_lua_all[];
 

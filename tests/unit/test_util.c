@@ -209,7 +209,9 @@ static void check_redact(const char *in, const char *want, size_t n_masked)
 {
     char buf[256];
     snprintf(buf, sizeof buf, "%s", in);
-    assert_int_equal(sb_redact_ssn(buf, strlen(buf)), n_masked);
+    size_t masked;
+    assert_int_equal(sb_redact_ssn(buf, strlen(buf), &masked), strlen(want));
+    assert_int_equal(masked, n_masked);
     assert_string_equal(buf, want);
 }
 

@@ -12,7 +12,7 @@ if n > tonumber(ARGV[9]) then return -2 end
 if redis.call("EXISTS", KEYS[1]) == 1 then return 0 end
 redis.call("HSET", KEYS[1], "customer", ARGV[1], "name", ARGV[2], "topic", ARGV[3],
            "lang", ARGV[4], "claim_ref", ARGV[5], "created_ms", ARGV[6], "contact", ARGV[7],
-           "segments", ARGV[7], "seq", 0, "last_pub", 0, "state", "open")
+           "segments", ARGV[7], "seq", 0, "pub", 0, "state", "open")
 -- an abandoned creation (the contact never made it) does not stay forever
 redis.call("EXPIRE", KEYS[1], ARGV[8])
 return 1
