@@ -320,11 +320,40 @@ static int close_now(sb_conn_t *c)
     return -1;
 }
 
+/* A peer that no longer answers pings will not answer a close frame either. lws' polite close
+ * sends the frame and then waits 5 s for the answer before it lets go of the socket, so an agent's
+ * disconnect grace or a customer's resume window, which start when the socket closes, started
+ * about 5 s late. Write the close frame ourselves (a peer that still reads learns why; lws 4.1
+ * keeps its close opcode private, so the frame is built here and written raw), then have lws kill
+ * the connection at its next timer check: a connection killed by a timeout is closed at once,
+ * without a close handshake, and CLOSED still reaches us. */
+static int drop_now(sb_conn_t *c)
+{
+    c->close_armed = false;
+    if (!lws_partial_buffered(c->wsi)) {
+        uint8_t buf[LWS_PRE + 2 + 125];
+        uint8_t *f = buf + LWS_PRE;
+        const char *r = c->close_reason ? c->close_reason : "";
+        size_t rl = strlen(r) > 123 ? 123 : strlen(r);
+        f[0] = 0x88; /* FIN, close */
+        f[1] = (uint8_t)(2 + rl);
+        f[2] = (uint8_t)(c->close_code >> 8);
+        f[3] = (uint8_t)(c->close_code & 0xff);
+        memcpy(f + 4, r, rl);
+        lws_write(c->wsi, f, 4 + rl, LWS_WRITE_RAW); /* best effort */
+    }
+    SB_DEBUG("net", "dropping", SB_F_UINT("conn", c->id), SB_F_UINT("code", c->close_code));
+    lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+    return 0;
+}
+
 int sb_conn_on_timer(sb_conn_t *c)
 {
     /* lws fires cancelled timers at once: only our flag says whether this is the close */
     if (!c->close_armed)
         return 0;
+    if (c->close_drop)
+        return drop_now(c);
     /* A slow reader: part of a frame still waiting in lws, or a full socket buffer. Closing now
      * would lose our close frame, and the client would see 1006 instead of the reason. Wait until
      * lws says the socket is writable (it flushes its partial frame first), up to
@@ -368,6 +397,7 @@ static void conn_timer_cb(sb_timer_t *t)
     if (c->awaiting_pong) {
         sb_metrics_limit_hit(SB_LIMIT_PING_TIMEOUT);
         sb_conn_close(c, SB_CLOSE_PING_TIMEOUT, "no answer to keepalive pings");
+        c->close_drop = true; /* sb_conn_on_timer drops it */
         return;
     }
     c->want_ping = true;
