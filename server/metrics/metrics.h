@@ -19,6 +19,7 @@
     X(CONNECTIONS_PER_ADDRESS, "connections_per_address")                                          \
     X(UPGRADE_RATE, "upgrade_rate")                                                                \
     X(MESSAGE_RATE, "message_rate")                                                                \
+    X(MESSAGE_FLOOD, "message_flood")                                                              \
     X(BAD_FRAMES, "bad_frames")                                                                    \
     X(HANDSHAKE_TIMEOUT, "handshake_timeout")                                                      \
     X(PING_TIMEOUT, "ping_timeout")                                                                \

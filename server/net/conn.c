@@ -20,6 +20,8 @@ struct sb_chunk {
 #define SB_CHUNK_SOFT_MAX 32768
 /* Strikes drain by one every this many milliseconds. */
 #define SB_STRIKE_DECAY_MS 10000
+/* A run of messages sent before their retry time ends after this long without one. */
+#define SB_FLOOD_QUIET_MS 1000
 
 /* How long a close waits for lws to flush a partly written frame (x 10 ms). */
 #define CLOSE_DRAIN_TRIES 500
@@ -473,6 +475,30 @@ static uint64_t take_token(sb_conn_t *c)
     return 0;
 }
 
+/* Called for a message refused by the token bucket, `wait` ms before one may pass; true when the
+ * client has ignored the limit long enough to be closed.
+ *
+ * A refusal tells the client when to come back (retry_after_ms). Messages that arrive before that
+ * time were sent in spite of it, or were already on their way when the refusal was sent: a client
+ * that pipelines has a round trip's worth of them, and must not be closed for those. So such
+ * messages form runs; a run ends after SB_FLOOD_QUIET_MS without one, and a run that lasts
+ * limits.flood_close_s is a client that does not listen. A client that waits as told never sends
+ * before its retry time, however often it hits the limit (the messages that do get through on a
+ * flood's heels do not end its run: a flood at any rate gets a trickle through). */
+static bool ignores_limit(sb_conn_t *c, uint64_t wait)
+{
+    uint64_t now = sb_clock_now_ms();
+    bool told = now < c->hold_until;
+    if (now + wait > c->hold_until)
+        c->hold_until = now + wait;
+    if (!told)
+        return false;
+    if (!c->flood_since || now - c->flood_last >= SB_FLOOD_QUIET_MS)
+        c->flood_since = now;
+    c->flood_last = now;
+    return now - c->flood_since >= (uint64_t)cfg_of(c)->limits.flood_close_s * 1000u;
+}
+
 static void process_frame(sb_conn_t *c, const uint8_t *data, size_t len)
 {
     sb_net_t *n = c->net;
@@ -505,6 +531,14 @@ static void process_frame(sb_conn_t *c, const uint8_t *data, size_t len)
         uint64_t wait = take_token(c);
         if (wait) {
             sb_metrics_limit_hit(SB_LIMIT_MESSAGE_RATE);
+            if (ignores_limit(c, wait)) {
+                sb_metrics_limit_hit(SB_LIMIT_MESSAGE_FLOOD);
+                SB_WARN("net", "closing a client that keeps sending past its rate limit",
+                        SB_F_UINT("conn", c->id), SB_F_STR("addr", c->addr));
+                sb_conn_close(c, SB_CLOSE_POLICY_VIOLATION,
+                              "kept sending past the rate limit after RATE_LIMITED");
+                break;
+            }
             sb_conn_send_error(c, true, env.id, SB_WERR_RATE_LIMITED,
                                "too many messages; slow down", NULL, wait);
             continue;

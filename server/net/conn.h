@@ -60,6 +60,9 @@ struct sb_conn {
     uint64_t strike_at;
     uint64_t tokens_at; /* message rate token bucket: tokens in thousandths */
     uint32_t tokens_milli;
+    uint64_t hold_until;  /* RATE_LIMITED told the client to wait until then */
+    uint64_t flood_since; /* first message of the current run sent before hold_until; 0 none */
+    uint64_t flood_last;  /* latest message of that run */
     uint64_t last_token_refresh_ms; /* customers: when the resume token TTL was last extended */
     uint64_t session_expires_ms;    /* staff */
     sb_timer_t timer;               /* handshake deadline, then keepalive */

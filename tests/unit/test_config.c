@@ -223,6 +223,7 @@ static void test_defaults_top(void **state)
     assert_int_equal(l->messages_per_s, 50);
     assert_int_equal(l->messages_burst, 100);
     assert_int_equal(l->max_bad_frames, 10);
+    assert_int_equal(l->flood_close_s, 5);
     assert_int_equal(l->redis_max_in_flight, 20000);
     assert_int_equal(l->redis_timeout_ms, 5000);
     assert_int_equal(l->max_http_body_bytes, 16384);
