@@ -56,6 +56,7 @@ typedef struct {
     uint64_t limit_hits[SB_LIMIT__COUNT];
     uint64_t http_requests[6]; /* by status class 1xx..5xx, [0] unused */
     uint64_t logins_ok, logins_failed, logins_limited;
+    uint64_t password_checks, password_waiting; /* Argon2id runs; sign-ins waiting for a slot */
     uint64_t redis_commands, redis_errors, redis_reconnects, redis_timeouts;
     uint64_t redis_in_flight, redis_connected, ready;
     sb_hist_t redis_rtt;

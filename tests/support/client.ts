@@ -1,6 +1,7 @@
 // Protocol clients for tests: real WebSockets (the `ws` package) speaking the real wire format
 // through the same table-driven codec the browser apps use.
 import { randomBytes } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import WebSocket from 'ws';
 import {
@@ -40,6 +41,39 @@ export async function login(
     body: text ? JSON.parse(text) : {},
     headers: r.headers,
   };
+}
+
+/** The same sign-in from a given local address (a loopback alias such as 127.0.0.2), so that the
+ * server sees another client address. */
+export function loginFrom(
+  server: Server,
+  localAddress: string,
+  username: string,
+  password = TEST_PASSWORD,
+  signal?: AbortSignal,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const body = JSON.stringify({ username, password });
+  return new Promise((res, rej) => {
+    const req = httpRequest(
+      {
+        host: '127.0.0.1',
+        port: server.port,
+        path: '/api/login',
+        method: 'POST',
+        localAddress,
+        signal,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
+      (resp) => {
+        let text = '';
+        resp.setEncoding('utf8');
+        resp.on('data', (d) => (text += d));
+        resp.on('end', () => res({ status: resp.statusCode ?? 0, body: text ? JSON.parse(text) : {} }));
+      },
+    );
+    req.on('error', rej);
+    req.end(body);
+  });
 }
 
 export interface Closed {

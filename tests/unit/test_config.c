@@ -233,6 +233,8 @@ static void test_defaults_top(void **state)
     assert_int_equal(a->login_max_failures_per_account, 5);
     assert_int_equal(a->login_max_failures_per_address, 50);
     assert_int_equal(a->max_hash_jobs, 4);
+    assert_int_equal(a->max_pending_logins, 64);
+    assert_int_equal(a->max_pending_logins_per_address, 16);
     assert_int_equal(a->resume_ttl_s, 900);
     assert_false(a->cookie_secure);
     sb_config_destroy(cfg);
