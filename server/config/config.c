@@ -201,6 +201,7 @@ static const sb_cfg_field_t limits_fields[] = {
     {LIM(messages_per_s, 1, 10000, 50)},
     {LIM(messages_burst, 1, 100000, 100)},
     {LIM(max_bad_frames, 1, 1000, 10)},
+    {LIM(flood_close_s, 1, 3600, 5)},
     {LIM(redis_max_in_flight, 100, 1000000, 20000)},
     {LIM(redis_timeout_ms, 100, 60000, 5000)},
     {LIM(max_http_body_bytes, 1024, 1u << 20, 16384)},
@@ -229,6 +230,8 @@ static const sb_cfg_field_t auth_fields[] = {
     {AUTH(login_max_failures_per_account, 1, 1000, 5)},
     {AUTH(login_max_failures_per_address, 1, 100000, 50)},
     {AUTH(max_hash_jobs, 1, 64, 4)},
+    {AUTH(max_pending_logins, 1, 100000, 64)},
+    {AUTH(max_pending_logins_per_address, 1, 100000, 16)},
     {AUTH(resume_ttl_s, 60, 86400, 900)},
     {SB_CFG_F("cookie_secure", SB_CFGK_BOOL, 0, offsetof(sb_cfg_auth_t, cookie_secure))},
 };

@@ -142,6 +142,7 @@ typedef struct {
     uint32_t messages_per_s;              /* per connection sustained; default 50 */
     uint32_t messages_burst;              /* per connection burst; default 100 */
     uint32_t max_bad_frames;              /* protocol errors before a policy-violation close; 10 */
+    uint32_t flood_close_s;               /* sending before retry times this long: 1008; 5 */
     uint32_t redis_max_in_flight;         /* requests towards Redis before reading pauses; 20000 */
     uint32_t redis_timeout_ms;            /* oldest request older than this: reconnect; 5000 */
     uint32_t max_http_body_bytes;         /* default 16384 */
@@ -153,6 +154,8 @@ typedef struct {
     uint32_t login_max_failures_per_account; /* default 5 */
     uint32_t login_max_failures_per_address; /* default 50 */
     uint32_t max_hash_jobs;                  /* concurrent Argon2id verifications; default 4 */
+    uint32_t max_pending_logins;             /* sign-ins in progress at once; default 64 */
+    uint32_t max_pending_logins_per_address; /* the same from one address; default 16 */
     uint32_t resume_ttl_s;                   /* customer resume window; default 900 */
     bool cookie_secure; /* add Secure to the cookie; default: true when TLS is on */
 } sb_cfg_auth_t;

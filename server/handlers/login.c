@@ -2,7 +2,8 @@
  * POST /api/admin/revoke.
  *
  * A login is a chain of asynchronous steps, each keeping only the HTTP transaction's id:
- *   failed-login counters (Redis) -> Argon2id verification (thread pool) -> session (Redis).
+ *   admission -> attempt reserved (Redis) -> Argon2id verification (thread pool, in turn by
+ *   address) -> outcome settled (Redis) -> session (Redis); details above sb_api_login.
  * The password is copied once into the verification job and wiped there; it is never logged. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,16 +115,24 @@ static void user_json(json_t *o, const sb_cfg_staff_t *st)
 
 /* ------------------------------------------------------------------------------------------------
  * POST /api/login
+ *
+ * A flood of guesses must neither get more than the configured number of passwords checked nor
+ * keep anyone else from signing in. So an attempt is
+ *   admitted (a place among the sign-ins its client address may have in progress) ->
+ *   reserved in Redis (counted before its check runs, so concurrent guesses cannot pass the
+ *   limit) -> verified when it is its address's turn for a slot of the thread pool ->
+ *   settled in Redis (failure counted, or the account's failures cleared) -> session.
+ * A reserved attempt is settled even when its client went away meanwhile.
  * ---------------------------------------------------------------------------------------------- */
 
-static int counters(job_t *j, const char *mode, sb_store_cb cb)
+static int reserve(job_t *j, sb_store_cb cb)
 {
     const sb_cfg_auth_t *a = &j->app->cfg->auth;
     char win[16], la[16], lb[16];
     snprintf(win, sizeof win, "%u", (unsigned)a->login_window_s);
     snprintf(la, sizeof la, "%u", (unsigned)a->login_max_failures_per_account);
     snprintf(lb, sizeof lb, "%u", (unsigned)a->login_max_failures_per_address);
-    const char *argv[] = {j->acct_key, j->addr_key, mode, win, la, lb};
+    const char *argv[] = {j->acct_key, j->addr_key, "reserve", win, la, lb};
     size_t lens[6];
     for (int i = 0; i < 6; i++)
         lens[i] = strlen(argv[i]);
@@ -135,6 +144,25 @@ static void ignore_cb(sb_store_t *s, redisReply *r, void *priv)
     (void)s;
     (void)r;
     (void)priv;
+}
+
+/* Ends a reserved attempt: "ok", "fail" or "skip" (not checked). Nobody waits for the answer; if
+ * Redis cannot take it now, the reservation lapses with its counter (auth.login_window_s). */
+static void settle(job_t *j, const char *outcome)
+{
+    char win[16];
+    snprintf(win, sizeof win, "%u", (unsigned)j->app->cfg->auth.login_window_s);
+    const char *argv[] = {j->acct_key, j->addr_key, "done", win, outcome};
+    size_t lens[5];
+    for (int i = 0; i < 5; i++)
+        lens[i] = strlen(argv[i]);
+    sb_store_eval(j->app->store, &sb_lua_login_attempt, ignore_cb, NULL, 2, 5, argv, lens);
+}
+
+static bool still_wanted(void *priv)
+{
+    job_t *j = priv;
+    return j->app->net && sb_http_find(j->app->net, j->http_id) != NULL;
 }
 
 static void session_cb(sb_store_t *s, redisReply *r, void *priv)
@@ -155,11 +183,6 @@ static void session_cb(sb_store_t *s, redisReply *r, void *priv)
         job_free(j);
         return;
     }
-    /* clear the account's failure count; the address count stays (it spans accounts) */
-    const char *argv[] = {j->acct_key, j->addr_key, "ok", "0", "0", "0"};
-    size_t lens[] = {strlen(j->acct_key), strlen(j->addr_key), 2, 1, 1, 1};
-    sb_store_eval(j->app->store, &sb_lua_login_attempt, ignore_cb, NULL, 2, 6, argv, lens);
-
     char cookie[200];
     snprintf(cookie, sizeof cookie,
              "sb_session=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%u%s", j->token,
@@ -175,102 +198,122 @@ static void session_cb(sb_store_t *s, redisReply *r, void *priv)
     job_free(j);
 }
 
-static void failed_cb(sb_store_t *s, redisReply *r, void *priv)
+static int create_session(job_t *j, const sb_cfg_staff_t *staff)
 {
-    job_t *j = priv;
-    (void)s;
-    (void)r;
-    sb_http_t *h = resume(j);
-    if (!h)
-        return;
-    sb_metrics.logins_failed++;
-    SB_WARN("auth", "failed sign-in", SB_F_STR("user", j->username), SB_F_STR("addr", j->addr));
-    sb_http_error(h, 401, "BAD_CREDENTIALS", "wrong username or password");
-    job_free(j);
+    const sb_config_t *cfg = j->app->cfg;
+    char sess_key[200], user_key[200], created[24], expires[24], ttl[16];
+    sb_token_new(j->token);
+    sb_token_hash(j->token, SB_TOKEN_LEN, j->hash);
+    uint64_t now = sb_clock_now_ms();
+    sb_key(j->app->key_prefix, sess_key, sizeof sess_key, "sess:%s", j->hash);
+    sb_key(j->app->key_prefix, user_key, sizeof user_key, "user_sess:%s", j->username);
+    snprintf(created, sizeof created, "%llu", (unsigned long long)now);
+    snprintf(expires, sizeof expires, "%llu",
+             (unsigned long long)(now + (uint64_t)cfg->auth.session_ttl_s * 1000u));
+    snprintf(ttl, sizeof ttl, "%u", (unsigned)cfg->auth.session_ttl_s);
+    const char *role = sb_role_name((sb_role_t)staff->role);
+    const char *argv[] = {sess_key, user_key, j->username, role, created, expires, ttl, j->hash};
+    size_t lens[8];
+    for (int i = 0; i < 8; i++)
+        lens[i] = strlen(argv[i]);
+    return sb_store_eval(j->app->store, &sb_lua_session_create, session_cb, j, 2, 8, argv, lens);
 }
 
-static void verified_cb(bool ok, void *priv)
+static void verified_cb(sb_password_result_t result, void *priv)
 {
     job_t *j = priv;
-    sb_http_t *h = resume(j);
-    if (!h)
-        return;
-    int rc;
-    if (!ok) {
-        rc = counters(j, "fail", failed_cb);
-    } else {
-        const sb_cfg_staff_t *staff =
-            sb_config_find_staff(j->app->cfg, j->username, strlen(j->username));
-        if (!staff) { /* removed by a reload while we were hashing */
-            rc = counters(j, "fail", failed_cb);
-        } else {
-            const sb_config_t *cfg = j->app->cfg;
-            char sess_key[200], user_key[200], created[24], expires[24], ttl[16];
-            sb_token_new(j->token);
-            sb_token_hash(j->token, SB_TOKEN_LEN, j->hash);
-            uint64_t now = sb_clock_now_ms();
-            sb_key(j->app->key_prefix, sess_key, sizeof sess_key, "sess:%s", j->hash);
-            sb_key(j->app->key_prefix, user_key, sizeof user_key, "user_sess:%s", j->username);
-            snprintf(created, sizeof created, "%llu", (unsigned long long)now);
-            snprintf(expires, sizeof expires, "%llu",
-                     (unsigned long long)(now + (uint64_t)cfg->auth.session_ttl_s * 1000u));
-            snprintf(ttl, sizeof ttl, "%u", (unsigned)cfg->auth.session_ttl_s);
-            const char *role = sb_role_name((sb_role_t)staff->role);
-            const char *argv[] = {sess_key, user_key, j->username, role,
-                                  created,  expires,  ttl,         j->hash};
-            size_t lens[8];
-            for (int i = 0; i < 8; i++)
-                lens[i] = strlen(argv[i]);
-            rc = sb_store_eval(j->app->store, &sb_lua_session_create, session_cb, j, 2, 8, argv,
-                               lens);
+    if (result == SB_PASSWORD_UNCHECKED) {
+        settle(j, "skip");
+        sb_http_t *h = resume(j);
+        if (h) {
+            sb_http_error(h, 500, "INTERNAL", "cannot verify the password now");
+            job_free(j);
         }
-    }
-    submitted(j, h, rc);
-}
-
-static void check_cb(sb_store_t *s, redisReply *r, void *priv)
-{
-    job_t *j = priv;
-    (void)s;
-    sb_http_t *h = resume(j);
-    if (!h)
-        return;
-    int st = sb_store_reply_status(r);
-    if (st != 0 || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
-        store_failed(h, st ? st : SB_E_IO);
-        job_free(j);
         return;
     }
-    if (r->element[0]->integer != 0) {
-        long long ms = r->element[1]->integer > 0 ? r->element[1]->integer : 1000;
-        unsigned secs = (unsigned)((ms + 999) / 1000);
-        char ra[16];
-        snprintf(ra, sizeof ra, "%u", secs);
-        sb_http_add_header(h, "Retry-After", ra);
-        sb_metrics.logins_limited++;
-        sb_metrics_limit_hit(SB_LIMIT_LOGIN_RATE);
-        SB_WARN("auth", "sign-in refused: too many failures",
-                SB_F_STR("by", r->element[0]->integer == 1 ? "account" : "address"),
-                SB_F_STR("user", j->username), SB_F_STR("addr", j->addr));
-        json_t *o = json_object();
-        json_object_set_new(o, "code", json_string("RATE_LIMITED"));
-        json_object_set_new(o, "message", json_string("too many failed sign-ins; try again later"));
-        json_object_set_new(o, "retry_after_s", json_integer(secs));
-        sb_api_json(h, 429, o);
-        job_free(j);
-        return;
-    }
+    /* a staff member removed by a reload while we were hashing is a wrong sign-in */
     const sb_cfg_staff_t *staff =
         sb_config_find_staff(j->app->cfg, j->username, strlen(j->username));
-    int rc = sb_password_verify_async(j->app->loop, staff ? staff->password_hash : NULL,
-                                      j->password, j->pwlen, verified_cb, j);
-    sb_secure_wipe(j->password, j->pwlen);
-    free(j->password);
-    j->password = NULL;
-    if (rc != 0) {
-        sb_http_error(h, 500, "INTERNAL", "cannot verify the password now");
-        job_free(j);
+    bool right = result == SB_PASSWORD_MATCH && staff;
+    settle(j, right ? "ok" : "fail");
+    if (!right) {
+        /* counted and logged even when the client went away: a guess is a guess */
+        sb_metrics.logins_failed++;
+        SB_WARN("auth", "failed sign-in", SB_F_STR("user", j->username), SB_F_STR("addr", j->addr));
     }
+    sb_http_t *h = resume(j);
+    if (!h)
+        return;
+    if (!right) {
+        sb_http_error(h, 401, "BAD_CREDENTIALS", "wrong username or password");
+        job_free(j);
+        return;
+    }
+    submitted(j, h, create_session(j, staff));
+}
+
+static void refuse_limited(job_t *j, sb_http_t *h, const redisReply *r)
+{
+    long long ms = r->element[1]->integer > 0 ? r->element[1]->integer : 1000;
+    unsigned secs = (unsigned)((ms + 999) / 1000);
+    char ra[16];
+    snprintf(ra, sizeof ra, "%u", secs);
+    sb_http_add_header(h, "Retry-After", ra);
+    sb_metrics.logins_limited++;
+    sb_metrics_limit_hit(SB_LIMIT_LOGIN_RATE);
+    SB_WARN("auth", "sign-in refused: too many failures",
+            SB_F_STR("by", r->element[0]->integer == 1 ? "account" : "address"),
+            SB_F_STR("user", j->username), SB_F_STR("addr", j->addr));
+    json_t *o = json_object();
+    json_object_set_new(o, "code", json_string("RATE_LIMITED"));
+    json_object_set_new(o, "message", json_string("too many failed sign-ins; try again later"));
+    json_object_set_new(o, "retry_after_s", json_integer(secs));
+    sb_api_json(h, 429, o);
+}
+
+static void reserved_cb(sb_store_t *s, redisReply *r, void *priv)
+{
+    job_t *j = priv;
+    (void)s;
+    int st = sb_store_reply_status(r);
+    bool valid = st == 0 && r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+                 r->element[0]->type == REDIS_REPLY_INTEGER &&
+                 r->element[1]->type == REDIS_REPLY_INTEGER;
+    if (valid && r->element[0]->integer == 0) {
+        if (!still_wanted(j)) {
+            settle(j, "skip");
+            sb_password_release(j->addr);
+            job_free(j);
+            return;
+        }
+        const sb_cfg_staff_t *staff =
+            sb_config_find_staff(j->app->cfg, j->username, strlen(j->username));
+        int rc =
+            sb_password_verify_async(j->app->loop, j->addr, staff ? staff->password_hash : NULL,
+                                     j->password, j->pwlen, still_wanted, verified_cb, j);
+        sb_secure_wipe(j->password, j->pwlen);
+        free(j->password);
+        j->password = NULL;
+        if (rc != 0) {
+            settle(j, "skip");
+            sb_password_release(j->addr);
+            sb_http_t *h = resume(j);
+            if (h) {
+                sb_http_error(h, 500, "INTERNAL", "cannot verify the password now");
+                job_free(j);
+            }
+        }
+        return;
+    }
+    sb_password_release(j->addr); /* no check for this one */
+    sb_http_t *h = resume(j);
+    if (!h)
+        return;
+    if (!valid)
+        store_failed(h, st ? st : SB_E_IO);
+    else
+        refuse_limited(j, h, r);
+    job_free(j);
 }
 
 void sb_api_login(sb_app_t *app, sb_http_t *h)
@@ -293,15 +336,27 @@ void sb_api_login(sb_app_t *app, sb_http_t *h)
         sb_http_error(h, 401, "BAD_CREDENTIALS", "wrong username or password");
         return;
     }
-    if (sb_password_jobs() >= app->cfg->auth.max_hash_jobs) {
+    /* Before anything is spent on it: one address may have only so many sign-ins in progress, so
+     * that a flood from a few addresses cannot take every place (a flood of four used to answer
+     * everyone else BUSY). */
+    const sb_cfg_auth_t *a = &app->cfg->auth;
+    sb_password_limits_t lim = {a->max_hash_jobs, a->max_pending_logins,
+                                a->max_pending_logins_per_address};
+    int adm = sb_password_admit(h->peer, &lim);
+    if (adm != 0) {
         json_decref(body);
-        sb_metrics_limit_hit(SB_LIMIT_HASH_JOBS);
-        sb_http_add_header(h, "Retry-After", "1");
-        sb_http_error(h, 503, "BUSY", "too many sign-ins at once; try again in a moment");
+        if (adm == SB_E_BUSY) {
+            sb_metrics_limit_hit(SB_LIMIT_HASH_JOBS);
+            sb_http_add_header(h, "Retry-After", "1");
+            sb_http_error(h, 503, "BUSY", "too many sign-ins at once; try again in a moment");
+        } else {
+            sb_http_error(h, 500, "INTERNAL", "out of memory");
+        }
         return;
     }
     job_t *j = job_new(app, h);
     if (!j) {
+        sb_password_release(h->peer);
         json_decref(body);
         return;
     }
@@ -315,13 +370,16 @@ void sb_api_login(sb_app_t *app, sb_http_t *h)
     sb_secure_wipe((char *)json_string_value(p), pl);
     json_decref(body);
     if (!j->password) {
+        sb_password_release(j->addr);
         sb_http_error(h, 500, "INTERNAL", "out of memory");
         job_free(j);
         return;
     }
     sb_key(app->key_prefix, j->acct_key, sizeof j->acct_key, "rl:login:acct:%s", j->username);
     sb_key(app->key_prefix, j->addr_key, sizeof j->addr_key, "rl:login:addr:%s", j->addr);
-    int rc = counters(j, "check", check_cb);
+    int rc = reserve(j, reserved_cb);
+    if (rc != 0)
+        sb_password_release(j->addr);
     submitted(j, h, rc);
 }
 

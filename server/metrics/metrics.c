@@ -130,6 +130,11 @@ int sb_metrics_render(sb_buf_t *o)
                         "sb_logins_total{result=\"failed\"} %" PRIu64 "\n"
                         "sb_logins_total{result=\"rate_limited\"} %" PRIu64 "\n",
                         m->logins_ok, m->logins_failed, m->logins_limited);
+    rc |= counter(o, "sb_password_checks_total", "counter",
+                  "Argon2id password verifications run (sign-ins that reached the check).",
+                  m->password_checks);
+    rc |= counter(o, "sb_password_checks_waiting", "gauge",
+                  "Sign-ins waiting for a free verification slot.", m->password_waiting);
     rc |= counter(o, "sb_redis_commands_total", "counter", "Commands sent to Redis.",
                   m->redis_commands);
     rc |= counter(o, "sb_redis_errors_total", "counter", "Redis error replies and failed commands.",

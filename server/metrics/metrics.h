@@ -19,6 +19,7 @@
     X(CONNECTIONS_PER_ADDRESS, "connections_per_address")                                          \
     X(UPGRADE_RATE, "upgrade_rate")                                                                \
     X(MESSAGE_RATE, "message_rate")                                                                \
+    X(MESSAGE_FLOOD, "message_flood")                                                              \
     X(BAD_FRAMES, "bad_frames")                                                                    \
     X(HANDSHAKE_TIMEOUT, "handshake_timeout")                                                      \
     X(PING_TIMEOUT, "ping_timeout")                                                                \
@@ -55,6 +56,7 @@ typedef struct {
     uint64_t limit_hits[SB_LIMIT__COUNT];
     uint64_t http_requests[6]; /* by status class 1xx..5xx, [0] unused */
     uint64_t logins_ok, logins_failed, logins_limited;
+    uint64_t password_checks, password_waiting; /* Argon2id runs; sign-ins waiting for a slot */
     uint64_t redis_commands, redis_errors, redis_reconnects, redis_timeouts;
     uint64_t redis_in_flight, redis_connected, ready;
     sb_hist_t redis_rtt;

@@ -20,6 +20,8 @@ struct sb_chunk {
 #define SB_CHUNK_SOFT_MAX 32768
 /* Strikes drain by one every this many milliseconds. */
 #define SB_STRIKE_DECAY_MS 10000
+/* A run of messages sent before their retry time ends after this long without one. */
+#define SB_FLOOD_QUIET_MS 1000
 
 /* How long a close waits for lws to flush a partly written frame (x 10 ms). */
 #define CLOSE_DRAIN_TRIES 500
@@ -320,11 +322,40 @@ static int close_now(sb_conn_t *c)
     return -1;
 }
 
+/* A peer that no longer answers pings will not answer a close frame either. lws' polite close
+ * sends the frame and then waits 5 s for the answer before it lets go of the socket, so an agent's
+ * disconnect grace or a customer's resume window, which start when the socket closes, started
+ * about 5 s late. Write the close frame ourselves (a peer that still reads learns why; lws 4.1
+ * keeps its close opcode private, so the frame is built here and written raw), then have lws kill
+ * the connection at its next timer check: a connection killed by a timeout is closed at once,
+ * without a close handshake, and CLOSED still reaches us. */
+static int drop_now(sb_conn_t *c)
+{
+    c->close_armed = false;
+    if (!lws_partial_buffered(c->wsi)) {
+        uint8_t buf[LWS_PRE + 2 + 125];
+        uint8_t *f = buf + LWS_PRE;
+        const char *r = c->close_reason ? c->close_reason : "";
+        size_t rl = strlen(r) > 123 ? 123 : strlen(r);
+        f[0] = 0x88; /* FIN, close */
+        f[1] = (uint8_t)(2 + rl);
+        f[2] = (uint8_t)(c->close_code >> 8);
+        f[3] = (uint8_t)(c->close_code & 0xff);
+        memcpy(f + 4, r, rl);
+        lws_write(c->wsi, f, 4 + rl, LWS_WRITE_RAW); /* best effort */
+    }
+    SB_DEBUG("net", "dropping", SB_F_UINT("conn", c->id), SB_F_UINT("code", c->close_code));
+    lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+    return 0;
+}
+
 int sb_conn_on_timer(sb_conn_t *c)
 {
     /* lws fires cancelled timers at once: only our flag says whether this is the close */
     if (!c->close_armed)
         return 0;
+    if (c->close_drop)
+        return drop_now(c);
     /* A slow reader: part of a frame still waiting in lws, or a full socket buffer. Closing now
      * would lose our close frame, and the client would see 1006 instead of the reason. Wait until
      * lws says the socket is writable (it flushes its partial frame first), up to
@@ -368,6 +399,7 @@ static void conn_timer_cb(sb_timer_t *t)
     if (c->awaiting_pong) {
         sb_metrics_limit_hit(SB_LIMIT_PING_TIMEOUT);
         sb_conn_close(c, SB_CLOSE_PING_TIMEOUT, "no answer to keepalive pings");
+        c->close_drop = true; /* sb_conn_on_timer drops it */
         return;
     }
     c->want_ping = true;
@@ -443,6 +475,30 @@ static uint64_t take_token(sb_conn_t *c)
     return 0;
 }
 
+/* Called for a message refused by the token bucket, `wait` ms before one may pass; true when the
+ * client has ignored the limit long enough to be closed.
+ *
+ * A refusal tells the client when to come back (retry_after_ms). Messages that arrive before that
+ * time were sent in spite of it, or were already on their way when the refusal was sent: a client
+ * that pipelines has a round trip's worth of them, and must not be closed for those. So such
+ * messages form runs; a run ends after SB_FLOOD_QUIET_MS without one, and a run that lasts
+ * limits.flood_close_s is a client that does not listen. A client that waits as told never sends
+ * before its retry time, however often it hits the limit (the messages that do get through on a
+ * flood's heels do not end its run: a flood at any rate gets a trickle through). */
+static bool ignores_limit(sb_conn_t *c, uint64_t wait)
+{
+    uint64_t now = sb_clock_now_ms();
+    bool told = now < c->hold_until;
+    if (now + wait > c->hold_until)
+        c->hold_until = now + wait;
+    if (!told)
+        return false;
+    if (!c->flood_since || now - c->flood_last >= SB_FLOOD_QUIET_MS)
+        c->flood_since = now;
+    c->flood_last = now;
+    return now - c->flood_since >= (uint64_t)cfg_of(c)->limits.flood_close_s * 1000u;
+}
+
 static void process_frame(sb_conn_t *c, const uint8_t *data, size_t len)
 {
     sb_net_t *n = c->net;
@@ -475,6 +531,14 @@ static void process_frame(sb_conn_t *c, const uint8_t *data, size_t len)
         uint64_t wait = take_token(c);
         if (wait) {
             sb_metrics_limit_hit(SB_LIMIT_MESSAGE_RATE);
+            if (ignores_limit(c, wait)) {
+                sb_metrics_limit_hit(SB_LIMIT_MESSAGE_FLOOD);
+                SB_WARN("net", "closing a client that keeps sending past its rate limit",
+                        SB_F_UINT("conn", c->id), SB_F_STR("addr", c->addr));
+                sb_conn_close(c, SB_CLOSE_POLICY_VIOLATION,
+                              "kept sending past the rate limit after RATE_LIMITED");
+                break;
+            }
             sb_conn_send_error(c, true, env.id, SB_WERR_RATE_LIMITED,
                                "too many messages; slow down", NULL, wait);
             continue;

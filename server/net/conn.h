@@ -8,7 +8,8 @@
  *
  * Closing is deferred: sb_conn_close() marks the connection and wakes lws, which closes it from
  * its TIMER callback with the code and reason (closing from WRITEABLE sends no close frame on
- * Debian's lws build, TECH_NOTES). */
+ * Debian's lws build, TECH_NOTES). A peer that stopped answering pings is dropped instead: the
+ * close frame is written, and the socket goes at once, without waiting for an answer. */
 #ifndef SB_NET_CONN_H
 #define SB_NET_CONN_H
 
@@ -50,6 +51,7 @@ struct sb_conn {
     bool want_ping;
     bool awaiting_pong;
     bool close_armed;     /* TIMER callback should close */
+    bool close_drop;      /* ... without waiting for the peer's answer (it stopped answering) */
     uint16_t close_waits; /* ticks spent waiting for lws to flush before closing */
     bool close_writable;  /* lws reported the socket writable since the close was decided */
     uint16_t close_code;
@@ -58,6 +60,9 @@ struct sb_conn {
     uint64_t strike_at;
     uint64_t tokens_at; /* message rate token bucket: tokens in thousandths */
     uint32_t tokens_milli;
+    uint64_t hold_until;  /* RATE_LIMITED told the client to wait until then */
+    uint64_t flood_since; /* first message of the current run sent before hold_until; 0 none */
+    uint64_t flood_last;  /* latest message of that run */
     uint64_t last_token_refresh_ms; /* customers: when the resume token TTL was last extended */
     uint64_t session_expires_ms;    /* staff */
     sb_timer_t timer;               /* handshake deadline, then keepalive */

@@ -146,6 +146,7 @@ describe('metrics', () => {
       expect(text).toContain(`sb_closes_total{code="${code}"} `);
     for (const limit of [
       'frame_size', 'send_queue', 'connections_total', 'connections_per_address', 'upgrade_rate', 'message_rate',
+      'message_flood',
       'bad_frames', 'handshake_timeout', 'ping_timeout', 'redis_in_flight', 'http_body', 'login_rate', 'hash_jobs',
       'origin',
     ])

@@ -17,11 +17,12 @@ import {
   waitFor,
   type Server,
 } from '../support/harness.ts';
-import { customer, open, staff, type Client } from '../support/client.ts';
+import { customer, open, rawPeer, staff, type Client } from '../support/client.ts';
 import { RETRYABLE } from '../../agent-client/src/proto/schema.gen.ts';
 import { encodeEnvelope } from '../../agent-client/src/proto/codec.ts';
 
 const LIMITS = { ping_interval_s: 30, ping_timeout_s: 10, handshake_timeout_ms: 5000 };
+const GRACE_S = 60; // routing.disconnect_grace_s, the default
 let server: Server;
 let scratch: string;
 
@@ -130,6 +131,57 @@ describe('keepalive', () => {
     expect(closed.code).toBe(4010);
     expect(closed.reason.length).toBeGreaterThan(0);
     expect(await server.metric('sb_limit_hits_total', { limit: 'ping_timeout' })).toBe(before + 1);
+  });
+
+  // A peer that stopped answering pings will not answer a close frame either. The server used to
+  // close politely (lws sends the close frame and waits 5 s for the answer), so the socket, and
+  // with it an agent's disconnect grace or a customer's resume window, started about 5 s late.
+  it('drops a peer that answers nothing at the ping timeout, without waiting for a close answer', async () => {
+    const peer = await rawPeer(server, '/ws/customer', { origin: server.widgetOrigin });
+    expect((await peer.request('hello', { client: 'silent/1' })).t).toBe('ok');
+    await server.advance(LIMITS.ping_interval_s * 1000);
+    await peer.frame((f) => f.opcode === 0x9); // pinged; never answered
+    await server.advance(LIMITS.ping_timeout_s * 1000);
+    const timedOut = Date.now();
+    const ended = await Promise.race([peer.ended, new Promise<number>((r) => setTimeout(() => r(Infinity), 4000))]);
+    expect(ended - timedOut, 'the server should hang up at once').toBeLessThan(2000);
+    // a peer that still reads learns why
+    const close = peer.frames.find((f) => f.opcode === 0x8);
+    expect(close?.payload.readUInt16BE(0)).toBe(4010);
+    expect(close?.payload.subarray(2).toString()).toMatch(/keepalive/);
+    peer.destroy();
+  });
+
+  it("times an agent's disconnect grace from the ping timeout", async () => {
+    const agents = () => server.metric('sb_connections', { role: 'agent' });
+    const others = await agents(); // other tests' consoles that still answer
+    const { client: ana } = await staff(server, 'ana', { autoPong: false });
+    await ana.take('staff.setup');
+    expect((await ana.request('agent.state.set', { status: 'available' })).t).toBe('ok');
+    const { client: cust } = await customer(server);
+    await cust.take('customer.setup');
+    const req = await cust.request('contact.request', { topic: 'claim-question', channel: 'chat', lang: 'en', name: 'Pat' });
+    const id = req.b.contact_id as string;
+    const offer = await ana.take('offer', (e) => e.b.contact_id === id);
+    expect((await ana.request('offer.accept', { offer_id: offer.b.offer_id })).t).toBe('ok');
+    await cust.take('contact.status', (e) => e.b.state === 'assigned');
+    const state = async () => String(await server.redis.query('HGET', `sb:{it${server.port}}:c:${id}`, 'state'));
+    // the console goes silent: it reads nothing and answers nothing (a closed laptop lid)
+    (ana.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+    await server.advance(LIMITS.ping_interval_s * 1000);
+    await server.advance(LIMITS.ping_timeout_s * 1000);
+    // the server lets go of the agent at once, not after a close handshake that never comes
+    await waitFor('the server to drop the agent', async () => (await agents()) === others, 2000);
+    // and the grace runs from the ping timeout
+    await server.advance(GRACE_S * 1000 - 1000);
+    expect(await state()).toBe('assigned');
+    await server.advance(2000);
+    const back = await cust.take('contact.status', (e) => e.b.state === 'queued' && e.b.reason !== undefined);
+    expect(back.b.reason).toBe('agent_unavailable');
+    expect(await state()).toBe('queued');
+    expect((await cust.request('contact.cancel', { contact_id: id })).t).toBe('ok');
+    ana.ws.terminate();
+    await closeAll(cust);
   });
 });
 

@@ -223,3 +223,76 @@ describe('Redis backpressure', () => {
     await drained(server);
   });
 });
+
+describe('message floods', () => {
+  // one message a second, two at once: a flood is easy to make and the bucket easy to reason about
+  const FLOOD_CLOSE_S = 5;
+  let server: Server;
+  beforeAll(async () => {
+    server = await startServer({ limits: { messages_per_s: 1, messages_burst: 2, flood_close_s: FLOOD_CLOSE_S } });
+  });
+  afterAll(() => stopClean(server));
+
+  /** Sends n pings in one go; resolves with their replies, or with the close if it comes first. */
+  async function volley(c: Client, n: number): Promise<Envelope[] | Closed> {
+    const replies = Array.from({ length: n }, () => {
+      const id = c.newId();
+      const r = c.expectReply(id, 'ping');
+      c.sendRaw(encodeEnvelope({ t: 'ping', id, b: { echo: 'x' } }));
+      return r;
+    });
+    return Promise.race([Promise.all(replies), c.closed]);
+  }
+
+  it('closes a client that keeps sending after RATE_LIMITED with 1008 and a reason', async () => {
+    const { client } = await customer(server);
+    const before = await server.metric('sb_limit_hits_total', { limit: 'message_flood' });
+    const closes = await server.metric('sb_closes_total', { code: '1008' });
+    // five messages every half second, whatever the answers say
+    let flooded = 0;
+    let r = await volley(client, 5);
+    try {
+      while (!('code' in r)) {
+        expect(r.filter((e) => e.t === 'error').map((e) => e.b.code)).toContain('RATE_LIMITED');
+        expect(flooded, 'the server never closed a client that ignores RATE_LIMITED').toBeLessThan(
+          4 * FLOOD_CLOSE_S * 1000,
+        );
+        await server.advance(500);
+        flooded += 500;
+        r = await volley(client, 5);
+      }
+    } finally {
+      client.ws.terminate();
+    }
+    expect(r.code).toBe(1008);
+    expect(r.reason).toMatch(/rate limit/);
+    // not before limits.flood_close_s of it
+    expect(flooded).toBeGreaterThanOrEqual(FLOOD_CLOSE_S * 1000 - 500);
+    expect(await server.metric('sb_limit_hits_total', { limit: 'message_flood' })).toBe(before + 1);
+    expect(await server.metric('sb_closes_total', { code: '1008' })).toBe(closes + 1);
+    const line = JSON.parse(await server.waitForLog(/keeps sending past its rate limit/));
+    expect(line.level).toBe('warn');
+  });
+
+  it('keeps a client that waits as told, however often it hits the limit', async () => {
+    const { client } = await customer(server);
+    // ten at once: the bucket takes what it holds, the rest were already on their way when the
+    // first refusal went out, and are forgiven
+    let r = await volley(client, 10);
+    // then, for four times limits.flood_close_s, two at a time, each time waiting as told
+    for (let waited = 0; waited < 4 * FLOOD_CLOSE_S * 1000; ) {
+      expect('code' in r, 'closed a client that waits as told').toBe(false);
+      const refused = (r as Envelope[]).filter((e) => e.t === 'error');
+      expect(refused.length).toBeGreaterThan(0); // it does hit the limit every time
+      expect(refused.map((e) => e.b.code)).toEqual(refused.map(() => 'RATE_LIMITED'));
+      const wait = Math.max(...refused.map((e) => Number(e.b.retry_after_ms)));
+      await server.advance(wait);
+      waited += wait;
+      r = await volley(client, 2);
+    }
+    expect('code' in r).toBe(false);
+    expect((await client.request('ping', {})).t).toBeDefined(); // still open
+    client.close();
+    await drained(server);
+  });
+});

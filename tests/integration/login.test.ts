@@ -1,8 +1,8 @@
 // Staff sign-in over HTTP and the staff WebSocket: cookies, origins, sessions in Redis,
 // failed-login limits, sign-out closing the user's sockets.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, sanitizerReports, type Server } from '../support/harness.ts';
-import { login, open, staff, UpgradeRefused } from '../support/client.ts';
+import { startServer, sanitizerReports, waitFor, type Server } from '../support/harness.ts';
+import { login, loginFrom, open, staff, UpgradeRefused } from '../support/client.ts';
 
 let server: Server;
 
@@ -129,5 +129,91 @@ describe('staff WebSocket', () => {
     expect((await r.json()).revoked).toBeGreaterThanOrEqual(2);
     expect((await a.client.closed).code).toBe(4003);
     expect((await b.client.closed).code).toBe(4003);
+  });
+});
+
+async function stopClean(s: Server) {
+  const r = await s.stop();
+  expect(sanitizerReports(s)).toEqual([]);
+  expect(r.code).toBe(0);
+}
+
+describe('a flood of guesses for one account', () => {
+  // failures are counted per account (auth.login_max_failures_per_account, 5 by default) in Redis
+  let flood: Server;
+  beforeAll(async () => {
+    flood = await startServer({ auth: { login_max_failures_per_account: 5, max_pending_logins_per_address: 32 } });
+  });
+  afterAll(() => stopClean(flood));
+
+  it('checks at most login_max_failures_per_account wrong passwords, however many come at once', async () => {
+    const checks = await flood.metric('sb_password_checks_total');
+    const replies = await Promise.all(Array.from({ length: 20 }, () => login(flood, 'bo', 'not the password')));
+    const count = (status: number) => replies.filter((r) => r.status === status).length;
+    // each attempt is counted in Redis before its password is checked: exactly five were
+    expect({ 401: count(401), 429: count(429) }).toEqual({ 401: 5, 429: 15 });
+    expect(await flood.metric('sb_password_checks_total')).toBe(checks + 5);
+    for (const r of replies.filter((x) => x.status === 429)) expect(r.body.code).toBe('RATE_LIMITED');
+    // the account stays locked, even for the right password, and costs no more checks
+    expect((await login(flood, 'bo')).status).toBe(429);
+    expect(await flood.metric('sb_password_checks_total')).toBe(checks + 5);
+    // other accounts are not
+    expect((await login(flood, 'ana')).status).toBe(200);
+  });
+});
+
+describe('a flood of sign-ins from a few addresses', () => {
+  // Only the hashing capacity bites here: one Argon2id verification at a time, eight sign-ins in
+  // progress per address, and no failure limits to speak of.
+  let flood: Server;
+  const PER_ADDRESS = 8;
+  beforeAll(async () => {
+    flood = await startServer({
+      auth: {
+        login_max_failures_per_address: 100000,
+        max_hash_jobs: 1,
+        max_pending_logins: 200,
+        max_pending_logins_per_address: PER_ADDRESS,
+      },
+    });
+  });
+  afterAll(() => stopClean(flood));
+
+  it('serves a correct sign-in from another address while two addresses flood', async () => {
+    const stop = new AbortController();
+    const seen = { 401: 0, 503: 0, other: 0 };
+    let n = 0;
+    const worker = async (from: string) => {
+      while (!stop.signal.aborted) {
+        const r = await loginFrom(flood, from, `nobody-${n++}`, 'guess', stop.signal).catch(() => undefined);
+        if (!r) break; // given up on at the end
+        if (r.status === 401 || r.status === 503) seen[r.status]++;
+        else seen.other++;
+        // refused at once: try again soon (spinning would only load the machine the test runs on)
+        if (r.status === 503) await new Promise((res) => setTimeout(res, 20));
+      }
+    };
+    // more requests at a time from each flooding address than it may have in progress
+    const workers = ['127.0.0.2', '127.0.0.3'].flatMap((a) =>
+      Array.from({ length: PER_ADDRESS + 4 }, () => worker(a)),
+    );
+    try {
+      await waitFor('both floods to be at their limit', () => seen[503] >= 20 && seen[401] >= 2);
+      for (let i = 0; i < 3; i++) {
+        const before = await flood.metric('sb_password_checks_total');
+        const r = await loginFrom(flood, '127.0.0.1', 'ana');
+        expect(r.status, JSON.stringify(r.body)).toBe(200);
+        // Its check was taken in turn with the floods' (the one running, one of each flood's,
+        // then this one: about five checks from asking to the answer), not behind the
+        // 2 x PER_ADDRESS they had waiting.
+        expect(await flood.metric('sb_password_checks_total')).toBeLessThanOrEqual(before + 10);
+      }
+    } finally {
+      stop.abort();
+      await Promise.all(workers);
+    }
+    expect(seen.other).toBe(0);
+    // the guesses whose clients left were not checked: the queue empties without them
+    await waitFor('the queue to empty', async () => (await flood.metric('sb_password_checks_waiting')) === 0);
   });
 });

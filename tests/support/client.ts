@@ -1,5 +1,8 @@
 // Protocol clients for tests: real WebSockets (the `ws` package) speaking the real wire format
 // through the same table-driven codec the browser apps use.
+import { randomBytes } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import WebSocket from 'ws';
 import {
   decodeFrame,
@@ -38,6 +41,39 @@ export async function login(
     body: text ? JSON.parse(text) : {},
     headers: r.headers,
   };
+}
+
+/** The same sign-in from a given local address (a loopback alias such as 127.0.0.2), so that the
+ * server sees another client address. */
+export function loginFrom(
+  server: Server,
+  localAddress: string,
+  username: string,
+  password = TEST_PASSWORD,
+  signal?: AbortSignal,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const body = JSON.stringify({ username, password });
+  return new Promise((res, rej) => {
+    const req = httpRequest(
+      {
+        host: '127.0.0.1',
+        port: server.port,
+        path: '/api/login',
+        method: 'POST',
+        localAddress,
+        signal,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
+      (resp) => {
+        let text = '';
+        resp.setEncoding('utf8');
+        resp.on('data', (d) => (text += d));
+        resp.on('end', () => res({ status: resp.statusCode ?? 0, body: text ? JSON.parse(text) : {} }));
+      },
+    );
+    req.on('error', rej);
+    req.end(body);
+  });
 }
 
 export interface Closed {
@@ -224,4 +260,144 @@ export async function staff(
   const client = await open(server, '/ws/staff', { cookie: l.cookie, ...o });
   const hello = await client.request('hello', { client: 'switchboard-tests/1' });
   return { client, hello, cookie: l.cookie };
+}
+
+/**
+ * A WebSocket peer on a bare TCP socket that answers nothing by itself: no pong, no answer to a
+ * close frame (what a laptop whose lid was closed or a dead network looks like to the server,
+ * except that this one still reads, so a test sees what arrives and when the server hangs up).
+ */
+export class RawPeer {
+  /** Every frame received: opcode (0x2 binary, 0x8 close, 0x9 ping) and payload. */
+  readonly frames: Array<{ opcode: number; payload: Buffer }> = [];
+  /** Resolves with Date.now() when the server ended the TCP connection (FIN or reset). */
+  readonly ended: Promise<number>;
+  private buf = Buffer.alloc(0);
+  private nextId = 1;
+  private waiters: Array<() => void> = [];
+
+  constructor(readonly socket: Socket) {
+    this.ended = new Promise((res) => {
+      socket.once('end', () => res(Date.now()));
+      socket.once('close', () => res(Date.now()));
+      socket.on('error', () => res(Date.now()));
+    });
+    socket.on('data', (d: Buffer) => {
+      this.buf = Buffer.concat([this.buf, d]);
+      for (;;) {
+        const f = RawPeer.parse(this.buf);
+        if (!f) break;
+        this.frames.push({ opcode: f.opcode, payload: f.payload });
+        this.buf = this.buf.subarray(f.end);
+      }
+      for (const w of this.waiters.splice(0)) w();
+    });
+  }
+
+  /** One unmasked server frame at the start of buf, or undefined when incomplete. */
+  private static parse(buf: Buffer): { opcode: number; payload: Buffer; end: number } | undefined {
+    if (buf.length < 2) return undefined;
+    let len = buf[1] & 0x7f;
+    let at = 2;
+    if (len === 126) {
+      if (buf.length < 4) return undefined;
+      len = buf.readUInt16BE(2);
+      at = 4;
+    } else if (len === 127) {
+      if (buf.length < 10) return undefined;
+      len = Number(buf.readBigUInt64BE(2));
+      at = 10;
+    }
+    if (buf.length < at + len) return undefined;
+    return { opcode: buf[0] & 0x0f, payload: Buffer.from(buf.subarray(at, at + len)), end: at + len };
+  }
+
+  /** Sends one masked binary frame (clients must mask, RFC 6455 5.3). */
+  send(payload: Uint8Array) {
+    const mask = randomBytes(4);
+    const n = payload.length;
+    const head = n < 126 ? Buffer.from([0x82, 0x80 | n]) : Buffer.from([0x82, 0x80 | 126, n >> 8, n & 0xff]);
+    if (n > 0xffff) throw new Error('frame too large for this test peer');
+    const body = Buffer.alloc(n);
+    for (let i = 0; i < n; i++) body[i] = payload[i] ^ mask[i & 3];
+    this.socket.write(Buffer.concat([head, mask, body]));
+  }
+
+  /** Resolves once a frame matching pred has arrived (or already had). */
+  async frame(pred: (f: { opcode: number; payload: Buffer }) => boolean, ms = 10_000) {
+    const end = Date.now() + ms;
+    for (;;) {
+      const f = this.frames.find(pred);
+      if (f) return f;
+      if (Date.now() > end) throw new Error(`no such frame in ${ms} ms`);
+      await new Promise<void>((res) => {
+        const t = setTimeout(res, end - Date.now());
+        this.waiters.push(() => {
+          clearTimeout(t);
+          res();
+        });
+      });
+    }
+  }
+
+  /** Sends a request and resolves with its reply envelope. */
+  async request(type: string, body: Body = {}): Promise<Envelope> {
+    const id = this.nextId++;
+    let from = this.frames.length;
+    this.send(encodeEnvelope({ t: type, id, b: body }));
+    for (;;) {
+      for (; from < this.frames.length; from++) {
+        const f = this.frames[from];
+        if (f.opcode !== 0x2) continue;
+        const items = decodeFrame(new Uint8Array(f.payload), 's2c', { replyTypeOf: (x) => (x === id ? type : undefined) });
+        for (const item of items) if (item.ok && item.envelope.id === id) return item.envelope;
+      }
+      const seen = from;
+      await this.frame(() => this.frames.length > seen);
+    }
+  }
+
+  destroy() {
+    this.socket.destroy();
+  }
+}
+
+/** Opens a RawPeer: the upgrade by hand, then nothing automatic. */
+export function rawPeer(server: Server, path: string, o: { origin?: string; cookie?: string } = {}): Promise<RawPeer> {
+  return new Promise((res, rej) => {
+    const socket = connect(server.port, '127.0.0.1');
+    let head = Buffer.alloc(0);
+    const onData = (d: Buffer) => {
+      head = Buffer.concat([head, d]);
+      const end = head.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      socket.off('data', onData);
+      const status = head.toString('latin1', 0, end).split('\r\n')[0];
+      if (!/^HTTP\/1\.1 101 /.test(status)) {
+        socket.destroy();
+        rej(new Error(`upgrade refused: ${status}`));
+        return;
+      }
+      const peer = new RawPeer(socket);
+      const rest = head.subarray(end + 4);
+      if (rest.length) socket.emit('data', rest);
+      res(peer);
+    };
+    socket.on('data', onData);
+    socket.once('error', rej);
+    socket.once('connect', () => {
+      const lines = [
+        `GET ${path} HTTP/1.1`,
+        `Host: 127.0.0.1:${server.port}`,
+        'Upgrade: websocket',
+        'Connection: Upgrade',
+        `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}`,
+        'Sec-WebSocket-Version: 13',
+        `Sec-WebSocket-Protocol: ${SUBPROTOCOL}`,
+        `Origin: ${o.origin ?? server.origin}`,
+      ];
+      if (o.cookie) lines.push(`Cookie: ${o.cookie}`);
+      socket.write(lines.join('\r\n') + '\r\n\r\n');
+    });
+  });
 }

@@ -223,6 +223,7 @@ static void test_defaults_top(void **state)
     assert_int_equal(l->messages_per_s, 50);
     assert_int_equal(l->messages_burst, 100);
     assert_int_equal(l->max_bad_frames, 10);
+    assert_int_equal(l->flood_close_s, 5);
     assert_int_equal(l->redis_max_in_flight, 20000);
     assert_int_equal(l->redis_timeout_ms, 5000);
     assert_int_equal(l->max_http_body_bytes, 16384);
@@ -232,6 +233,8 @@ static void test_defaults_top(void **state)
     assert_int_equal(a->login_max_failures_per_account, 5);
     assert_int_equal(a->login_max_failures_per_address, 50);
     assert_int_equal(a->max_hash_jobs, 4);
+    assert_int_equal(a->max_pending_logins, 64);
+    assert_int_equal(a->max_pending_logins_per_address, 16);
     assert_int_equal(a->resume_ttl_s, 900);
     assert_false(a->cookie_secure);
     sb_config_destroy(cfg);

@@ -138,12 +138,14 @@ static void test_commands_and_run_id(void **state)
 static void test_script_and_noscript_fallback(void **state)
 {
     fx_t *f = *state;
-    const char *argv[] = {"a", "b", "fail", "60", "5", "5"};
-    size_t lens[] = {1, 1, 4, 2, 1, 1};
+    /* reserve a sign-in attempt for account "a", whose limit is 1: granted (0), then refused */
+    const char *argv[] = {"a", "b", "reserve", "60", "1", "5"};
+    size_t lens[] = {1, 1, 7, 2, 1, 1};
+    f->last_int = -1;
     assert_int_equal(sb_store_eval(f->store, &sb_lua_login_attempt, reply_cb, f, 2, 6, argv, lens),
                      0);
     run_until(f, &f->replies, 1);
-    assert_int_equal(f->last_int, 1);
+    assert_int_equal(f->last_int, 0);
     /* the script cache is gone (SCRIPT FLUSH, or a Redis that never saw it): EVAL fallback */
     assert_int_equal(cmd(f, "SCRIPT", "FLUSH", NULL), 0);
     run_until(f, &f->replies, 2);
@@ -151,7 +153,7 @@ static void test_script_and_noscript_fallback(void **state)
                      0);
     run_until(f, &f->replies, 3);
     assert_int_equal(f->nulls, 0);
-    assert_int_equal(f->last_int, 2);
+    assert_int_equal(f->last_int, 1);
 }
 
 static void test_in_flight_cap_and_pressure(void **state)
