@@ -11,7 +11,7 @@ import { ChatLog, NOTE_LABEL } from './chat-log';
 import { languageName } from './format';
 import type { Conversation } from '../chat/conversation';
 import type { RemoteTyping } from '../chat/typing';
-import { el, setText } from '../common/dom';
+import { el, foreign, isolate, setParts, setText, type Part } from '../common/dom';
 import type { ChatOpen } from '../proto/schema.gen';
 
 /** The elements of one chat: its tab button and its panel. */
@@ -69,8 +69,14 @@ export interface ChatTab extends ChatTabView {
   statusNote: string;
 }
 
-export function customerName(t: ChatTab): string {
-  return t.info.customer_name || 'Customer';
+/** The customer's name in a sentence: isolated when the customer gave one. */
+export function customerPart(t: ChatTab, fallback = 'Customer'): Part {
+  return t.info.customer_name ? foreign(t.info.customer_name) : fallback;
+}
+
+/** The customer's name for plain text (announcements, labels): isolated when needed. */
+export function customerText(t: ChatTab, fallback = 'Customer'): string {
+  return t.info.customer_name ? isolate(t.info.customer_name) : fallback;
 }
 
 /**
@@ -155,7 +161,7 @@ export function buildChatTabView(
   // log and typing
   const log = new ChatLog(
     `${base}-log`,
-    `Conversation with ${info.customer_name || 'the customer'}`,
+    `Conversation with ${info.customer_name ? isolate(info.customer_name) : 'the customer'}`,
     logActions,
     d,
   );
@@ -239,8 +245,8 @@ export function buildChatTabView(
 
 /** The tab's words: who, about what, in which language; unread count; ended. */
 export function renderTabLabel(t: ChatTab): void {
-  setText(t.tabName, customerName(t));
-  setText(t.tabMeta, `${t.info.topic_label || t.info.topic} · ${languageName(t.info.language)}`);
+  setParts(t.tabName, [customerPart(t)]);
+  setParts(t.tabMeta, [foreign(t.info.topic_label || t.info.topic), ` · ${languageName(t.info.language)}`]);
   setText(t.tabUnread, unreadText(t.unread));
   t.tabUnread.hidden = t.unread === 0;
   t.tab.dataset.unread = String(t.unread);
@@ -262,16 +268,16 @@ export function renderTabWaiting(t: ChatTab, now: number): void {
 /** The details beside the log: who the customer is, verified or not, the transfer note. */
 export function renderDetails(t: ChatTab): void {
   const i = t.info;
-  setText(t.heading, `Chat with ${customerName(t)}`);
-  setText(t.dName, i.customer_name || 'Not given');
-  setText(t.dTopic, i.topic_label || i.topic);
+  setParts(t.heading, ['Chat with ', customerPart(t)]);
+  setParts(t.dName, [customerPart(t, 'Not given')]);
+  setParts(t.dTopic, [foreign(i.topic_label || i.topic)]);
   setText(t.dLang, languageName(i.language));
-  setText(t.dClaim, i.claim_ref ?? 'None given');
-  setText(t.dVerified, t.verified !== null ? `Verified (${t.verified})` : 'Not verified');
+  setParts(t.dClaim, [i.claim_ref !== undefined ? foreign(i.claim_ref) : 'None given']);
+  setParts(t.dVerified, t.verified !== null ? ['Verified (', foreign(t.verified), ')'] : ['Not verified']);
   t.dVerified.dataset.verified = t.verified !== null ? 'true' : 'false';
   t.verifyButton.hidden = t.verified !== null || t.state !== 'open';
   const note = i.transfer_note ?? '';
-  setText(t.transferNote, note ? `Transfer note from the previous specialist: ${note}` : '');
+  setParts(t.transferNote, note ? ['Transfer note from the previous specialist: ', foreign(note)] : []);
   t.transferNote.hidden = note === '';
 }
 
@@ -284,7 +290,7 @@ export function renderComposer(t: ChatTab, live: boolean): void {
   t.verifyButton.hidden = t.verified !== null || !open;
   t.transferButton.hidden = t.transferTo !== null;
   t.form.classList.toggle('chat-composer-note', priv);
-  setText(t.composerLabel, priv ? NOTE_LABEL : `Message to ${customerName(t)}`);
+  setParts(t.composerLabel, priv ? [NOTE_LABEL] : ['Message to ', customerPart(t)]);
   setText(t.send, priv ? 'Add private note' : 'Send');
   t.wrapupButton.hidden = open;
   const note = t.statusNote ? ` ${t.statusNote}` : '';

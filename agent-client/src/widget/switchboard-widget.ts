@@ -66,6 +66,7 @@ import { MessageStore } from '../chat/store';
 import { downloadText, transcriptFileName, transcriptText } from '../chat/transcript';
 import { RemoteTyping } from '../chat/typing';
 import { asChatEvent, isStaffRole, type ChatEntry } from '../chat/types';
+import { sentence } from '../common/dom';
 import { CLIENT_VERSION } from '../common/version';
 import { TitleAlert } from '../console/title';
 import { Connection, RequestError, type ConnectionState } from '../net/connection';
@@ -191,7 +192,8 @@ export class SwitchboardChat extends HTMLElement {
     this.remoteTyping = new RemoteTyping({
       onChange: (typing) => {
         const tc = this.chatStrings();
-        this.chat.setTyping(typing ? tc.typing(this.record?.agentName || tc.specialist) : null);
+        const name = this.record?.agentName;
+        this.chat.setTyping(typing ? (name ? sentence(tc.typing, name) : [tc.typing(tc.specialist)]) : null);
       },
     });
     this.frame = new PanelView([this.prechat.root, this.waiting.root, this.ended.root, this.chat.root]);
