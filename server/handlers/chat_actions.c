@@ -412,7 +412,7 @@ void sb_chat_rate(sb_conn_t *c, uint64_t id, const void *body)
  * ---------------------------------------------------------------------------------------------- */
 
 /* A number someone can dial: 7 to 15 digits (E.164 allows 15), with the spaces, dashes, dots and
- * brackets people write, and a leading +. The widget checks the same rule; this one is for every
+ * brackets people write, and a + first. The widget checks the same rule; this one is for every
  * other client, so a callback record never carries an address that cannot be called. */
 static bool phone_number_ok(sb_str_t s)
 {
@@ -421,7 +421,7 @@ static bool phone_number_ok(sb_str_t s)
         char ch = s.ptr[i];
         if (ch >= '0' && ch <= '9')
             digits++;
-        else if (ch == '+' && digits == 0)
+        else if (ch == '+' && i == 0)
             continue;
         else if (ch == '\0' || !strchr(" -.()", ch))
             return false;

@@ -916,7 +916,13 @@ describe('a message left for a team', () => {
     expect(missing.t).toBe('error');
     expect(missing.b).toMatchObject({ code: 'BAD_FIELD', field: 'reply_to' });
     expect(missing.b.message).toMatch(/reply_to/);
-    for (const bad of ['pat@example.org', '555-01', '1234567890123456', '555-0100 or later'])
+    for (const bad of [
+      'pat@example.org',
+      '555-01',
+      '1234567890123456',
+      '555-0100 or later',
+      '1 +360 555 0100',
+    ])
       expect((await ask(bad)).b).toMatchObject({ code: 'BAD_FIELD', field: 'reply_to' });
     // nothing was recorded for the refusals
     expect(await exportRecords('callback')).toEqual([]);
