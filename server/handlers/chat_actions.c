@@ -411,8 +411,26 @@ void sb_chat_rate(sb_conn_t *c, uint64_t id, const void *body)
 }
 
 /* ------------------------------------------------------------------------------------------------
- * A message left for a closed or busy team
+ * A message left for a closed or busy team, or a request to be called back
  * ---------------------------------------------------------------------------------------------- */
+
+/* A number someone can dial: 7 to 15 digits (E.164 allows 15), with the spaces, dashes, dots and
+ * brackets people write, and a + first. The widget checks the same rule; this one is for every
+ * other client, so a callback record never carries an address that cannot be called. */
+static bool phone_number_ok(sb_str_t s)
+{
+    size_t digits = 0;
+    for (uint32_t i = 0; i < s.len; i++) {
+        char ch = s.ptr[i];
+        if (ch >= '0' && ch <= '9')
+            digits++;
+        else if (ch == '+' && i == 0)
+            continue;
+        else if (ch == '\0' || !strchr(" -.()", ch))
+            return false;
+    }
+    return digits >= 7 && digits <= 15;
+}
 
 static void left_cb(sb_store_t *s, redisReply *r, void *priv)
 {
@@ -452,6 +470,15 @@ void sb_chat_leave_message(sb_conn_t *c, uint64_t id, const void *body)
                            0);
         return;
     }
+    /* a callback needs a number to call (the record's type follows the reference: "cb-...") */
+    bool callback = req->has_callback && req->callback;
+    if (callback && !(req->has_reply_to && phone_number_ok(req->reply_to))) {
+        sb_conn_send_error(c, true, id, SB_WERR_BAD_FIELD,
+                           req->has_reply_to ? "reply_to is not a phone number"
+                                             : "reply_to (a phone number to call back) is required",
+                           "reply_to", 0);
+        return;
+    }
     const char *lang = cfg->n_languages ? cfg->languages[0] : "en";
     if (req->has_lang) {
         lang = NULL;
@@ -481,7 +508,7 @@ void sb_chat_leave_message(sb_conn_t *c, uint64_t id, const void *body)
     j->app = app;
     j->conn_id = c->id;
     j->req_id = id;
-    sb_random_id("m-", j->detail, 27);
+    sb_random_id(callback ? "cb-" : "m-", j->detail, sizeof j->detail);
     /* masked like every customer-supplied text; a phone number in reply_to stays */
     sb_chat_redact(app, name, strlen(name));
     sb_chat_redact(app, text, strlen(text));

@@ -4,7 +4,15 @@
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { axeViolations, consolePage, launchChromium, Pages, screenshot, widgetPage } from '../support/browser.ts';
+import {
+  agentPage,
+  askForChat,
+  axeViolations,
+  launchChromium,
+  Pages,
+  screenshot,
+  widgetPage,
+} from '../support/browser.ts';
 import { ROOT, sanitizerReports, startServer, testPasswordHash, type Server } from '../support/harness.ts';
 
 function config(port: number, redis: string): string {
@@ -48,8 +56,8 @@ afterAll(async () => {
 
 describe('an answered customer who leaves', () => {
   it('is shown in the work list with when they left and until when, and the chat ends at once', async () => {
-    const ana = await consolePage(server, await pages.open(), 'ana');
-    const cust = await widgetPage(server, await pages.open(), 'Lee');
+    const ana = await agentPage(pages, server, 'ana');
+    const cust = await askForChat(await widgetPage(pages, server), 'Lee');
     await ana.locator('#offer-accept').click();
     const item = ana.locator('#work-list > li[data-state=assigned]');
     await expect.poll(() => item.count()).toBe(1);

@@ -901,6 +901,52 @@ describe('a message left for a team', () => {
     await redis.query('DEL', `${P}rl:conv:127.0.0.1`);
     client.close();
   });
+
+  it('records a request to be called back, with the number, and refuses one without a number', async () => {
+    const { client } = await customer(server);
+    await client.take('customer.setup');
+    const ask = (reply_to?: string) =>
+      client.request('contact.message', {
+        topic: 'claim',
+        name: 'Pat',
+        text: 'About my payment',
+        ...(reply_to !== undefined ? { reply_to } : {}),
+        callback: true,
+      });
+    // the number is required, and must be one
+    const missing = await ask();
+    expect(missing.t).toBe('error');
+    expect(missing.b).toMatchObject({ code: 'BAD_FIELD', field: 'reply_to' });
+    expect(missing.b.message).toMatch(/reply_to/);
+    for (const bad of [
+      'pat@example.org',
+      '555-01',
+      '1234567890123456',
+      '555-0100 or later',
+      '1 +360 555 0100',
+    ])
+      expect((await ask(bad)).b).toMatchObject({ code: 'BAD_FIELD', field: 'reply_to' });
+    // nothing was recorded for the refusals
+    expect(await exportRecords('callback')).toEqual([]);
+
+    const r = await ask('+1 (360) 555-0100');
+    expect(r.t).toBe('ok');
+    const ref = r.b.reference as string;
+    expect(ref).toMatch(/^cb-[0-9a-f]{24}$/);
+    const rec = (await exportRecords('callback')).find((m) => m.reference === ref)!;
+    expect(rec).toMatchObject({
+      type: 'callback',
+      topic: 'claim',
+      queue: 'claims',
+      customer_name: 'Pat',
+      text: 'About my payment',
+      reply_to: '+1 (360) 555-0100',
+    });
+    // an ordinary message still needs no number
+    const plain = await client.request('contact.message', { topic: 'claim', name: 'P', text: 'x' });
+    expect(plain.b.reference).toMatch(/^m-/);
+    client.close();
+  });
 });
 
 describe('a chat whose contact is refused', () => {

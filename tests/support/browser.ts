@@ -1,6 +1,5 @@
-// Browser test support: Debian's Chromium through playwright-core, axe-core, and the steps a
-// specialist and a customer take in the console and the widget. New browser tests use these;
-// the older files still carry their own copies.
+// Helpers for the browser tests: Debian's Chromium through playwright-core, axe-core, the agent
+// console signed in and available, the chat widget on the demo host page.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -10,8 +9,6 @@ import { TEST_PASSWORD, type Server } from './harness.ts';
 const require = createRequire(import.meta.url);
 const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
-/** Headless Chromium with the flags this closed network needs; playwright gives every launch a
- * fresh, empty profile. */
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
@@ -28,21 +25,26 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
-/** Pages in their own contexts (cookies, storage), closed together. */
+/** Pages opened by a test, closed after it. */
 export class Pages {
   private readonly contexts: BrowserContext[] = [];
   constructor(private readonly browser: Browser) {}
-  async open(): Promise<Page> {
-    const ctx = await this.browser.newContext();
+
+  async open(opts: { width?: number; height?: number; acceptDownloads?: boolean } = {}): Promise<Page> {
+    const ctx = await this.browser.newContext({
+      viewport: { width: opts.width ?? 1280, height: opts.height ?? 800 },
+      acceptDownloads: opts.acceptDownloads ?? false,
+    });
     this.contexts.push(ctx);
     return ctx.newPage();
   }
+
   async closeAll(): Promise<void> {
     for (const c of this.contexts.splice(0)) await c.close().catch(() => undefined);
   }
 }
 
-/** axe-core's serious and critical violations of the WCAG 2.1 A and AA rules. */
+/** axe-core's serious and critical violations (WCAG 2.1 A and AA rules). */
 export async function axeViolations(page: Page): Promise<string[]> {
   await page.evaluate(AXE);
   return (await page.evaluate(async () => {
@@ -59,8 +61,9 @@ export async function axeViolations(page: Page): Promise<string[]> {
   })) as string[];
 }
 
-/** A specialist signed in to the console and available. */
-export async function consolePage(server: Server, page: Page, username: string): Promise<Page> {
+/** The agent console, signed in as `username` and set Available. */
+export async function agentPage(pages: Pages, server: Server, username: string): Promise<Page> {
+  const page = await pages.open({ width: 1440, height: 900 });
   await page.goto(`${server.base}/console/`);
   await page.locator('#login-username').fill(username);
   await page.locator('#login-password').fill(TEST_PASSWORD);
@@ -72,11 +75,21 @@ export async function consolePage(server: Server, page: Page, username: string):
   return page;
 }
 
-/** A customer in the widget on the demo host page, asking for a chat. */
-export async function widgetPage(server: Server, page: Page, name: string, lang = 'en'): Promise<Page> {
+/** The chat widget on the demo host page, opened and connected. */
+export async function widgetPage(
+  pages: Pages,
+  server: Server,
+  opts: { width?: number; height?: number; acceptDownloads?: boolean } = {},
+): Promise<Page> {
+  const page = await pages.open(opts);
   await page.goto(`${server.base}/widget-demo/`);
   await page.locator('switchboard-chat #sb-launcher').click();
   await expect.poll(() => page.locator('switchboard-chat #sb-status').textContent()).toBe('Connected');
+  return page;
+}
+
+/** The widget asking for a chat on the `claim` topic as `name`. */
+export async function askForChat(page: Page, name: string, lang = 'en'): Promise<Page> {
   await page.locator('switchboard-chat #sb-topic-claim').check();
   await page.locator('switchboard-chat #sb-language').selectOption(lang);
   await page.locator('switchboard-chat #sb-name').fill(name);

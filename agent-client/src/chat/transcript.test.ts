@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import { transcriptFileName, transcriptText } from './transcript';
 import { MessageStore } from './store';
-import { transcriptLines } from '../widget/after-chat';
+import { transcriptHeader, transcriptLines } from '../widget/after-chat';
 import { CHAT_STRINGS } from '../widget/chat-strings';
 
 const T0 = Date.UTC(2026, 5, 1, 17, 2); // 10:02 AM in Los Angeles
@@ -80,6 +80,55 @@ describe('the widget transcript', () => {
       { ts: T0, who: null, text: 'Maria Lopez se unió al chat.' },
       { ts: T0 + 1, who: 'Maria Lopez', text: 'Hi' },
       { ts: T0 + 3, who: 'Ana', text: 'Thanks', note: 'no enviado' },
+    ]);
+  });
+});
+
+describe('right-to-left text in the transcript', () => {
+  const RLO = '\u202E';
+  it('isolates names and messages, line by line, but not our own words', () => {
+    const text = transcriptText(
+      [
+        { ts: T0, who: null, text: `\u2068${RLO}Maria\u2069 joined the chat.` },
+        { ts: T0 + 60_000, who: `${RLO}Pat`, text: 'مرحبا\nשלום' },
+        { ts: T0 + 120_000, who: 'Ana', text: `${RLO}stuck`, note: 'not sent' },
+      ],
+      { header: ['Chat transcript'], locale: 'en-US', timeZone: 'America/Los_Angeles' },
+    );
+    expect(text.split('\r\n').slice(3, 7)).toEqual([
+      `[10:02 AM] \u2068${RLO}Maria\u2069 joined the chat.`,
+      `[10:03 AM] \u2068${RLO}Pat\u2069: \u2068مرحبا\u2069`,
+      // continuation lines line up under the text: the isolates take no room
+      `                \u2068שלום\u2069`,
+      `[10:04 AM] Ana: \u2068${RLO}stuck\u2069 (not sent)`,
+    ]);
+  });
+
+  it('isolates the names in the events and the head of the widget transcript', () => {
+    const s = new MessageStore('customer');
+    s.receive(1, {
+      seq: 1,
+      prev_seq: 0,
+      kind: 'system',
+      system: 'joined',
+      from_role: 'system',
+      from_name: `${RLO}Maria`,
+      text: '',
+      ts_ms: T0,
+    });
+    const lines = transcriptLines(s.items(), { customerName: 'Ana', agentName: 'Maria' }, CHAT_STRINGS.en);
+    expect(lines[0]?.text).toBe(`\u2068${RLO}Maria\u2069 joined the chat.`);
+    const head = transcriptHeader(
+      { topicLabel: 'Claims', customerName: 'سارة', claimRef: 'C-1', agentName: `${RLO}Maria` },
+      CHAT_STRINGS.en,
+      'en-US',
+      T0,
+    );
+    expect(head.slice(1, 5)).toEqual([
+      'Topic: Claims',
+      'Your name: \u2068سارة\u2069',
+      'Claim or case number: C-1',
+      `Specialist: \u2068${RLO}Maria\u2069`,
     ]);
   });
 });

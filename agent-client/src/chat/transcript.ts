@@ -1,14 +1,18 @@
 /**
  * A chat transcript as plain text, built from the local copy of the log: who wrote, when, and what,
  * for the customer to keep (a .txt download, or printing). Text only: what anyone wrote is copied as
- * written, never interpreted.
+ * written, never interpreted, and isolated (names and messages written right to left, or holding
+ * bidirectional controls, are wrapped in U+2068 ... U+2069 so they cannot reorder the time or the
+ * name beside them).
  */
+import { isolate } from '../common/dom';
 
 export interface TranscriptLine {
   /** When (ms since the epoch). */
   ts: number;
   /** Who wrote it; null for an event of the conversation ("Maria Lopez joined the chat."). */
   who: string | null;
+  /** What they wrote; for an event, our sentence (any name in it already isolated). */
   text: string;
   /** Said after the text in brackets, e.g. "not sent". */
   note?: string;
@@ -61,9 +65,13 @@ export function transcriptText(lines: readonly TranscriptLine[], o: TranscriptOp
     }
     const time = `[${formatTime(l.ts, o.locale, o.timeZone)}]`;
     const note = l.note ? ` (${l.note})` : '';
-    const head = l.who === null ? `${time} ` : `${time} ${l.who}: `;
-    const body = l.text.replace(/\r\n?/g, '\n').split('\n');
-    const indent = ' '.repeat(Math.min(head.length, 32));
+    const head = l.who === null ? `${time} ` : `${time} ${isolate(l.who)}: `;
+    const lines = l.text.replace(/\r\n?/g, '\n').split('\n');
+    // each line of a message is its own paragraph for the reader's editor: each one isolated
+    const body = l.who === null ? lines : lines.map(isolate);
+    // continuation lines line up under the text: the invisible isolates take no room
+    const width = head.replace(/[\u200E\u200F\u202A-\u202E\u2066-\u2069]/g, '').length;
+    const indent = ' '.repeat(Math.min(width, 32));
     out.push(`${head}${body[0] ?? ''}${body.length === 1 ? note : ''}`);
     body.slice(1).forEach((b, i) => {
       out.push(`${indent}${b}${i === body.length - 2 ? note : ''}`);

@@ -35,3 +35,125 @@ export function sameOriginSocketUrl(
 export function setText(node: HTMLElement, text: string): void {
   if (node.textContent !== text) node.textContent = text;
 }
+
+// ------------------------------------------------------------------------------------------------
+// Text someone else wrote
+//
+// A customer's name, message, topic or claim reference, a colleague's name, a note: text that may
+// be written right to left, or hold bidirectional controls (U+202E RIGHT-TO-LEFT OVERRIDE), which
+// would otherwise reverse our own words next to it ("‮Pat, 5:21 AM" reads "Pat, MA 12:5"). Such
+// text is always isolated: in the page, each piece goes in a <bdi> (or an element with dir="auto"),
+// so the browser lays it out on its own; in plain text (the page title, a notification, a live
+// region, an attribute, a transcript file) it is wrapped in U+2068 FIRST STRONG ISOLATE ... U+2069
+// POP DIRECTIONAL ISOLATE. Sentences mixing our words and such text are built as parts.
+
+/** A piece of text someone else wrote, inside a sentence of ours. */
+export interface Foreign {
+  readonly foreign: string;
+}
+
+/** Our own words (a string) or text someone else wrote (Foreign), in reading order. */
+export type Part = string | Foreign;
+
+export function foreign(text: string): Foreign {
+  return { foreign: text };
+}
+
+const FSI = '\u2068';
+const PDI = '\u2069';
+const ISOLATE_OPENERS = /[\u2066\u2067\u2068]/;
+
+/**
+ * Characters that can move the text around them: right-to-left letters and digits (Hebrew, Arabic,
+ * Syriac, Thaana, N'Ko, Samaritan, Mandaic and their presentation forms; the right-to-left scripts
+ * outside the first plane) and the bidirectional marks, embeddings, overrides and isolates. Text
+ * without any of them lays out left to right and needs no isolate in plain text.
+ */
+const BIDI_SENSITIVE =
+  /[\u0590-\u08FF\u061C\u200F\u202A-\u202E\u2066-\u2069\uFB1D-\uFDFF\uFE70-\uFEFC]|[\u{10800}-\u{10FFF}\u{1E800}-\u{1EFFF}]/u;
+
+/**
+ * `text` with its directional isolates balanced: a U+2069 that closes nothing opened in the text is
+ * dropped (it would close the isolate around the text, and let the rest out), and isolates the text
+ * opens but never closes are closed at its end. Embeddings and overrides (U+202A to U+202E) need
+ * nothing: the end of the isolate around the text ends them.
+ */
+export function balanceIsolates(text: string): string {
+  if (!/[\u2066-\u2069]/.test(text)) return text;
+  let depth = 0;
+  let out = '';
+  for (const ch of text) {
+    if (ISOLATE_OPENERS.test(ch)) depth++;
+    else if (ch === PDI) {
+      if (depth === 0) continue;
+      depth--;
+    }
+    out += ch;
+  }
+  return out + PDI.repeat(depth);
+}
+
+/**
+ * `text` for a plain-text context, isolated from the words around it: wrapped in U+2068 ... U+2069
+ * when it holds right-to-left letters or bidirectional controls; otherwise as it is (a transcript
+ * or a title in Latin letters stays free of invisible characters).
+ */
+export function isolate(text: string): string {
+  return BIDI_SENSITIVE.test(text) ? `${FSI}${balanceIsolates(text)}${PDI}` : text;
+}
+
+/** A sentence as plain text: our words as they are, the rest isolated. */
+export function plainText(parts: readonly Part[]): string {
+  return parts.map((p) => (typeof p === 'string' ? p : isolate(p.foreign))).join('');
+}
+
+const SLOT = /\uE000(\d+)\uE001/g;
+
+/**
+ * The parts of a sentence from one of our templates and the text it embeds:
+ * `sentence(t.connectedWith, agentName)` → ['Connected with ', foreign(agentName)]. The template
+ * is called with markers in place of the values, so translations keep whole sentences.
+ */
+export function sentence<A extends string[]>(template: (...args: A) => string, ...values: A): Part[] {
+  const marked = template(...(values.map((_, i) => `\uE000${String(i)}\uE001`) as A));
+  const parts: Part[] = [];
+  let at = 0;
+  for (const m of marked.matchAll(SLOT)) {
+    if (m.index > at) parts.push(marked.slice(at, m.index));
+    parts.push(foreign(values[Number(m[1])] ?? ''));
+    at = m.index + m[0].length;
+  }
+  if (at < marked.length) parts.push(marked.slice(at));
+  return parts;
+}
+
+/** A <bdi> holding text someone else wrote. */
+export function bdi(text: string, doc: Document = document): HTMLElement {
+  const b = doc.createElement('bdi');
+  b.textContent = balanceIsolates(text);
+  return b;
+}
+
+const shownParts = new WeakMap<Node, string>();
+
+/**
+ * Sets a sentence as the content of `node`: our words as text, each foreign part in a <bdi>. Only
+ * when it changed (a live region then speaks only when there is news).
+ */
+export function setParts(node: HTMLElement, parts: readonly Part[]): void {
+  const key = JSON.stringify(parts);
+  const text = parts.map((p) => (typeof p === 'string' ? p : balanceIsolates(p.foreign))).join('');
+  if (shownParts.get(node) === key && node.textContent === text) return;
+  shownParts.set(node, key);
+  const doc = node.ownerDocument;
+  node.replaceChildren(...parts.map((p) => (typeof p === 'string' ? p : bdi(p.foreign, doc))));
+}
+
+/**
+ * Sets text someone else wrote as the whole content of `node`, which gets dir="auto": the text
+ * takes the direction of its first strong letter and is isolated from what is around the element.
+ */
+export function setForeignText(node: HTMLElement, text: string): void {
+  if (node.dir !== 'auto') node.dir = 'auto';
+  setText(node, balanceIsolates(text));
+}

@@ -7,7 +7,7 @@
  * them, with textContent.
  */
 import { fetchMe, login, loginErrorMessage, logout, type StaffUser } from './api';
-import { byId, el, sameOriginSocketUrl } from './dom';
+import { byId, el, sameOriginSocketUrl, setParts } from './dom';
 import { signedInText, statusView, type ShownState } from './status';
 import { CLIENT_VERSION } from './version';
 import { Connection, type ConnectionState } from '../net/connection';
@@ -94,7 +94,7 @@ export function startStaffApp(opts: StaffAppOptions): void {
   }
 
   function showSignedIn(name: string, role: string): void {
-    setText(ui.signedInAs, signedInText(name, role));
+    setParts(ui.signedInAs, signedInText(name, role));
     ui.signedInAs.hidden = false;
     ui.signOut.hidden = false;
   }

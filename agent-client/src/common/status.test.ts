@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
+import { plainText } from './dom';
 import { signedInText, statusText, statusView } from './status';
 
 const NOW = 1_000_000;
@@ -63,6 +64,7 @@ describe('statusView', () => {
   });
 
   it('names who is signed in', () => {
-    expect(signedInText('Maria Lopez', 'agent')).toBe('Signed in as Maria Lopez (agent)');
+    expect(plainText(signedInText('Maria Lopez', 'agent'))).toBe('Signed in as Maria Lopez (agent)');
+    expect(plainText(signedInText('\u202Eאנה', 'agent'))).toBe('Signed in as \u2068\u202Eאנה\u2069 (agent)');
   });
 });

@@ -1,4 +1,5 @@
 /** What the staff apps' status bar says for a connection state (pure, so it can be tested). */
+import { foreign, type Part } from './dom';
 import type { ConnectionState } from '../net/connection';
 
 /** A piece of status text; `visualOnly` pieces are hidden from screen readers (a ticking countdown). */
@@ -51,7 +52,7 @@ export function statusText(v: StatusView): string {
   return v.parts.map((p) => p.text).join('');
 }
 
-/** "Signed in as Maria Lopez (agent)". */
-export function signedInText(displayName: string, role: string): string {
-  return `Signed in as ${displayName} (${role})`;
+/** "Signed in as Maria Lopez (agent)", the name isolated (a display name may be written right to left). */
+export function signedInText(displayName: string, role: string): Part[] {
+  return ['Signed in as ', foreign(displayName), ` (${role})`];
 }

@@ -2,8 +2,8 @@
  * The agent's state as the console shows it, and who changed it. agent.state does not say who made
  * a change, so the console tells them apart: a change that matches the agent's own pending request
  * is theirs; the first state after connecting is the state they had; anything else was made by
- * someone else (Switchboard itself, or a supervisor). Away for missed offers is recognised by its
- * reason or by following an expired offer.
+ * Switchboard itself (no other person can change an agent's state today). Away for missed offers is
+ * recognised by its reason or by following an expired offer.
  */
 import type { AgentState } from '../proto/schema.gen';
 

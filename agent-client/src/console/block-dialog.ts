@@ -6,7 +6,7 @@
 import { actionFailure, errorOf } from './chat-errors';
 import { ModalDialog } from './dialog';
 import { utf8Length } from '../chat/ids';
-import { el, setText } from '../common/dom';
+import { el, setParts, setText, type Part } from '../common/dom';
 
 export const MAX_BLOCK_REASON_BYTES = 500;
 
@@ -67,13 +67,14 @@ export class BlockDialog {
   }
 
   show(o: {
-    customer: string;
+    /** The customer's name (isolated: it is theirs). */
+    customer: Part;
     returnTo: HTMLElement;
     fallback: () => HTMLElement | null;
     submit: (reason: string) => Promise<void>;
   }): void {
     this.submitFn = o.submit;
-    setText(this.intro, `Customer: ${o.customer}`);
+    setParts(this.intro, ['Customer: ', o.customer]);
     this.reason.value = '';
     this.reason.removeAttribute('aria-invalid');
     setText(this.error, '');

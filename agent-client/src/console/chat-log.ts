@@ -5,7 +5,7 @@
  * always plain text (a link a customer writes is not clickable for the agent either); https links
  * a staff member wrote are.
  */
-import { el } from '../common/dom';
+import { balanceIsolates, el, foreign, setParts, type Part } from '../common/dom';
 import { appendMessageText } from '../chat/links';
 import { itemKey, markOf, type Mark } from '../chat/marks';
 import type { Conversation } from '../chat/conversation';
@@ -44,12 +44,13 @@ const SYSTEM: Readonly<Record<SystemKind, string>> = {
   rated: 'The customer rated the chat',
 };
 
-/** What a system entry says: the server's words, or ours for its kind. */
-export function systemText(e: ChatEntry): string {
-  if (e.text.trim() !== '') return e.text;
-  if (e.system === undefined) return 'Event';
+/** What a system entry says: the server's words, or ours for its kind (a name in it isolated). */
+export function systemParts(e: ChatEntry): Part[] {
+  if (e.text.trim() !== '') return [e.text];
+  if (e.system === undefined) return ['Event'];
   const words = SYSTEM[e.system];
-  return e.system === 'joined' || e.system === 'left' ? `${e.from_name ?? 'Someone'} ${words}` : words;
+  if (e.system !== 'joined' && e.system !== 'left') return [words];
+  return e.from_name ? [foreign(e.from_name), ` ${words}`] : [`Someone ${words}`];
 }
 
 /** "Not sent: the chat has ended." for a failure code. */
@@ -190,15 +191,19 @@ export class ChatLog {
     const cid = out?.clientMsgId ?? entry?.client_msg_id;
     if (own && cid !== undefined) node.li.dataset.clientMsgId = cid;
 
-    const who =
+    // names are isolated: a customer's "\u202E" must not reverse the time next to it
+    const name = (n: string | undefined, fallback: string): Part => (n ? foreign(n) : fallback);
+    const who: Part[] =
       kind === 'system'
-        ? ''
+        ? []
         : own
-          ? `${names.me} (you)`
+          ? names.me
+            ? [foreign(names.me), ' (you)']
+            : ['You']
           : role === 'customer'
-            ? entry?.from_name || names.customer || 'Customer'
-            : entry?.from_name || (role === 'supervisor' ? 'Supervisor' : 'Agent');
-    if (node.who.textContent !== who) node.who.textContent = who;
+            ? [name(entry?.from_name || names.customer, 'Customer')]
+            : [name(entry?.from_name, role === 'supervisor' ? 'Supervisor' : 'Agent')];
+    setParts(node.who, who);
     node.who.hidden = kind === 'system';
     const ts = entry ? entry.ts_ms : (out?.createdMs ?? 0);
     const when = formatTime(ts);
@@ -206,11 +211,17 @@ export class ChatLog {
       node.time.textContent = when;
       node.time.dateTime = new Date(ts).toISOString();
     }
-    const text = entry && kind === 'system' ? systemText(entry) : (entry?.text ?? out?.text ?? '');
-    if (node.text !== text) {
-      node.text = text;
-      node.body.replaceChildren();
-      appendMessageText(node.body, text, kind === 'system' ? 'system' : role, 'opens in a new tab', this.doc);
+    if (entry && kind === 'system') {
+      setParts(node.body, systemParts(entry));
+    } else {
+      // what someone wrote takes its own direction and stays apart from the rest of the page
+      const text = entry?.text ?? out?.text ?? '';
+      if (node.text !== text) {
+        node.text = text;
+        node.body.dir = 'auto';
+        node.body.replaceChildren();
+        appendMessageText(node.body, balanceIsolates(text), role, 'opens in a new tab', this.doc);
+      }
     }
     if (node.mark) {
       const mk = markOf(item, conv.other);

@@ -11,7 +11,7 @@ import { ChatLog, NOTE_LABEL } from './chat-log';
 import { languageName } from './format';
 import type { Conversation } from '../chat/conversation';
 import type { RemoteTyping } from '../chat/typing';
-import { el, setText } from '../common/dom';
+import { el, foreign, isolate, setParts, setText, type Part } from '../common/dom';
 import type { ChatOpen } from '../proto/schema.gen';
 
 /** The elements of one chat: its tab button and its panel. */
@@ -68,11 +68,17 @@ export interface ChatTab extends ChatTabView {
   /** What the panel says about the chat (a transfer, ...), while it is open. */
   statusNote: string;
   /** "Lee left at 2:20 PM; they can come back until 2:35 PM.", while the customer is away. */
-  awayNote: string;
+  awayNote: Part[];
 }
 
-export function customerName(t: ChatTab): string {
-  return t.info.customer_name || 'Customer';
+/** The customer's name in a sentence: isolated when the customer gave one. */
+export function customerPart(t: ChatTab, fallback = 'Customer'): Part {
+  return t.info.customer_name ? foreign(t.info.customer_name) : fallback;
+}
+
+/** The customer's name for plain text (announcements, labels): isolated when needed. */
+export function customerText(t: ChatTab, fallback = 'Customer'): string {
+  return t.info.customer_name ? isolate(t.info.customer_name) : fallback;
 }
 
 /**
@@ -157,7 +163,7 @@ export function buildChatTabView(
   // log and typing
   const log = new ChatLog(
     `${base}-log`,
-    `Conversation with ${info.customer_name || 'the customer'}`,
+    `Conversation with ${info.customer_name ? isolate(info.customer_name) : 'the customer'}`,
     logActions,
     d,
   );
@@ -241,8 +247,8 @@ export function buildChatTabView(
 
 /** The tab's words: who, about what, in which language; unread count; ended. */
 export function renderTabLabel(t: ChatTab): void {
-  setText(t.tabName, customerName(t));
-  setText(t.tabMeta, `${t.info.topic_label || t.info.topic} · ${languageName(t.info.language)}`);
+  setParts(t.tabName, [customerPart(t)]);
+  setParts(t.tabMeta, [foreign(t.info.topic_label || t.info.topic), ` · ${languageName(t.info.language)}`]);
   setText(t.tabUnread, unreadText(t.unread));
   t.tabUnread.hidden = t.unread === 0;
   t.tab.dataset.unread = String(t.unread);
@@ -264,16 +270,16 @@ export function renderTabWaiting(t: ChatTab, now: number): void {
 /** The details beside the log: who the customer is, verified or not, the transfer note. */
 export function renderDetails(t: ChatTab): void {
   const i = t.info;
-  setText(t.heading, `Chat with ${customerName(t)}`);
-  setText(t.dName, i.customer_name || 'Not given');
-  setText(t.dTopic, i.topic_label || i.topic);
+  setParts(t.heading, ['Chat with ', customerPart(t)]);
+  setParts(t.dName, [customerPart(t, 'Not given')]);
+  setParts(t.dTopic, [foreign(i.topic_label || i.topic)]);
   setText(t.dLang, languageName(i.language));
-  setText(t.dClaim, i.claim_ref ?? 'None given');
-  setText(t.dVerified, t.verified !== null ? `Verified (${t.verified})` : 'Not verified');
+  setParts(t.dClaim, [i.claim_ref !== undefined ? foreign(i.claim_ref) : 'None given']);
+  setParts(t.dVerified, t.verified !== null ? ['Verified (', foreign(t.verified), ')'] : ['Not verified']);
   t.dVerified.dataset.verified = t.verified !== null ? 'true' : 'false';
   t.verifyButton.hidden = t.verified !== null || t.state !== 'open';
   const note = i.transfer_note ?? '';
-  setText(t.transferNote, note ? `Transfer note from the previous specialist: ${note}` : '');
+  setParts(t.transferNote, note ? ['Transfer note from the previous specialist: ', foreign(note)] : []);
   t.transferNote.hidden = note === '';
 }
 
@@ -286,19 +292,28 @@ export function renderComposer(t: ChatTab, live: boolean): void {
   t.verifyButton.hidden = t.verified !== null || !open;
   t.transferButton.hidden = t.transferTo !== null;
   t.form.classList.toggle('chat-composer-note', priv);
-  setText(t.composerLabel, priv ? NOTE_LABEL : `Message to ${customerName(t)}`);
+  setParts(t.composerLabel, priv ? [NOTE_LABEL] : ['Message to ', customerPart(t)]);
   setText(t.send, priv ? 'Add private note' : 'Send');
   t.wrapupButton.hidden = open;
-  const note = [t.awayNote, t.statusNote].filter((s) => s).join(' ');
-  setText(
+  const status: Part[] = t.statusNote ? [t.statusNote] : [];
+  setParts(
     t.status,
     open
       ? live
-        ? note
-        : `Not connected: messages you send now go out when the console reconnects.${note ? ` ${note}` : ''}`
-      : `This chat has ended. Complete the wrap-up in My work.${t.statusNote ? ` ${t.statusNote}` : ''}`,
+        ? joinParts(t.awayNote, status)
+        : joinParts(
+            ['Not connected: messages you send now go out when the console reconnects.'],
+            t.awayNote,
+            status,
+          )
+      : joinParts(['This chat has ended. Complete the wrap-up in My work.'], status),
   );
   renderComposerHint(t);
+}
+
+/** Sentences one after the other, a space between them; empty ones left out. */
+function joinParts(...sentences: Part[][]): Part[] {
+  return sentences.filter((s) => s.length > 0).flatMap((s, i) => (i > 0 ? [' ', ...s] : s));
 }
 
 /** How the keys work, and which placeholders still need a value. */

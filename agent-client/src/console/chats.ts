@@ -22,7 +22,8 @@ import { CannedDialog } from './canned-dialog';
 import { actionFailure, errorOf } from './chat-errors';
 import {
   buildChatTabView,
-  customerName,
+  customerPart,
+  customerText,
   renderComposer,
   renderComposerHint,
   renderDetails,
@@ -35,7 +36,7 @@ import type { TitleAlert } from './title';
 import { sendTransfer, TransferDialog } from './transfer-dialog';
 import { VerifyDialog } from './verify-dialog';
 import { ServerClock } from '../common/clock';
-import { el, setText } from '../common/dom';
+import { el, isolate, setParts, setText } from '../common/dom';
 import { Conversation } from '../chat/conversation';
 import { utf8Length } from '../chat/ids';
 import { RemoteTyping } from '../chat/typing';
@@ -272,7 +273,9 @@ export class ChatDesk {
       this.tabs.set(b.conversation_id, t);
       this.tablist.append(t.tab);
       this.panels.append(t.panel);
-      this.announce(`New chat with ${b.customer_name || 'a customer'}: ${b.topic_label || b.topic}.`);
+      this.announce(
+        `New chat with ${b.customer_name ? isolate(b.customer_name) : 'a customer'}: ${isolate(b.topic_label || b.topic)}.`,
+      );
       if (this.active === null) this.select(t, false);
       else this.renderTab(t);
     } else {
@@ -313,7 +316,7 @@ export class ChatDesk {
             t.conv.ended = true;
             t.conv.typing.stop();
             t.customerTyping.set(false);
-            if (this.active !== t.id) this.announce(`Chat with ${customerName(t)} ended: wrap-up to do.`);
+            if (this.active !== t.id) this.announce(`Chat with ${customerText(t)} ended: wrap-up to do.`);
           }
         }
         t.queueName = item.queue_name || item.queue;
@@ -321,9 +324,12 @@ export class ChatDesk {
           item.state === 'assigned' &&
           item.customer_left_ms !== undefined &&
           item.customer_back_by_ms !== undefined
-            ? `${customerName(t)} left at ${this.timeOfDay(item.customer_left_ms)}; they can come back until ` +
-              `${this.timeOfDay(item.customer_back_by_ms)}. You can end the chat now.`
-            : '';
+            ? [
+                customerPart(t),
+                ` left at ${this.timeOfDay(item.customer_left_ms)}; they can come back until ` +
+                  `${this.timeOfDay(item.customer_back_by_ms)}. You can end the chat now.`,
+              ]
+            : [];
         this.renderTab(t);
         renderComposer(t, this.live);
       } else if (t.seenInWork) {
@@ -347,7 +353,7 @@ export class ChatDesk {
         this.lastChimeAt = now;
       }
     } else if (e.kind === 'message' && e.from_role === 'customer') {
-      this.announce(`New message from ${customerName(t)}.`);
+      this.announce(`New message from ${customerText(t)}.`);
     }
   }
 
@@ -501,13 +507,13 @@ export class ChatDesk {
       verified: info.verified_method ?? null,
       customerTyping: new RemoteTyping({
         onChange: (typingNow) => {
-          setText(view.typing, typingNow ? `${customerName(t)} is typing…` : '');
+          setParts(view.typing, typingNow ? [customerPart(t), ' is typing…'] : []);
         },
       }),
       ending: false,
       transferTo: null,
       statusNote: '',
-      awayNote: '',
+      awayNote: [],
     };
     const { textarea, privateToggle } = view;
 
@@ -566,7 +572,7 @@ export class ChatDesk {
   }
 
   private renderLog(t: ChatTab): void {
-    t.log.render(t.conv, { customer: customerName(t), me: this.me.name }, (ms) => this.timeOfDay(ms));
+    t.log.render(t.conv, { customer: t.info.customer_name, me: this.me.name }, (ms) => this.timeOfDay(ms));
   }
 
   private submit(t: ChatTab): void {
@@ -617,7 +623,7 @@ export class ChatDesk {
           t.conv.typing.stop();
           renderComposer(t, this.live);
           this.renderTab(t);
-          this.announce(`Chat with ${customerName(t)} ended. Fill in the wrap-up.`);
+          this.announce(`Chat with ${customerText(t)} ended. Fill in the wrap-up.`);
           t.wrapupButton.focus();
         },
         (e: unknown) => {
@@ -663,7 +669,7 @@ export class ChatDesk {
     this.verifyDialog ??= new VerifyDialog(this.doc);
     this.verifyDialog.show({
       methods: this.setup?.identity_methods ?? [],
-      customer: customerName(t),
+      customer: customerPart(t),
       returnTo: t.verifyButton,
       fallback: () => t.textarea,
       submit: (method) => {
@@ -672,7 +678,7 @@ export class ChatDesk {
         return conn.request('chat.verify', { conversation_id: t.id, method }).then(() => {
           t.verified = method;
           renderDetails(t);
-          this.announce(`Identity of ${customerName(t)} recorded as verified (${method}).`);
+          this.announce(`Identity of ${customerText(t)} recorded as verified (${isolate(method)}).`);
         });
       },
     });
@@ -711,7 +717,7 @@ export class ChatDesk {
   private openBlock(t: ChatTab): void {
     this.blockDialog ??= new BlockDialog(this.doc);
     this.blockDialog.show({
-      customer: customerName(t),
+      customer: customerPart(t),
       returnTo: t.blockButton,
       fallback: () => (t.wrapupButton.hidden ? t.tab : t.wrapupButton),
       submit: (reason) => {
@@ -723,7 +729,7 @@ export class ChatDesk {
           t.conv.typing.stop();
           renderComposer(t, this.live);
           this.renderTab(t);
-          this.announce(`Chat with ${customerName(t)} ended and the customer was blocked.`);
+          this.announce(`Chat with ${customerText(t)} ended and the customer was blocked.`);
         });
       },
     });

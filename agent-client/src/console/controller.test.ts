@@ -428,7 +428,37 @@ describe('my work', () => {
       t: 'agent.work',
       b: { items: [item('assigned', { contact_id: 'k-two', channel: 'voice' })] as never, waiting: 0 },
     });
-    expect(h.q('#work-notice').textContent).toContain('the wrap-up closed before you submitted it');
+    expect(h.q('#work-notice').textContent).toBe(
+      'Chat · Unemployment insurance claims: the wrap-up closed before you submitted it (its time limit passed, or the console was disconnected for too long); Switchboard completed it with the default code.',
+    );
+    // nothing a supervisor could have done: no such action exists
+    expect(h.q('#work-notice').textContent).not.toMatch(/supervisor/i);
+    // an assigned contact that leaves went back to the queue (no one can reassign it)
+    h.send({ t: 'agent.work', b: { items: [], waiting: 0 } });
+    expect(h.q('#work-notice').textContent).toBe(
+      'Voice call · Unemployment insurance claims is no longer yours: it went back to the queue while the console was disconnected.',
+    );
+  });
+
+  it('states the wrap-up time limit only for a queue that has one', async () => {
+    const h = await start(FIRST);
+    h.send({
+      t: 'agent.work',
+      b: {
+        items: [
+          item('wrapping', { deadline_ms: NOW - 5_000 + 120_000 }),
+          // no limit: the deadline is the start of the wrap-up
+          item('wrapping', { contact_id: 'k-free', deadline_ms: NOW - 5_000 }),
+        ] as never,
+        waiting: 0,
+      },
+    });
+    expect(h.q('#wrapup-k-abc-hint').textContent).toBe(
+      'You have 2 min for the wrap-up; when the time is up, Switchboard completes the contact with the default code.',
+    );
+    expect(h.q('#wrapup-k-free-hint').textContent).toBe(
+      'Submitting the wrap-up frees this contact’s slot for new work.',
+    );
   });
 });
 

@@ -737,12 +737,16 @@ export class ConsoleController {
   private itemGone(e: ItemEls): void {
     const hadFocus = e.li.contains(this.doc.activeElement);
     const title = workTitle(e.item);
+    // what can take a contact away today: the wrap-up time limit, or a disconnection longer
+    // than the grace period (routing.md, "Agents who disconnect")
     if (e.item.state === 'wrapping' && !e.submitted) {
       this.workNotice(
-        `${title}: the wrap-up closed before you submitted it (its time limit passed, or a supervisor closed it).`,
+        `${title}: the wrap-up closed before you submitted it (its time limit passed, or the console was disconnected for too long); Switchboard completed it with the default code.`,
       );
     } else if (e.item.state === 'assigned') {
-      this.workNotice(`${title} is no longer yours: it was re-queued or reassigned.`);
+      this.workNotice(
+        `${title} is no longer yours: it went back to the queue while the console was disconnected.`,
+      );
     }
     e.li.remove();
     if (hadFocus) this.ui.workHeading.focus();
@@ -929,14 +933,20 @@ export class ConsoleController {
     form.setAttribute('aria-labelledby', `${base}-heading`);
     const heading = el('h4', { className: 'wrapup-heading', text: 'Wrap-up' }, d);
     heading.id = `${base}-heading`;
+    // only a queue with a wrap-up time limit has one (its deadline is after the wrap-up began)
+    const limitMs = (e.item.deadline_ms ?? 0) - e.item.since_ms;
     const hint = el(
       'p',
       {
         className: 'muted',
-        text: 'Wrap-up time is limited; when it runs out, Switchboard closes the contact with a default code.',
+        text:
+          limitMs > 0
+            ? `You have ${formatElapsed(limitMs)} for the wrap-up; when the time is up, Switchboard completes the contact with the default code.`
+            : 'Submitting the wrap-up frees this contact’s slot for new work.',
       },
       d,
     );
+    hint.id = `${base}-hint`;
     const errorEl = (field: string): HTMLElement => {
       const p = el('p', { className: 'field-error' }, d);
       p.id = `${base}-${field}-error`;

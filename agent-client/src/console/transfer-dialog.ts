@@ -8,7 +8,7 @@ import { actionFailure, errorOf } from './chat-errors';
 import { ModalDialog } from './dialog';
 import { languageName } from './format';
 import { utf8Length } from '../chat/ids';
-import { el, setText } from '../common/dom';
+import { bdi, el, isolate, setText } from '../common/dom';
 import { RequestError, type Connection } from '../net/connection';
 import type { DirectoryEntry, QueueRef } from '../proto/schema.gen';
 
@@ -45,10 +45,12 @@ export function sendTransfer(
     note,
   };
   const say = o.say;
+  // the name may be written right to left: isolated in the sentences about it
+  const name = isolate(target.name);
   if (target.kind === 'queue') {
     body.to_queue = target.id;
     return conn.request('chat.transfer', body).then(() => {
-      say(`Transferred to the ${target.name} queue. The customer keeps their place; fill in the wrap-up.`);
+      say(`Transferred to the ${name} queue. The customer keeps their place; fill in the wrap-up.`);
     });
   }
   // to a colleague: the reply comes once they accept or decline the offer
@@ -65,15 +67,12 @@ export function sendTransfer(
   const finish = (): void => {
     o.pending(null);
     const r = outcome;
-    if (r === 'ok') say(`${target.name} took the chat. Fill in the wrap-up.`);
-    else if (r?.code === 'CONFLICT')
-      say(`${target.name} did not take the chat (${r.message}). It stays with you.`);
+    if (r === 'ok') say(`${name} took the chat. Fill in the wrap-up.`);
+    else if (r?.code === 'CONFLICT') say(`${name} did not take the chat (${r.message}). It stays with you.`);
     else if (r?.code === 'TIMEOUT')
-      say(`No answer yet about the transfer to ${target.name}. The chat stays with you until they accept.`);
+      say(`No answer yet about the transfer to ${name}. The chat stays with you until they accept.`);
     else if (r)
-      say(
-        `${actionFailure(`The transfer to ${target.name} did not go through`, r)} The chat stays with you.`,
-      );
+      say(`${actionFailure(`The transfer to ${name} did not go through`, r)} The chat stays with you.`);
   };
   const grace = new Promise<void>((resolve) => setTimeout(resolve, o.graceMs));
   return Promise.race([answer, grace]).then(() => {
@@ -85,9 +84,7 @@ export function sendTransfer(
       return;
     }
     o.pending(target.name);
-    say(
-      `Transfer offered to ${target.name}: waiting for them to accept. Until then the chat stays with you.`,
-    );
+    say(`Transfer offered to ${name}: waiting for them to accept. Until then the chat stays with you.`);
     void answer.then(finish);
   });
 }
@@ -321,8 +318,10 @@ export class TransferDialog {
         r.checked = a.username === chosen && !r.disabled;
         const l = el('label', {}, d);
         l.htmlFor = r.id;
+        const name = bdi(a.display_name || a.username, d);
+        name.className = 'transfer-agent-name';
         l.append(
-          el('span', { className: 'transfer-agent-name', text: a.display_name || a.username }, d),
+          name,
           el('span', { className: 'transfer-agent-state', text: ` — ${colleagueState(a)}` }, d),
           el(
             'span',
@@ -397,7 +396,7 @@ export class TransferDialog {
           setText(
             this.error,
             err.code === 'CONFLICT' && target.kind === 'agent'
-              ? `${target.name} cannot take it now (${err.message}). Choose someone else or a queue.`
+              ? `${isolate(target.name)} cannot take it now (${err.message}). Choose someone else or a queue.`
               : actionFailure('Could not transfer', err),
           );
           if (target.kind === 'agent') this.load();

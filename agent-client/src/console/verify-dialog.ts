@@ -5,7 +5,7 @@
  */
 import { actionFailure, errorOf } from './chat-errors';
 import { ModalDialog } from './dialog';
-import { el, setText } from '../common/dom';
+import { el, setParts, setText, type Part } from '../common/dom';
 
 /** Records how the customer's identity was verified (audited). */
 export class VerifyDialog {
@@ -65,14 +65,15 @@ export class VerifyDialog {
 
   show(o: {
     methods: readonly string[];
-    customer: string;
+    /** The customer's name (isolated: it is theirs). */
+    customer: Part;
     returnTo: HTMLElement;
     fallback: () => HTMLElement | null;
     submit: (method: string) => Promise<void>;
   }): void {
     const d = this.method.ownerDocument;
     this.submitFn = o.submit;
-    setText(this.intro, `Customer: ${o.customer}`);
+    setParts(this.intro, ['Customer: ', o.customer]);
     const placeholder = el('option', { text: 'Choose a method' }, d);
     placeholder.value = '';
     this.method.replaceChildren(

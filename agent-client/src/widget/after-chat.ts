@@ -7,6 +7,7 @@ import type { ChatStrings } from './chat-strings';
 import { make } from './make';
 import type { LogItem } from '../chat/store';
 import { formatDay, formatTime, type TranscriptLine } from '../chat/transcript';
+import { bdi, isolate } from '../common/dom';
 
 export interface TranscriptNames {
   customerName: string;
@@ -30,7 +31,11 @@ export function transcriptLines(
     if (e.kind === 'note') continue;
     const staffName = e.from_name || n.agentName || t.specialist;
     if (e.kind === 'system') {
-      lines.push({ ts: e.ts_ms, who: null, text: e.system ? t.system(e.system, staffName) : e.text });
+      lines.push({
+        ts: e.ts_ms,
+        who: null,
+        text: e.system ? t.system(e.system, isolate(staffName)) : e.text,
+      });
       continue;
     }
     lines.push({ ts: e.ts_ms, who: item.own ? me : staffName, text: e.text });
@@ -54,10 +59,11 @@ export function transcriptHeader(
   nowMs: number,
 ): string[] {
   const out = [t.transcriptTitle];
-  if (facts?.topicLabel) out.push(t.transcriptTopic(facts.topicLabel));
-  if (facts?.customerName) out.push(t.transcriptName(facts.customerName));
-  if (facts?.claimRef) out.push(t.transcriptClaim(facts.claimRef));
-  if (facts?.agentName) out.push(t.transcriptSpecialist(facts.agentName));
+  // what the customer and the specialist wrote is isolated from our words
+  if (facts?.topicLabel) out.push(t.transcriptTopic(isolate(facts.topicLabel)));
+  if (facts?.customerName) out.push(t.transcriptName(isolate(facts.customerName)));
+  if (facts?.claimRef) out.push(t.transcriptClaim(isolate(facts.claimRef)));
+  if (facts?.agentName) out.push(t.transcriptSpecialist(isolate(facts.agentName)));
   out.push(t.transcriptMade(`${formatDay(nowMs, locale)}, ${formatTime(nowMs, locale)}`));
   return out;
 }
@@ -101,11 +107,17 @@ export function buildPrintTranscript(
     li.append(time);
     if (l.who !== null) {
       const who = make('strong', {}, 'print-who', doc);
-      who.textContent = `${l.who}: `;
+      who.append(bdi(l.who, doc), ': ');
       li.append(who);
     }
     const text = make('span', {}, 'print-text', doc);
-    text.textContent = l.note ? `${l.text} (${l.note})` : l.text;
+    if (l.who === null) {
+      text.textContent = l.note ? `${l.text} (${l.note})` : l.text;
+    } else {
+      // a message takes its own direction, apart from the time and the name
+      text.append(bdi(l.text, doc));
+      if (l.note) text.append(` (${l.note})`);
+    }
     li.append(text);
     list.append(li);
   }

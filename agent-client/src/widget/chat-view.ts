@@ -18,6 +18,7 @@ import { appendMessageText } from '../chat/links';
 import type { LogItem, Outgoing } from '../chat/store';
 import { formatTime } from '../chat/transcript';
 import type { ChatEntry } from '../chat/types';
+import { balanceIsolates, foreign, sentence, setParts, type Part } from '../common/dom';
 
 export const MAX_MESSAGE_BYTES = 4000;
 
@@ -216,10 +217,9 @@ export class ChatView {
   }
 
   /** "Maria is typing…" (null: nobody). */
-  setTyping(text: string | null): void {
-    const v = text ?? '';
-    if (this.typingLine.textContent !== v) this.typingLine.textContent = v;
-    this.typingLine.hidden = text === null;
+  setTyping(parts: readonly Part[] | null): void {
+    setParts(this.typingLine, parts ?? []);
+    this.typingLine.hidden = parts === null;
   }
 
   /** Shows the inactivity warning (and says it at once), or hides it. */
@@ -341,9 +341,10 @@ export class ChatView {
     const id = out?.clientMsgId ?? entry?.client_msg_id;
     if (id !== undefined && own) node.li.dataset.clientMsgId = id;
 
-    // who and when
-    const who = isSystem ? '' : own ? t.you : entry?.from_name || ctx.agentName || t.specialist;
-    if (node.who.textContent !== who) node.who.textContent = who;
+    // who and when; names are isolated, so a "\u202E" in one cannot reverse the time beside it
+    const staffName = entry?.from_name || ctx.agentName;
+    const who: Part[] = isSystem ? [] : own ? [t.you] : [staffName ? foreign(staffName) : t.specialist];
+    setParts(node.who, who);
     node.who.hidden = isSystem;
     const ts = entry ? entry.ts_ms : (out?.createdMs ?? 0);
     const when = formatTime(ts, ctx.locale);
@@ -353,14 +354,21 @@ export class ChatView {
     }
 
     // the text (an acknowledged message shows the text as stored: SSNs masked)
-    const text =
-      isSystem && entry.system !== undefined
-        ? t.system(entry.system, entry.from_name || ctx.agentName || t.specialist)
-        : (entry?.text ?? out?.text ?? '');
-    if (node.text !== text) {
-      node.text = text;
-      node.body.replaceChildren();
-      appendMessageText(node.body, text, isSystem ? 'system' : role, t.newTab, this.doc);
+    if (isSystem && entry.system !== undefined) {
+      const kind = entry.system;
+      setParts(
+        node.body,
+        staffName ? sentence((n) => t.system(kind, n), staffName) : [t.system(kind, t.specialist)],
+      );
+    } else {
+      // what someone wrote takes its own direction and stays apart from the rest of the page
+      const text = entry?.text ?? out?.text ?? '';
+      if (node.text !== text) {
+        node.text = text;
+        node.body.dir = 'auto';
+        node.body.replaceChildren();
+        appendMessageText(node.body, balanceIsolates(text), isSystem ? 'system' : role, t.newTab, this.doc);
+      }
     }
 
     // delivery mark of own messages

@@ -1,7 +1,7 @@
 /**
  * The ended view: why the chat or the wait ended, in the widget's language, beside the server's
  * own message when it says more; what follows the end (transcript and rating: after-chat.ts);
- * "Leave a message" when the line asked for one; and "Start a new chat".
+ * "Leave a message" or "Ask for a call back" when the line asked for one; and "Start a new chat".
  */
 import { AfterChat, type AfterChatCallbacks } from './after-chat';
 import type { ChatStrings } from './chat-strings';
@@ -54,8 +54,10 @@ export class EndedView {
     const message = m.endMessage && !reason.includes(m.endMessage) ? m.endMessage : '';
     this.endMessage.textContent = message;
     this.endMessage.hidden = message === '';
-    this.leaveMessageButton.textContent = t.lmLeaveButton;
-    this.leaveMessageButton.hidden = !(m.ended?.kind === 'canceled' && m.ended.reason === 'leave_message');
+    // the line asked for a message, or for a number to call back: the form that takes it
+    const why = m.ended?.kind === 'canceled' ? m.ended.reason : undefined;
+    this.leaveMessageButton.textContent = why === 'callback' ? t.cbLeaveButton : t.lmLeaveButton;
+    this.leaveMessageButton.hidden = why !== 'leave_message' && why !== 'callback';
     this.afterChat.render(after);
   }
 }

@@ -7,7 +7,7 @@
  * first wrong one taking the focus; the element sends the request and reports refusals back here.
  */
 import { CHAT_STRINGS, checkClaimRef, checkName, type ChatStrings } from './chat-strings';
-import { checkMessage, LeaveMessageFields } from './leave-message';
+import { checkMessage, checkReplyTo, checkText, LeaveMessageFields, type MessageKind } from './leave-message';
 import { make } from './make';
 import {
   STRINGS,
@@ -54,6 +54,8 @@ export interface MessageFields {
   claimRef: string | undefined;
   text: string;
   replyTo: string | undefined;
+  /** A request to be called back at replyTo. */
+  callback: boolean;
 }
 
 interface TopicInput {
@@ -83,6 +85,8 @@ export class PrechatForm {
   errorTopic: string | null = null;
   /** A topic whose line asked the customer to leave a message (it may be open, but busy). */
   messageTopic: string | null = null;
+  /** What that line asked for: a message, or a number to call back (overflow `callback`). */
+  messageKind: MessageKind = 'message';
   /** The topic of the last chat requested. */
   lastTopic: string | null = null;
 
@@ -348,6 +352,12 @@ export class PrechatForm {
     return topic !== null && (!topic.open || this.messageTopic === topic.id);
   }
 
+  /** What the form leaves in message mode: a call back only where the line asked for one. */
+  kind(): MessageKind {
+    const topic = this.chosenTopic();
+    return topic !== null && this.messageTopic === topic.id ? this.messageKind : 'message';
+  }
+
   /** The parts of the form that follow the chosen topic: its note, its languages, errors. */
   renderDetails(): void {
     const t = this.strings();
@@ -357,11 +367,13 @@ export class PrechatForm {
     const topic = this.chosenTopic();
     // closed topic: when it opens, and that a message will be possible
     const messageMode = this.messageMode();
+    const callback = messageMode && this.kind() === 'callback';
+    const later = callback ? t.cbLater : t.leaveMessageLater;
     if (topic && !topic.open) {
-      this.topicNote.textContent = `${closedText(t, topic.next_open_ms, this.ctx.locale())} ${t.leaveMessageLater}`;
+      this.topicNote.textContent = `${closedText(t, topic.next_open_ms, this.ctx.locale())} ${later}`;
       this.topicNote.hidden = false;
     } else if (messageMode) {
-      this.topicNote.textContent = t.leaveMessageLater;
+      this.topicNote.textContent = later;
       this.topicNote.hidden = false;
     } else {
       this.topicNote.textContent = '';
@@ -399,12 +411,14 @@ export class PrechatForm {
     const errorNow =
       this.errorTopic === null || this.errorTopic === (topic?.id ?? null) ? this.errorText : '';
     if (this.error.textContent !== errorNow) this.error.textContent = errorNow;
-    this.message.render(t, messageMode);
+    this.message.render(t, messageMode, callback ? 'callback' : 'message');
     this.form.hidden = this.message.isDone();
     this.startButton.textContent = messageMode
       ? this.busy
         ? t.lmSending
-        : t.lmSend
+        : callback
+          ? t.cbSend
+          : t.lmSend
       : this.busy
         ? t.starting
         : t.start;
@@ -465,13 +479,33 @@ export class PrechatForm {
     const t = this.strings();
     const name = checkName(this.nameInput.value);
     const claim = checkClaimRef(this.claimInput.value);
-    const msg = checkMessage(this.message.textInput.value, this.message.replyInput.value);
+    const kind = this.kind();
+    const callback = kind === 'callback';
+    // every field says what is wrong at once; the first wrong one, as shown, takes the focus
+    const text = checkText(this.message.textInput.value);
+    const reply = checkReplyTo(this.message.replyInput.value, kind);
     this.showNameClaimErrors(name, claim);
     this.message.setError(
       'text',
-      !msg.ok && msg.field === 'text' ? (msg.why === 'required' ? t.lmTextRequired : t.lmTextTooLong) : '',
+      text.ok
+        ? ''
+        : text.why === 'too-long'
+          ? t.lmTextTooLong
+          : callback
+            ? t.cbTextRequired
+            : t.lmTextRequired,
     );
-    this.message.setError('reply_to', !msg.ok && msg.field === 'reply_to' ? t.lmReplyTooLong : '');
+    this.message.setError(
+      'reply_to',
+      reply.ok
+        ? ''
+        : reply.why === 'required'
+          ? t.cbPhoneRequired
+          : reply.why === 'not-phone'
+            ? t.cbPhoneInvalid
+            : t.lmReplyTooLong,
+    );
+    const msg = checkMessage(this.message.textInput.value, this.message.replyInput.value, kind);
     const firstBad: HTMLElement | undefined = !name.ok
       ? this.nameInput
       : !claim.ok
@@ -485,7 +519,7 @@ export class PrechatForm {
       firstBad?.focus();
       return null;
     }
-    return { name: name.value, claimRef: claim.value, text: msg.text, replyTo: msg.replyTo };
+    return { name: name.value, claimRef: claim.value, text: msg.text, replyTo: msg.replyTo, callback };
   }
 
   /** The server refused the name or the claim reference (BAD_FIELD): said next to it, focused. */
@@ -499,9 +533,22 @@ export class PrechatForm {
     }
   }
 
+  /** The server refused the message or the number (BAD_FIELD): said next to it, focused. */
+  refuseMessageField(field: 'text' | 'reply_to', t: WidgetStrings): void {
+    const callback = this.kind() === 'callback';
+    if (field === 'text') {
+      this.message.setError('text', t.lmTextTooLong);
+      this.message.textInput.focus();
+    } else {
+      this.message.setError('reply_to', callback ? t.cbPhoneInvalid : t.lmReplyTooLong);
+      this.message.replyInput.focus();
+    }
+  }
+
   /** A new chat: no message mode, no error, the widget's language preferred again. */
   reset(): void {
     this.messageTopic = null;
+    this.messageKind = 'message';
     this.message.reset();
     this.errorText = '';
     this.languageChosen = false;
@@ -516,9 +563,10 @@ export class PrechatForm {
     ).focus();
   }
 
-  /** The line asked for a message: the form in message mode, for that topic. */
-  chooseForMessage(topic: string | null): void {
+  /** The line asked for a message (or a number to call back): the form in that mode, for that topic. */
+  chooseForMessage(topic: string | null, kind: MessageKind = 'message'): void {
     this.messageTopic = topic;
+    this.messageKind = kind;
     for (const x of this.topicInputs) x.input.checked = x.topic.id === topic;
   }
 }

@@ -227,7 +227,10 @@ describe('contact model', () => {
       ended: { kind: 'canceled', reason: 'callback' },
       endMessage: 'Leave your number.',
     });
-    expect(endText(c.ended!, es)).toContain('devuelvan la llamada');
+    expect(endText(c.ended!, es)).toContain('le devolverá la llamada');
+    expect(endText(c.ended!, en)).toBe(
+      'Everyone is busy. Leave your number and a specialist will call you back.',
+    );
     const left = applyStatus({ ...m, leaving: true }, q({ state: 'canceled', reason: 'abandoned' }), none);
     expect(endText(left.ended!, en)).toBe('You left the line.');
     const leftChat = applyStatus(

@@ -59,6 +59,20 @@ export interface WidgetStrings {
   lmAnother: string;
   lmLeaveButton: string;
 
+  // asking for a call back (the same form, in callback mode)
+  cbLeaveButton: string;
+  cbLater: string;
+  cbIntro: string;
+  cbPhoneLabel: string;
+  cbPhoneHint: string;
+  cbPhoneRequired: string;
+  cbPhoneInvalid: string;
+  cbTextLabel: string;
+  cbTextHint: string;
+  cbTextRequired: string;
+  cbSend: string;
+  cbSent: (reference: string, phone: string) => string;
+
   // errors of contact.request and contact.cancel
   queueClosed: string;
   noServiceTopic: string;
@@ -156,6 +170,22 @@ export const STRINGS: Readonly<Record<WidgetLang, WidgetStrings>> = {
     lmAnother: 'Back to the form',
     lmLeaveButton: 'Leave a message',
 
+    cbLeaveButton: 'Ask for a call back',
+    cbLater: 'Leave your number below and a specialist will call you back.',
+    cbIntro:
+      'Leave your phone number and a specialist will call you back. Never write your full Social Security number.',
+    cbPhoneLabel: 'Phone number to call you back',
+    cbPhoneHint: 'With the area code, for example (360) 555-0100.',
+    cbPhoneRequired: 'Enter the phone number we should call.',
+    cbPhoneInvalid:
+      'Enter a phone number of 7 to 15 digits, with the area code. Spaces, dashes, dots, brackets and + are fine.',
+    cbTextLabel: 'What is the call about?',
+    cbTextHint: 'A few words are enough. At most 4000 characters.',
+    cbTextRequired: 'Tell us in a few words what the call is about.',
+    cbSend: 'Ask for a call back',
+    cbSent: (reference, phone) =>
+      `Your request was sent. A specialist will call you at ${phone}. Your reference is ${reference}. Keep it if you contact us again.`,
+
     queueClosed: 'This line is closed now.',
     noServiceTopic: 'We cannot take chats on this topic right now. Please choose another topic.',
     noServiceLanguage:
@@ -204,9 +234,9 @@ export const STRINGS: Readonly<Record<WidgetLang, WidgetStrings>> = {
       abandoned: 'You left the line.',
       customer_disconnected: 'The chat ended because we lost the connection to you for too long.',
       overflow: 'We are moving you to another line that can help sooner. You keep your place.',
-      leave_message: 'All specialists are busy. Please leave a message and we will answer it.',
-      callback:
-        'All specialists are busy. Asking for a call back here will be possible soon; for now, please try again later.',
+      // the server's own words (contact.status message), so the ended view says them once
+      leave_message: 'Everyone is busy. Please leave a message and we will answer it.',
+      callback: 'Everyone is busy. Leave your number and a specialist will call you back.',
       queue_removed: 'This line is no longer available. Please choose a topic again.',
       agent_unavailable: 'Your specialist was disconnected.',
       customer_ended: 'You left the chat.',
@@ -263,6 +293,22 @@ export const STRINGS: Readonly<Record<WidgetLang, WidgetStrings>> = {
     lmAnother: 'Volver al formulario',
     lmLeaveButton: 'Dejar un mensaje',
 
+    cbLeaveButton: 'Pedir que me llamen',
+    cbLater: 'Deje su número a continuación y un especialista le devolverá la llamada.',
+    cbIntro:
+      'Deje su número de teléfono y un especialista le devolverá la llamada. Nunca escriba su número de Seguro Social completo.',
+    cbPhoneLabel: 'Número de teléfono para devolverle la llamada',
+    cbPhoneHint: 'Con el código de área, por ejemplo (360) 555-0100.',
+    cbPhoneRequired: 'Escriba el número de teléfono al que debemos llamarle.',
+    cbPhoneInvalid:
+      'Escriba un número de teléfono de 7 a 15 dígitos, con el código de área. Puede usar espacios, guiones, puntos, paréntesis y +.',
+    cbTextLabel: '¿Sobre qué es la llamada?',
+    cbTextHint: 'Bastan unas palabras. Como máximo 4000 caracteres.',
+    cbTextRequired: 'Díganos en pocas palabras sobre qué es la llamada.',
+    cbSend: 'Pedir la llamada',
+    cbSent: (reference, phone) =>
+      `Su solicitud fue enviada. Un especialista le llamará al ${phone}. Su número de referencia es ${reference}. Guárdelo por si nos contacta de nuevo.`,
+
     queueClosed: 'Esta línea está cerrada ahora.',
     noServiceTopic: 'No podemos atender chats sobre este tema en este momento. Elija otro tema.',
     noServiceLanguage: 'Este tema no se atiende en el idioma que eligió. Elija otro idioma u otro tema.',
@@ -316,7 +362,7 @@ export const STRINGS: Readonly<Record<WidgetLang, WidgetStrings>> = {
       overflow: 'Lo estamos pasando a otra línea que puede atenderle antes. Usted conserva su lugar.',
       leave_message: 'Todos los especialistas están ocupados. Deje un mensaje y se lo responderemos.',
       callback:
-        'Todos los especialistas están ocupados. Pronto podrá pedir aquí que le devuelvan la llamada; por ahora, inténtelo de nuevo más tarde.',
+        'Todos los especialistas están ocupados. Deje su número y un especialista le devolverá la llamada.',
       queue_removed: 'Esta línea ya no está disponible. Elija un tema de nuevo.',
       agent_unavailable: 'Su especialista se desconectó.',
       customer_ended: 'Usted salió del chat.',

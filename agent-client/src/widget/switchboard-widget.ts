@@ -66,6 +66,7 @@ import { MessageStore } from '../chat/store';
 import { downloadText, transcriptFileName, transcriptText } from '../chat/transcript';
 import { RemoteTyping } from '../chat/typing';
 import { asChatEvent, isStaffRole, type ChatEntry } from '../chat/types';
+import { sentence } from '../common/dom';
 import { CLIENT_VERSION } from '../common/version';
 import { TitleAlert } from '../console/title';
 import { Connection, RequestError, type ConnectionState } from '../net/connection';
@@ -191,7 +192,8 @@ export class SwitchboardChat extends HTMLElement {
     this.remoteTyping = new RemoteTyping({
       onChange: (typing) => {
         const tc = this.chatStrings();
-        this.chat.setTyping(typing ? tc.typing(this.record?.agentName || tc.specialist) : null);
+        const name = this.record?.agentName;
+        this.chat.setTyping(typing ? (name ? sentence(tc.typing, name) : [tc.typing(tc.specialist)]) : null);
       },
     });
     this.frame = new PanelView([this.prechat.root, this.waiting.root, this.ended.root, this.chat.root]);
@@ -217,12 +219,15 @@ export class SwitchboardChat extends HTMLElement {
       this.conn?.start();
     });
     this.ended.leaveMessageButton.addEventListener('click', () => {
-      // the line asked for a message: back to the form, in message mode for that topic
+      // the line asked for a message (or a number to call back): back to the form, in that mode
+      // for that topic
       const topic = this.prechat.lastTopic;
+      const ended = this.model.ended;
+      const kind = ended?.kind === 'canceled' && ended.reason === 'callback' ? 'callback' : 'message';
       this.ended.newChat.click();
-      this.prechat.chooseForMessage(topic);
+      this.prechat.chooseForMessage(topic, kind);
       this.render();
-      this.prechat.message.textInput.focus();
+      this.prechat.message.firstInput().focus();
     });
     this.ended.newChat.addEventListener('click', () => {
       this.prechat.reset();
@@ -484,9 +489,11 @@ export class SwitchboardChat extends HTMLElement {
       text: string;
       reply_to?: string;
       claim_ref?: string;
+      callback?: boolean;
     } = { topic: topic.id, lang: this.prechat.language || this.uiLang, name: f.name, text: f.text };
     if (f.replyTo !== undefined) body.reply_to = f.replyTo;
     if (f.claimRef !== undefined) body.claim_ref = f.claimRef;
+    if (f.callback) body.callback = true;
     this.prechat.errorText = '';
     this.prechat.busy = true;
     this.prechat.renderDetails();
@@ -495,10 +502,19 @@ export class SwitchboardChat extends HTMLElement {
       .then(
         (rep) => {
           this.prechat.messageTopic = null;
-          this.prechat.message.sent(t, rep.reference);
+          this.prechat.message.sent(t, rep.reference, f.callback ? (f.replyTo ?? '') : '');
         },
         (e: unknown) => {
           const err = e instanceof RequestError ? e : new RequestError('INTERNAL', String(e));
+          // a field the server refused is said next to that field
+          if (err.code === 'BAD_FIELD' && (err.field === 'name' || err.field === 'claim_ref')) {
+            this.prechat.refuseField(err.field, this.chatStrings());
+            return;
+          }
+          if (err.code === 'BAD_FIELD' && (err.field === 'text' || err.field === 'reply_to')) {
+            this.prechat.refuseMessageField(err.field, t);
+            return;
+          }
           this.prechat.errorTopic = topic.id;
           this.prechat.errorText = requestErrorText(err, t, this.locale());
         },

@@ -8,6 +8,7 @@ import { CHAT_STRINGS } from './chat-strings';
 import type { ContactModel } from './contact-view';
 import { make } from './make';
 import { STRINGS, queuedText, type WidgetLang, type WidgetStrings } from './strings';
+import { sentence, setParts, type Part } from '../common/dom';
 
 export interface WaitingContext {
   model(): ContactModel;
@@ -111,15 +112,17 @@ export class WaitingView {
     const assigned = m.status?.state === 'assigned';
     this.title.textContent = assigned ? t.assignedHeading : t.waitingHeading;
     this.root.dataset.state = assigned ? 'assigned' : 'queued';
-    this.queueLine.textContent = m.queueName ? t.queueLine(m.queueName) : '';
+    // names (the line's, the specialist's) are isolated from our words
+    setParts(this.queueLine, m.queueName ? sentence(t.queueLine, m.queueName) : []);
     this.queueLine.hidden = m.queueName === '';
-    const statusText = assigned
-      ? m.status?.agent_name
-        ? t.connectedWith(m.status.agent_name)
-        : t.connectedNoName
-      : queuedText(m.status, t);
+    const agentName = m.status?.agent_name;
+    const status: Part[] = assigned
+      ? agentName
+        ? sentence(t.connectedWith, agentName)
+        : [t.connectedNoName]
+      : [queuedText(m.status, t)];
     // only a changed text is written, so the live region speaks only when there is news
-    if (this.waitStatus.textContent !== statusText) this.waitStatus.textContent = statusText;
+    setParts(this.waitStatus, status);
     const notice =
       m.notice === 'agent_unavailable' ? t.agentUnavailable : m.notice === 'overflow' ? t.overflowMoving : '';
     // the server's own words too, unless they only repeat ours

@@ -330,16 +330,6 @@ describe('waiting', () => {
 
   it.each([
     [
-      'callback',
-      'Everyone is busy. Leave your number and a specialist will call you back.',
-      /Asking for a call back here will be possible soon/,
-    ],
-    [
-      'leave_message',
-      'Everyone is busy. Please leave a message and we will answer it.',
-      /Please leave a message and we will answer it/,
-    ],
-    [
       'queue_removed',
       'This line is no longer available. Please start again.',
       /^This line is no longer available\. Please choose a topic again\.$/,
@@ -351,6 +341,93 @@ describe('waiting', () => {
     expect(x.q('#sb-ended').hidden).toBe(false);
     expect(x.text('#sb-end-reason')).toMatch(ours);
     expect(x.text('#sb-end-message')).toBe(message);
+  });
+
+  it.each([
+    [
+      'callback',
+      'Everyone is busy. Leave your number and a specialist will call you back.',
+      'Ask for a call back',
+    ],
+    ['leave_message', 'Everyone is busy. Please leave a message and we will answer it.', 'Leave a message'],
+  ] as const)(
+    'says what the server says for %s, once, and offers the form for it',
+    async (reason, message, button) => {
+      const x = await waiting();
+      x.status({ contact_id: 'k-1', state: 'canceled', reason, message });
+      expect(x.text('#sb-end-reason')).toBe(message);
+      expect(x.q('#sb-end-message').hidden).toBe(true);
+      expect(x.q('#sb-leave-message').hidden).toBe(false);
+      expect(x.text('#sb-leave-message')).toBe(button);
+    },
+  );
+
+  it('takes a number to call back, checked, and shows it with the reference', async () => {
+    const x = await waiting();
+    x.status({
+      contact_id: 'k-1',
+      state: 'canceled',
+      reason: 'callback',
+      message: 'Everyone is busy. Leave your number and a specialist will call you back.',
+    });
+    x.q('#sb-leave-message').click();
+    // the same form, asking for the number first
+    expect(x.q('#sb-prechat').hidden).toBe(false);
+    expect(x.q('#sb-lm').dataset.kind).toBe('callback');
+    const phone = x.q('#sb-lm-reply', HTMLInputElement);
+    expect(x.w.shadowRoot?.activeElement).toBe(phone);
+    expect(phone.type).toBe('tel');
+    expect(phone.autocomplete).toBe('tel');
+    expect(phone.getAttribute('aria-required')).toBe('true');
+    expect(x.text('label[for="sb-lm-reply"]')).toBe('Phone number to call you back');
+    expect(x.text('label[for="sb-lm-text"]')).toBe('What is the call about?');
+    const fields = x.all('#sb-lm input, #sb-lm textarea').map((e) => e.id);
+    expect(fields).toEqual(['sb-lm-reply', 'sb-lm-text']);
+    expect(x.text('#sb-topic-note')).toBe('Leave your number below and a specialist will call you back.');
+    expect(x.text('#sb-start')).toBe('Ask for a call back');
+    // no number: said next to the field, which takes the focus; nothing is sent
+    const before = x.s.sent.length;
+    x.q('#sb-lm-text', HTMLTextAreaElement).value = 'About my payment';
+    x.q('#sb-start').click();
+    expect(x.text('#sb-lm-reply-error')).toBe('Enter the phone number we should call.');
+    expect(phone.getAttribute('aria-invalid')).toBe('true');
+    expect(x.w.shadowRoot?.activeElement).toBe(phone);
+    // not a phone number
+    phone.value = 'pat@example.org';
+    x.q('#sb-start').click();
+    expect(x.text('#sb-lm-reply-error')).toMatch(/^Enter a phone number of 7 to 15 digits/);
+    expect(x.s.sent.length).toBe(before);
+    phone.value = ' +1 (360) 555-0100 ';
+    x.q('#sb-start').click();
+    expect(x.s.lastRequest()).toEqual({
+      t: 'contact.message',
+      id: x.s.lastRequest().id,
+      b: {
+        topic: 'claim-question',
+        lang: 'en',
+        name: 'Ana',
+        text: 'About my payment',
+        reply_to: '+1 (360) 555-0100',
+        callback: true,
+      },
+    });
+    // the server refuses the number: said next to it
+    x.s.serverSends({
+      t: 'error',
+      id: x.s.lastRequest().id,
+      b: { code: 'BAD_FIELD', message: 'reply_to is not a phone number', field: 'reply_to' },
+    });
+    await flush();
+    expect(x.text('#sb-lm-reply-error')).toMatch(/^Enter a phone number of 7 to 15 digits/);
+    expect(x.w.shadowRoot?.activeElement).toBe(phone);
+    x.q('#sb-start').click();
+    x.s.replyOk({ reference: 'cb-0123456789abcdef01234567' });
+    await flush();
+    expect(x.text('#sb-lm-done-text')).toBe(
+      'Your request was sent. A specialist will call you at +1 (360) 555-0100. Your reference is cb-0123456789abcdef01234567. Keep it if you contact us again.',
+    );
+    // the number is the customer's writing: isolated
+    expect(x.q('#sb-lm-done-text bdi').textContent).toBe('+1 (360) 555-0100');
   });
 
   it('stays in line when moved to another line (overflow)', async () => {
