@@ -266,6 +266,9 @@ static const sb_cfg_field_t routing_fields[] = {
     {SB_CFG_F("missed_offers_reason", SB_CFGK_TEXT, 0,
               offsetof(sb_cfg_routing_t, missed_offers_reason)),
      .max = 64, .def_str = "Missed offers"},
+    {SB_CFG_F("wrapup_default_disposition", SB_CFGK_ID, 0,
+              offsetof(sb_cfg_routing_t, wrapup_default_disposition)),
+     .max = 64, .def_str = "no_wrapup"},
     {ROUTE(retention_days, 1, 3650, 30)},
     {ROUTE(short_abandon_s, 0, 600, 10)},
 };
@@ -709,6 +712,7 @@ void sb_config_destroy(sb_config_t *cfg)
     sb_cfg_free_strs(cfg->away_reasons, cfg->n_away_reasons);
     sb_cfg_free_strs(cfg->identity_methods, cfg->n_identity_methods);
     free(cfg->routing.missed_offers_reason);
+    free(cfg->routing.wrapup_default_disposition);
     sb_cfg_free_strs(cfg->chat.redact_patterns, cfg->chat.n_redact_patterns);
     free(cfg);
 }

@@ -161,16 +161,18 @@ typedef struct {
 } sb_cfg_auth_t;
 
 typedef struct {
-    uint32_t decline_cooldown_s; /* a declined contact is not re-offered to that agent; 60 */
-    uint32_t max_missed_offers;  /* offer timeouts in a row before "missed offers" away; 3,
-                                    0 = never */
-    uint32_t disconnect_grace_s; /* an agent's work waits this long for a reconnect; 60 */
-    uint32_t priority_step_s;    /* ordering bonus per priority point; 60 */
-    uint32_t position_every_ms;  /* position updates at most this often per queue; 1000 */
-    char *missed_offers_reason;  /* the away reason used; default "Missed offers" (added to
-                                    away_reasons when absent) */
-    uint32_t retention_days;     /* finished contacts stay in Redis this long; 30 */
-    uint32_t short_abandon_s;    /* abandons shorter than this are short abandons (metrics); 10 */
+    uint32_t decline_cooldown_s;      /* a declined contact is not re-offered to that agent; 60 */
+    uint32_t max_missed_offers;       /* offer timeouts in a row before "missed offers" away; 3,
+                                         0 = never */
+    uint32_t disconnect_grace_s;      /* an agent's work waits this long for a reconnect; 60 */
+    uint32_t priority_step_s;         /* ordering bonus per priority point; 60 */
+    uint32_t position_every_ms;       /* position updates at most this often per queue; 1000 */
+    char *missed_offers_reason;       /* the away reason used; default "Missed offers" (added to
+                                         away_reasons when absent) */
+    char *wrapup_default_disposition; /* recorded when a wrap-up is not submitted in time; default
+                                         "no_wrapup" (agents pick it only if it is listed) */
+    uint32_t retention_days;          /* finished contacts stay in Redis this long; 30 */
+    uint32_t short_abandon_s; /* abandons shorter than this are short abandons (metrics); 10 */
 } sb_cfg_routing_t;
 
 typedef struct {

@@ -90,7 +90,8 @@ static void send_setup(sb_router_t *R, sb_conn_t *c)
         o->languages.items = tlangs[nt];
         o->languages.n = nl;
         uint64_t next = 0;
-        o->open = sb_route_queue_open(R->eng, qi, now, &next);
+        /* a closed queue that overflows to an open one still takes contacts */
+        o->open = sb_route_entry_queue(R->eng, qi, -1, -1, now, &next) != SB_ROUTE_NONE;
         if (!o->open && next) {
             o->next_open_ms = next;
             o->has_next_open_ms = true;

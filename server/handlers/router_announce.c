@@ -55,6 +55,7 @@ void rtr_commit_extra(sb_router_t *R, const sb_rcommit_t *cm, void *extra)
         x->away_reason = cfg->away_reasons[cm->reason];
     if (cm->kind == SB_COMMIT_RETURN && cm->agent_to_away)
         x->away_reason = cfg->routing.missed_offers_reason;
+    x->default_disposition = cfg->routing.wrapup_default_disposition;
     const cside_t *cs = cm->contact_id[0] ? rtr_cside(R, cm->contact_id) : NULL;
     /* a direct transfer's segment becomes the customer's contact only once accepted */
     x->token_hash = cs && !(cs->direct && cm->kind == SB_COMMIT_CREATE) ? cs->token_hash : "";
@@ -123,7 +124,7 @@ void rtr_send_work(sb_router_t *R, uint32_t ai)
             w->has_deadline_ms = true;
         } else if (v.state == SB_CSTATE_WRAPPING) {
             const sb_cfg_queue_t *cq = rtr_queue_cfg(R, v.queue);
-            if (cq) {
+            if (cq && cq->wrapup_limit_s) { /* 0: no limit, so no deadline */
                 w->deadline_ms = v.wrap_started_ms + (uint64_t)cq->wrapup_limit_s * 1000u;
                 w->has_deadline_ms = true;
             }

@@ -556,9 +556,49 @@ static void create(sb_route_t *r, contact_t *c, uint64_t now)
     rt_queue_touch(r, c->c.queue, now);
 }
 
+uint32_t sb_route_entry_queue(const sb_route_t *r, uint32_t q, int channel, int lang, uint64_t now,
+                              uint64_t *next_open_ms)
+{
+    uint64_t first_open = 0;
+    /* each hop goes to another queue and targets never lead back (config.c): n_queues hops at
+     * most, the bound guards against a setup that slipped through */
+    for (uint32_t hop = 0; hop <= r->n_queues && q < r->n_queues; hop++) {
+        const sb_rqueue_def_t *d = &r->queues[q].def;
+        if (d->removed || (channel >= 0 && !(d->channels & (1u << channel))) ||
+            (lang >= 0 && (lang >= LANG_SLOTS || !((d->langs >> lang) & 1u))))
+            break;
+        uint64_t next = 0;
+        if (sb_route_queue_open(r, q, now, &next))
+            return q;
+        if (hop == 0)
+            first_open = next;
+        if (d->overflow != SB_OVERFLOW_QUEUE || d->overflow_queue == q)
+            break;
+        q = d->overflow_queue;
+    }
+    if (next_open_ms)
+        *next_open_ms = first_open;
+    return SB_ROUTE_NONE;
+}
+
 sb_arrive_t sb_route_contact_arrive(sb_route_t *r, const sb_rcontact_t *spec, uint64_t now,
                                     uint32_t *index, uint64_t *next_open_ms)
 {
+    /* A closed queue that overflows to another queue sends new arrivals there (its priority,
+     * its hours), when that one is open; contacts already waiting stay where they are. */
+    sb_rcontact_t moved;
+    if (!spec->direct && spec->queue < r->n_queues &&
+        r->queues[spec->queue].def.overflow == SB_OVERFLOW_QUEUE &&
+        !r->queues[spec->queue].def.removed && !sb_route_queue_open(r, spec->queue, now, NULL)) {
+        uint32_t to = sb_route_entry_queue(r, spec->queue, (int)spec->channel, (int)spec->lang, now,
+                                           next_open_ms);
+        if (to == SB_ROUTE_NONE)
+            return SB_ARRIVE_CLOSED;
+        moved = *spec;
+        moved.queue = to;
+        moved.priority = r->queues[to].def.priority;
+        spec = &moved;
+    }
     if (spec->queue >= r->n_queues)
         return SB_ARRIVE_REMOVED;
     const queue_t *q = &r->queues[spec->queue];

@@ -289,7 +289,15 @@ typedef enum {
     SB_ARRIVE_AGENT_BUSY,  /* direct: the agent is not available, or has no free slot now */
 } sb_arrive_t;
 
-/* A new contact. On SB_ARRIVE_OK *index is its engine index and a CREATE commit follows. */
+/* The queue a new contact for queue `q` enters now: `q` when it is open, else (a closed queue
+ * whose overflow is another queue) the first open queue along its overflow targets; SB_ROUTE_NONE
+ * when none is open (*next_open_ms: when `q` opens, 0 if not soon). `channel` and `lang` -1 for
+ * any. */
+uint32_t sb_route_entry_queue(const sb_route_t *r, uint32_t q, int channel, int lang, uint64_t now,
+                              uint64_t *next_open_ms);
+/* A new contact. On SB_ARRIVE_OK *index is its engine index and a CREATE commit follows; a closed
+ * queue whose overflow is another queue sends it there (sb_route_entry_queue): the contact's view
+ * says which. */
 sb_arrive_t sb_route_contact_arrive(sb_route_t *r, const sb_rcontact_t *c, uint64_t now,
                                     uint32_t *index, uint64_t *next_open_ms);
 

@@ -49,6 +49,7 @@ int sb_rs_commit(sb_store_t *s, const char *prefix, const sb_rcommit_t *cm, cons
         break;
     case SB_COMMIT_COMPLETE:
         flag = cm->flagged;
+        extra13 = cm->flagged && x->default_disposition ? x->default_disposition : NULL;
         break;
     case SB_COMMIT_CREATE:
         flag = cm->offer_with_create;

@@ -10,11 +10,12 @@
 
 /* What a commit needs besides what the engine knows. */
 typedef struct {
-    uint8_t capacity;        /* the agent's capacity in the commit's class */
-    uint32_t retention_s;    /* finished contacts expire after this */
-    const char *token_hash;  /* the customer's resume token hash, "" if none */
-    const char *status;      /* AGENT: available | away | offline */
-    const char *away_reason; /* AGENT (away) and RETURN with agent_to_away */
+    uint8_t capacity;                /* the agent's capacity in the commit's class */
+    uint32_t retention_s;            /* finished contacts expire after this */
+    const char *token_hash;          /* the customer's resume token hash, "" if none */
+    const char *status;              /* AGENT: available | away | offline */
+    const char *away_reason;         /* AGENT (away) and RETURN with agent_to_away */
+    const char *default_disposition; /* COMPLETE, flagged: the wrap-up nobody submitted */
     /* CREATE only */
     const char *queue_id;
     const char *lang;

@@ -45,10 +45,20 @@ queues:
       timezone: UTC
       weekly: {sun: "00:00-24:00", mon: "00:00-24:00", tue: "00:00-24:00", wed: "00:00-24:00", thu: "00:00-24:00", fri: "00:00-24:00", sat: "00:00-24:00"}
       holidays: ["${day(0)}", "${day(1)}", "${day(2)}"]
+  - id: after-hours
+    name: Evening line
+    channels: [chat]
+    languages: [en]
+    overflow: {kind: queue, queue: claims}
+    hours:
+      timezone: UTC
+      weekly: {sun: "00:00-24:00", mon: "00:00-24:00", tue: "00:00-24:00", wed: "00:00-24:00", thu: "00:00-24:00", fri: "00:00-24:00", sat: "00:00-24:00"}
+      holidays: ["${day(0)}", "${day(1)}", "${day(2)}"]
   - {id: reviews, name: RESEA work-search reviews, channels: [task], languages: [en]}
 topics:
   - {id: claim, queue: claims, label: {en: A claim question}}
   - {id: employer, queue: closed, label: {en: Employer services}}
+  - {id: evening, queue: after-hours, label: {en: Evening questions}}
 staff:
   - {username: ana, display_name: Ana Agent, role: agent, password_hash: "${hash}", skills: {claims: 3}, languages: [en, es], queues: [claims, reviews], capacity: {chat: 2, call: 1, task: 1}}
   - {username: bo, display_name: Bo Agent, role: agent, password_hash: "${hash}", skills: {claims: 2}, languages: [en], queues: [claims], capacity: {chat: 2, call: 1, task: 1}}
@@ -178,8 +188,43 @@ describe('a contact from request to wrap-up', () => {
     expect(employer.next_open_ms).toBe(closed.b.next_open_ms);
     const nolang = await client.request('contact.request', { topic: 'employer', channel: 'chat', lang: 'xx', name: 'Pat' });
     expect(nolang.b.code).toBe('NO_SERVICE');
+    // a closed queue that overflows to an open one sends new arrivals there, and says it is open
+    const evening = (setup.b.topics as Record<string, unknown>[]).find((t) => t.id === 'evening')!;
+    expect(evening.open).toBe(true);
+    const moved = await client.request('contact.request', { topic: 'evening', channel: 'chat', name: 'Pat' });
+    expect(moved).toMatchObject({ t: 'ok', b: { queue_name: 'Claim questions' } });
+    expect(await contactInRedis(moved.b.contact_id as string)).toMatchObject({ queue: 'claims', state: 'queued' });
+    expect((await client.request('contact.cancel', { contact_id: moved.b.contact_id })).t).toBe('ok');
     cust.client.close();
     client.close();
+  });
+});
+
+describe('a wrap-up nobody submits', () => {
+  it('completes at the time limit with the default disposition, flagged', async () => {
+    const ana = await agent('ana');
+    const cust = await ask();
+    const offer = await ana.take('offer', (e) => e.b.contact_id === cust.id);
+    expect((await ana.request('offer.accept', { offer_id: offer.b.offer_id })).t).toBe('ok');
+    expect((await ana.request('contact.end', { contact_id: cust.id })).t).toBe('ok');
+    const w = await ana.take('agent.work', (e) =>
+      (e.b.items as Record<string, unknown>[]).some((i) => i.contact_id === cust.id && i.state === 'wrapping'),
+    );
+    const item = (w.b.items as Record<string, unknown>[]).find((i) => i.contact_id === cust.id)!;
+    // the queue's default wrapup_limit_s, counted down from when it was sent
+    expect(item.remaining_ms).toBeGreaterThan(110_000);
+    expect(item.remaining_ms).toBeLessThanOrEqual(120_000);
+    await server.advance(120_001);
+    await ana.take('agent.work', (e) => (e.b.items as unknown[]).length === 0);
+    expect(await contactInRedis(cust.id)).toMatchObject({
+      state: 'completed',
+      flagged: '1',
+      disposition: 'no_wrapup',
+      services: '',
+    });
+    await offline(ana);
+    ana.close();
+    cust.client.close();
   });
 });
 

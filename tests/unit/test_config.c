@@ -81,6 +81,7 @@ static void test_demo_counts(void **state)
     assert_int_equal(cfg->n_staff, 8);
     assert_int_equal(cfg->n_away_reasons, 7);
     assert_string_equal(cfg->routing.missed_offers_reason, "Missed offers");
+    assert_string_equal(cfg->routing.wrapup_default_disposition, "no_wrapup");
     assert_int_equal(cfg->routing.disconnect_grace_s, 60);
     assert_int_equal(cfg->n_identity_methods, 4);
     assert_int_equal(cfg->n_dispositions, 7);
@@ -806,6 +807,11 @@ static void test_routing_and_auto_accept(void **state)
     sb_config_destroy(cfg);
     expect_error("deployment: t\nrouting: {position_every_ms: 10}\n",
                  "t.yaml:2: routing.position_every_ms: must be 1000 to 60000, got 10");
+    cfg = load_ok(HEAD "routing: {wrapup_default_disposition: timed-out}\n");
+    assert_string_equal(cfg->routing.wrapup_default_disposition, "timed-out");
+    sb_config_destroy(cfg);
+    expect_error("deployment: t\nrouting: {wrapup_default_disposition: \"no wrap\"}\n",
+                 "t.yaml:2: routing.wrapup_default_disposition: ");
 }
 
 static void test_chat_section(void **state)

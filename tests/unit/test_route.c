@@ -1231,6 +1231,55 @@ static void test_hours_closed_queue(void **state)
     rh_free(&h);
 }
 
+/* A closed queue whose overflow is another queue sends new arrivals there, along the chain of
+ * targets, to the first that is open; with none open it refuses them with its own next opening. */
+static void test_closed_queue_overflows_new_arrivals(void **state)
+{
+    (void)state;
+    static const sb_rinterval_t later[] = {{T0 + 3600000, T0 + 7200000}};
+    sb_rqueue_def_t q[] = {queue("closed", CH(SB_CHAN_CHAT), LANG(0)),
+                           queue("also-closed", CH(SB_CHAN_CHAT), LANG(0)),
+                           queue("open", CH(SB_CHAN_CHAT), LANG(0))};
+    for (int i = 0; i < 2; i++) {
+        q[i].always_open = false;
+        q[i].hours = later;
+        q[i].n_hours = 1;
+        q[i].overflow = SB_OVERFLOW_QUEUE;
+        q[i].overflow_queue = (uint32_t)i + 1;
+    }
+    q[2].priority = 7;
+    sb_ragent_def_t a[] = {agent(0, "ana", LANG(0), 1, 2)};
+    rh_t h;
+    init(&h, q, 3, a, 1);
+    uint64_t next = 0;
+    assert_int_equal(sb_route_entry_queue(h.r, 0, SB_CHAN_CHAT, 0, h.now, &next), 2);
+    uint32_t c = arrive(&h, "c", 0, SB_CHAN_CHAT, 0);
+    sb_rcontact_view_t v = rh_contact(&h, c);
+    assert_int_equal(v.queue, 2);
+    assert_int_equal(v.priority, 7); /* the queue it waits in */
+    const sb_rdecision_t *cr = rh_find(&h, 0, SB_RD_COMMIT, SB_COMMIT_CREATE, "c");
+    assert_non_null(cr);
+    assert_int_equal(cr->commit.queue, 2);
+    rh_online(&h, 0);
+    assert_int_equal(holder(&h, c), 0);
+    /* the last target removed: nothing open along the chain, the first queue's next opening */
+    q[2].removed = true;
+    sb_rparams_t p = params();
+    assert_int_equal(sb_route_setup(h.r, q, 3, a, 1, &p, h.now), 0);
+    rh_pump(&h);
+    uint32_t ix;
+    next = 0;
+    sb_rcontact_t d = {.id = "d", .queue = 0, .channel = SB_CHAN_CHAT, .agent = SB_ROUTE_NONE};
+    assert_int_equal(sb_route_contact_arrive(h.r, &d, h.now, &ix, &next), SB_ARRIVE_CLOSED);
+    assert_int_equal(next, T0 + 3600000);
+    /* once the first queue is open, it keeps its arrivals */
+    h.now = T0 + 3600000;
+    uint32_t e = arrive(&h, "e", 0, SB_CHAN_CHAT, 0);
+    assert_int_equal(rh_contact(&h, e).queue, 0);
+    OK(&h);
+    rh_free(&h);
+}
+
 static void test_arrive_refusals(void **state)
 {
     (void)state;
@@ -2211,6 +2260,7 @@ int main(void)
         cmocka_unit_test(test_max_wait_message_callback_none),
         cmocka_unit_test(test_overflow_target_must_take_the_contact),
         cmocka_unit_test(test_hours_closed_queue),
+        cmocka_unit_test(test_closed_queue_overflows_new_arrivals),
         cmocka_unit_test(test_arrive_refusals),
         cmocka_unit_test(test_wrapup_slot_and_limit),
         cmocka_unit_test(test_positions),

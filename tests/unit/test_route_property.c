@@ -236,6 +236,8 @@ static void configure(pt_t *t)
     }
     q[5].hours = t->hours;
     q[5].n_hours = 240;
+    q[5].overflow = SB_OVERFLOW_QUEUE; /* while closed, new arrivals go to "general" */
+    q[5].overflow_queue = 1;
     for (int i = 0; i < NQ; i++)
         q[i].priority = 1;
 
@@ -756,6 +758,8 @@ static void restart(pt_t *t)
     }
     h->n_in = 0;
     sb_route_destroy(h->r);
+    memset(t->gone, 0, sizeof t->gone); /* a new process remembers no ended offers */
+    memset(t->gone_next, 0, sizeof t->gone_next);
     h->r = sb_route_create(&t->p);
     assert_non_null(h->r);
     assert_int_equal(sb_route_setup(h->r, t->q, NQ, t->a, NA, &t->p, h->now), 0);
@@ -792,8 +796,6 @@ static void restart(pt_t *t)
     }
     CALL(t, sb_route_reload_done(h->r, h->now));
     check_same_order(t, before, nb);
-    memset(t->gone, 0, sizeof t->gone); /* a new process remembers no ended offers */
-    memset(t->gone_next, 0, sizeof t->gone_next);
     t->restarts++;
 }
 
@@ -842,8 +844,20 @@ static void act_arrive(pt_t *t)
     sb_arrive_t rc;
     CALL(t, rc = sb_route_contact_arrive(t->h.r, &c, t->h.now, &ix, &next_open));
     bool open = queue_open(t, qi, t->h.now);
+    /* closed, it sends new arrivals to its overflow queue when that one is open and takes them */
+    uint32_t to = qi;
+    if (!open && q->overflow == SB_OVERFLOW_QUEUE) {
+        const sb_rqueue_def_t *d = &t->q[q->overflow_queue];
+        if (!d->removed && (d->channels & (1u << c.channel)) && ((d->langs >> c.lang) & 1u) &&
+            queue_open(t, q->overflow_queue, t->h.now)) {
+            to = q->overflow_queue;
+            open = true;
+        }
+    }
     if (rc != (open ? SB_ARRIVE_OK : SB_ARRIVE_CLOSED))
         report(t, "arrive: result %d, queue %s", rc, open ? "open" : "closed");
+    if (rc == SB_ARRIVE_OK && rh_contact(&t->h, ix).queue != to)
+        report(t, "arrive: in queue %u, expected %u", rh_contact(&t->h, ix).queue, to);
     if (rc == SB_ARRIVE_CLOSED && (next_open <= t->h.now || queue_open(t, qi, next_open - 1) ||
                                    !queue_open(t, qi, next_open)))
         report(t, "arrive: next opening %" PRIu64 " is wrong", next_open);

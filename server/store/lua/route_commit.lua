@@ -12,7 +12,8 @@
 -- ARGV: 1 kind, 2 expected version, 3 now ms, 4 class (chat|call|task), 5 the agent's capacity in
 --   that class, 6 retention seconds for finished contacts, 7 contact id, 8 agent username,
 --   9 offer id, 10 offer deadline ms, 11 reason, 12 flag ("1": offer with create / agent to away /
---   flagged), 13.. field, value pairs written at create (a direct transfer, direct = "1", is
+--   flagged), 13 the away reason (agent, return) or the default disposition (complete, flagged),
+--   13.. field, value pairs written at create (a direct transfer, direct = "1", is
 --   created without the token key: the token leads to it once it is accepted)
 -- Returns {1, version} when committed, {0, why} when refused.
 local kind, want = ARGV[1], tonumber(ARGV[2])
@@ -137,6 +138,10 @@ elseif kind == "end" then
 elseif kind == "complete" then
   if not state_is("wrapping") then return refuse("state") end
   redis.call("HSET", c, "flagged", flag and 1 or 0)
+  -- nobody submitted the wrap-up in time: the configured default disposition, no service codes
+  if flag and ARGV[13] and ARGV[13] ~= "" then
+    redis.call("HSET", c, "disposition", ARGV[13], "services", "")
+  end
   unload()
   redis.call("HSET", a, "last_" .. cls, now)
   finish("completed")
