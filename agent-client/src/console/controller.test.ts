@@ -297,6 +297,14 @@ describe('offer card', () => {
     expect(h.q('#offer-result').dataset.result).toBe('Offer expired');
     expect(document.activeElement?.id).toBe('offer-result'); // focus was on Accept: it is not lost
     expect(document.title).toBe('Agent console · Switchboard');
+
+    // an accept that crosses the customer's leaving says so
+    h.send({ t: 'offer', b: { ...OFFER, offer_id: 44 } });
+    h.q('#offer-accept').click();
+    h.sock.replyError('OFFER_WITHDRAWN', 'the customer left the line before the offer was accepted');
+    await flush();
+    expect(h.q('#offer-card').hidden).toBe(true);
+    expect(h.q('#offer-result').dataset.result).toBe('The customer left');
   });
 
   it('keeps the card and explains when accepting failed for a reason worth retrying', async () => {

@@ -664,6 +664,9 @@ export class ConsoleController {
         this.lastExpiryAt = this.mono();
         this.removeOffer('Offer expired', 'assertive');
         return;
+      case 'OFFER_WITHDRAWN':
+        this.removeOffer('The customer left', 'assertive');
+        return;
       case 'NOT_FOUND':
       case 'CONFLICT':
       case 'FORBIDDEN':
