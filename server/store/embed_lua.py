@@ -2,10 +2,26 @@
 """Embed Lua scripts as C strings: embed_lua.py OUT.c a.lua b.lua ...
 
 Each script becomes `const sb_lua_script_t sb_lua_<name>` with its body and SHA1, so the server can
-EVALSHA it and fall back to EVAL with the body on NOSCRIPT (TECH_NOTES, hiredis)."""
+EVALSHA it and fall back to EVAL with the body on NOSCRIPT (a flushed script cache).
+
+Redis scripts cannot load one another, so a helper several scripts share lives once in lua/lib/
+and a line `--! include NAME.lua` in a script is replaced by that file when it is embedded."""
 import hashlib
 import os
+import re
 import sys
+
+INCLUDE = re.compile(r"^--! include ([A-Za-z0-9_.-]+\.lua)\s*$", re.M)
+
+
+def expand(path, body):
+    lib = os.path.join(os.path.dirname(path), "lib")
+
+    def one(m):
+        with open(os.path.join(lib, m.group(1)), encoding="utf-8") as f:
+            return f.read().rstrip("\n")
+
+    return INCLUDE.sub(one, body)
 
 
 def c_string(data):
@@ -23,7 +39,7 @@ def main():
     for path in sorted(sys.argv[2:]):
         name = os.path.splitext(os.path.basename(path))[0]
         with open(path, encoding="utf-8") as f:
-            body = f.read()
+            body = expand(path, f.read())
         sha = hashlib.sha1(body.encode()).hexdigest()
         parts.append(f"const sb_lua_script_t sb_lua_{name} = {{")
         parts.append(f'    .name = "{name}",')

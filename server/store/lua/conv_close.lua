@@ -6,20 +6,7 @@
 -- ARGV[1] conversation id, ARGV[2] outcome, ARGV[3] now ms, ARGV[4] retention seconds,
 -- ARGV[5] key prefix (segment hashes c:<contact> are read by name), ARGV[6] export stream length
 -- Returns 1 when exported, 0 when already closed or gone.
--- Appends to a stream that keeps copies of records (export, audit) under the retention rule: the
--- id is taken from Switchboard's clock (ARGV now), so age is measured on the one clock the
--- retention period is counted on (a stream top ahead of it, e.g. written by a process whose clock
--- is ahead, makes Redis pick the next id instead); about `maxlen` entries are kept, and none
--- older than `keep_ms` (exact MINID trim: a record must not outlive the retention period).
-local function append_retained(key, now, keep_ms, maxlen, ...)
-  local r = redis.pcall("XADD", key, "MAXLEN", "~", maxlen, now .. "-*", ...)
-  if type(r) == "table" and r.err then
-    redis.call("XADD", key, "MAXLEN", "~", maxlen, "*", ...)
-  end
-  if keep_ms > 0 and tonumber(now) > keep_ms then
-    redis.call("XTRIM", key, "MINID", tonumber(now) - keep_ms)
-  end
-end
+--! include retained.lua
 local v, log, dedup, pub, export = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local id, outcome, now, keep, prefix = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5]
 if redis.call("EXISTS", v) == 0 then return 0 end

@@ -3,20 +3,7 @@
 -- KEYS[1] v:<id>, KEYS[2] export; ARGV[1] conversation id, ARGV[2] score 1-5, ARGV[3] comment
 -- (masked), ARGV[4] now ms, ARGV[5] export stream length, ARGV[6] retention seconds.
 -- Returns 1 when recorded, 0 when already rated, -1 when the conversation is gone.
--- Appends to a stream that keeps copies of records (export, audit) under the retention rule: the
--- id is taken from Switchboard's clock (ARGV now), so age is measured on the one clock the
--- retention period is counted on (a stream top ahead of it, e.g. written by a process whose clock
--- is ahead, makes Redis pick the next id instead); about `maxlen` entries are kept, and none
--- older than `keep_ms` (exact MINID trim: a record must not outlive the retention period).
-local function append_retained(key, now, keep_ms, maxlen, ...)
-  local r = redis.pcall("XADD", key, "MAXLEN", "~", maxlen, now .. "-*", ...)
-  if type(r) == "table" and r.err then
-    redis.call("XADD", key, "MAXLEN", "~", maxlen, "*", ...)
-  end
-  if keep_ms > 0 and tonumber(now) > keep_ms then
-    redis.call("XTRIM", key, "MINID", tonumber(now) - keep_ms)
-  end
-end
+--! include retained.lua
 if redis.call("EXISTS", KEYS[1]) == 0 then return -1 end
 if redis.call("HSETNX", KEYS[1], "csat", ARGV[2]) == 0 then return 0 end
 redis.call("HSET", KEYS[1], "csat_comment", ARGV[3], "csat_ms", ARGV[4])

@@ -7,20 +7,7 @@
 -- ARGV[9] text, ARGV[10] reply_to, ARGV[11] claim ref, ARGV[12] now ms, ARGV[13] stream length,
 -- ARGV[14] retention seconds.
 -- Returns 1 when recorded, -2 past the address limit.
--- Appends to a stream that keeps copies of records (export, audit) under the retention rule: the
--- id is taken from Switchboard's clock (ARGV now), so age is measured on the one clock the
--- retention period is counted on (a stream top ahead of it, e.g. written by a process whose clock
--- is ahead, makes Redis pick the next id instead); about `maxlen` entries are kept, and none
--- older than `keep_ms` (exact MINID trim: a record must not outlive the retention period).
-local function append_retained(key, now, keep_ms, maxlen, ...)
-  local r = redis.pcall("XADD", key, "MAXLEN", "~", maxlen, now .. "-*", ...)
-  if type(r) == "table" and r.err then
-    redis.call("XADD", key, "MAXLEN", "~", maxlen, "*", ...)
-  end
-  if keep_ms > 0 and tonumber(now) > keep_ms then
-    redis.call("XTRIM", key, "MINID", tonumber(now) - keep_ms)
-  end
-end
+--! include retained.lua
 local n = redis.call("INCR", KEYS[1])
 if n == 1 then redis.call("EXPIRE", KEYS[1], ARGV[2]) end
 if n > tonumber(ARGV[1]) then return -2 end
