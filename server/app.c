@@ -8,11 +8,11 @@
 #include <sys/resource.h>
 
 #include "auth/password.h"
-#include "auth/token.h"
+#include "util/token.h"
 #include "metrics/metrics.h"
-#include "metrics/stats.h"
-#include "handlers/chat.h"
-#include "handlers/router.h"
+#include "stats/stats.h"
+#include "chat/chat.h"
+#include "router/router.h"
 #include "net/net.h"
 #include "store/keys.h"
 #include "util/clock.h"

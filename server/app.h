@@ -33,7 +33,7 @@ typedef struct sb_app {
     sb_net_t *net;
     sb_router_t *router;
     sb_chat_t *chat;
-    struct sb_stats *stats; /* contact-center statistics (metrics/stats.h) */
+    struct sb_stats *stats; /* contact-center statistics (stats/stats.h) */
     sb_timer_t stats_timer; /* flushes them every second */
     uv_signal_t sig_term, sig_int, sig_hup;
     uv_timer_t lag_timer;

@@ -15,7 +15,7 @@
 
 #include "app.h"
 #include "auth/password.h"
-#include "auth/token.h"
+#include "util/token.h"
 #include "config/config.h"
 
 static void usage(FILE *f)

@@ -1,8 +1,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "auth/token.h"
-#include "handlers/handlers.h"
+#include "util/token.h"
+#include "dispatch.h"
 #include "metrics/metrics.h"
 #include "net/net_internal.h"
 #include "util/clock.h"

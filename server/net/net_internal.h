@@ -1,6 +1,6 @@
 /* Shared by the files of the network layer only. */
-#ifndef SB_NET_INTERNAL_H
-#define SB_NET_INTERNAL_H
+#ifndef SB_NET_NET_INTERNAL_H
+#define SB_NET_NET_INTERNAL_H
 
 #include <libwebsockets.h>
 #include <limits.h>

@@ -1,6 +1,6 @@
 /* Inside the routing engine: its data and the helpers its files share. */
-#ifndef SB_ROUTE_INTERNAL_H
-#define SB_ROUTE_INTERNAL_H
+#ifndef SB_ROUTE_ROUTE_INTERNAL_H
+#define SB_ROUTE_ROUTE_INTERNAL_H
 
 #include "route/engine.h"
 #include "route/rheap.h"

@@ -365,7 +365,7 @@ static void connect_cb(const redisAsyncContext *ac, int status)
     s->handshake_left++;
     /* Every script is in Redis' cache before requests flow. Besides sparing the first call of each
      * a NOSCRIPT round trip, this keeps pipelined scripts in order: a chat's conv_create and its
-     * contact's route_commit are sent back to back (handlers/contact.c), and a NOSCRIPT retry of
+     * contact's route_commit are sent back to back (router/contact.c), and a NOSCRIPT retry of
      * the first would otherwise run after the second. */
     for (size_t i = 0; sb_lua_all[i]; i++) {
         const char *l[] = {"SCRIPT", "LOAD", sb_lua_all[i]->body};

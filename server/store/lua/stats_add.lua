@@ -1,4 +1,4 @@
--- One batch of statistics into one bucket hash (server/metrics/stats.c, docs/redis-keys.md
+-- One batch of statistics into one bucket hash (server/stats/stats.c, docs/redis-keys.md
 -- "Statistics"), applied at most once: a batch number already recorded is not applied again.
 -- KEYS[1] bucket hash; ARGV[1] marker field "_w:<instance>", ARGV[2] batch number (grows within a
 -- process), ARGV[3] expiry in seconds, ARGV[4] number of increments, then field/increment pairs,
