@@ -7,14 +7,17 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "api/api.h"
+#include "auth/auth.h"
 #include "auth/password.h"
-#include "util/token.h"
-#include "metrics/metrics.h"
-#include "stats/stats.h"
 #include "chat/chat.h"
-#include "router/router.h"
+#include "dispatch.h"
+#include "metrics/metrics.h"
 #include "net/net.h"
+#include "router/router.h"
+#include "stats/stats.h"
 #include "store/keys.h"
+#include "util/token.h"
 #include "util/clock.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -89,6 +92,25 @@ static void store_pressure_cb(sb_store_t *s, bool paused, void *user)
     if (app->net)
         sb_net_set_store_paused(app->net, paused);
 }
+
+/* ------------------------------------------------------------------------------------------------
+ * Wiring: the routing shell's conversations are chat/'s
+ * ---------------------------------------------------------------------------------------------- */
+
+static const sb_router_conv_port_t g_conv_port = {
+    .can_create = sb_chat_can_create,
+    .new_id = sb_chat_new_id,
+    .create = sb_chat_create,
+    .load = sb_chat_load,
+    .discard = sb_chat_discard,
+    .set_contact = sb_chat_set_contact,
+    .moved = sb_chat_moved,
+    .transfer_failed = sb_chat_transfer_failed,
+    .on_commit = sb_chat_on_commit,
+    .customer_ready = sb_chat_customer_ready,
+    .customer_gone = sb_chat_customer_gone,
+    .staff_ready = sb_chat_staff_ready,
+};
 
 /* ------------------------------------------------------------------------------------------------
  * Loop lag
@@ -170,6 +192,12 @@ static void reload_done(uv_work_t *w, int status)
                               "restart");
         sb_config_t *old = app->cfg;
         app->cfg = r->cfg;
+        sb_redactor_t red;
+        if (sb_redactor_init(&red, app->cfg->chat.redact_patterns,
+                             app->cfg->chat.n_redact_patterns) == 0) {
+            sb_redactor_dispose(&app->redactor);
+            app->redactor = red; /* new masking patterns apply from the next text stored */
+        }
         if (old != g_boot_cfg)
             sb_config_destroy(old);
         int lvl = sb_log_level_parse(app->cfg->log_level);
@@ -373,10 +401,14 @@ static int start_redis(sb_app_t *app)
     };
     sb_store_events_t ev = {store_ready_cb, store_down_cb, store_pressure_cb, app};
     app->stats = sb_stats_create(app->key_prefix, app->cfg->routing.retention_days);
-    if (!app->stats || sb_router_start(app) != 0 || sb_chat_start(app) != 0) {
+    if (!app->stats ||
+        sb_redactor_init(&app->redactor, app->cfg->chat.redact_patterns,
+                         app->cfg->chat.n_redact_patterns) != 0 ||
+        sb_router_start(app) != 0 || sb_chat_start(app) != 0) {
         SB_ERROR("app", "cannot set up routing");
         return SB_E_NOMEM;
     }
+    sb_router_set_conv_port(app, &g_conv_port);
     sb_timer_init(&app->stats_timer, stats_timer_cb);
     sb_timer_arm(&app->timers, &app->stats_timer, sb_clock_now_ms() + STATS_EVERY_MS);
     app->store = sb_store_create(app->loop, &app->timers, &opt, &ev);
@@ -409,7 +441,7 @@ int sb_app_start(sb_app_t *app, uv_loop_t *loop, const sb_app_options_t *opt)
             sb_clock_freeze();
         SB_WARN("app", "TEST CLOCK ENABLED: POST /test/clock moves time. Never use in production.");
     }
-    if (sb_auth_init() != 0 || sb_password_init() != 0) {
+    if (sb_token_init() != 0 || sb_password_init() != 0) {
         SB_ERROR("app", "cannot initialise libsodium");
         return SB_E_IO;
     }
@@ -435,8 +467,19 @@ int sb_app_start(sb_app_t *app, uv_loop_t *loop, const sb_app_options_t *opt)
     uv_signal_init(loop, &app->sig_hup);
     app->sig_term.data = app->sig_int.data = app->sig_hup.data = app;
 
-    /* lws first: see app.h */
-    app->net = sb_net_create(app);
+    /* lws first: see app.h. The network layer knows no handler: these are its events. */
+    sb_net_deps_t nd = {
+        .loop = loop,
+        .timers = &app->timers,
+        .cfg = &app->cfg,
+        .events = {.established = sb_session_on_established,
+                   .closed = sb_session_on_closed,
+                   .pong = sb_session_on_pong,
+                   .envelope = sb_dispatch_envelope,
+                   .http = sb_api_handle},
+        .user = app,
+    };
+    app->net = sb_net_create(&nd);
     if (!app->net) {
         app->exit_code = 1;
         app->net_broken = true;
@@ -483,6 +526,7 @@ void sb_app_dispose(sb_app_t *app)
 {
     sb_chat_destroy(app);
     sb_router_destroy(app);
+    sb_redactor_dispose(&app->redactor);
     sb_stats_destroy(app->stats); /* safe with writes in flight: freed with the last reply */
     app->stats = NULL;
     if (app->net)

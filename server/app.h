@@ -14,8 +14,10 @@
 #include <uv.h>
 
 #include "config/config.h"
+#include "net/conn.h"
 #include "store/spawn.h"
 #include "store/store.h"
+#include "util/redact.h"
 #include "util/timer.h"
 
 typedef struct sb_net sb_net_t;
@@ -45,8 +47,9 @@ typedef struct sb_app {
     bool state_loaded;
     bool net_broken; /* lws failed half way: its handles must not run (see main.c) */
     int exit_code;
-    char key_prefix[80]; /* "sb:{deployment}:" */
-    uint16_t port;       /* the port actually bound */
+    char key_prefix[80];    /* "sb:{deployment}:" */
+    sb_redactor_t redactor; /* masks every free text before it is stored (chat.redact_patterns) */
+    uint16_t port;          /* the port actually bound */
 } sb_app_t;
 
 typedef struct {
@@ -54,6 +57,12 @@ typedef struct {
     bool test_clock;
     bool frozen_clock; /* the test clock moves only when advanced */
 } sb_app_options_t;
+
+/* The application a connection belongs to: the network layer's user pointer. */
+static inline sb_app_t *sb_conn_app(const sb_conn_t *c)
+{
+    return (sb_app_t *)sb_conn_user(c);
+}
 
 /* Loads the config and brings everything up on `loop`. 0, or a negative SB_E... code after
  * logging why; then sb_app_dispose must still be called after running the loop once. */

@@ -1,14 +1,16 @@
 #include <string.h>
 
-#include "chat/chat.h"
 #include "dispatch.h"
+
+#include "auth/auth.h"
+#include "chat/chat.h"
 #include "router/router.h"
 
 /* One row per request type. A type without a handler is answered UNKNOWN_TYPE, so a schema entry
  * that nobody implemented yet can never be silently accepted. */
 static const sb_request_fn g_handlers[SB_MSG__COUNT] = {
     [SB_MSG_HELLO] = sb_session_hello,
-    [SB_MSG_PING] = sb_sys_ping,
+    [SB_MSG_PING] = sb_session_ping,
     [SB_MSG_AGENT_STATE_SET] = sb_router_state_set,
     [SB_MSG_OFFER_ACCEPT] = sb_router_offer_accept,
     [SB_MSG_OFFER_DECLINE] = sb_router_offer_decline,
@@ -29,8 +31,10 @@ static const sb_request_fn g_handlers[SB_MSG__COUNT] = {
     [SB_MSG_CONTACT_MESSAGE] = sb_chat_leave_message,
 };
 
-bool sb_handlers_dispatch(sb_conn_t *c, const sb_proto_envelope_t *env, sb_arena_t *arena)
+bool sb_dispatch_envelope(void *user, sb_conn_t *c, const sb_proto_envelope_t *env,
+                          sb_arena_t *arena)
 {
+    (void)user; /* handlers find the app through the connection */
     sb_msg_type_t t = env->msg;
     const sb_proto_msg_desc_t *m = &sb_proto_msgs[t];
     sb_request_fn fn = g_handlers[t];

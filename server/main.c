@@ -73,7 +73,7 @@ static int read_secret(const char *prompt, char *buf, size_t len)
 static int hash_password(void)
 {
     char a[SB_PASSWORD_MAX + 2], b[SB_PASSWORD_MAX + 2], out[256];
-    if (sb_auth_init() != 0)
+    if (sb_token_init() != 0)
         return 1;
     int n = read_secret("Password: ", a, sizeof a);
     if (n <= 0 || n > SB_PASSWORD_MAX) {

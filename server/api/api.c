@@ -53,7 +53,7 @@ static void test_clock(sb_app_t *app, sb_http_t *h)
         return;
     }
     if (h->method == SB_HTTP_POST) {
-        json_t *j = sb_api_parse_json(h);
+        json_t *j = sb_http_json_body(h);
         json_t *adv = j ? json_object_get(j, "advance_ms") : NULL;
         if (!json_is_integer(adv) || json_integer_value(adv) < 0) {
             json_decref(j);
@@ -69,33 +69,9 @@ static void test_clock(sb_app_t *app, sb_http_t *h)
     sb_http_respond(h, 200, "application/json", buf, (size_t)n);
 }
 
-json_t *sb_api_parse_json(sb_http_t *h)
+void sb_api_handle(void *user, sb_http_t *h)
 {
-    json_error_t err;
-    if (!h->body.len)
-        return NULL;
-    json_t *j =
-        json_loadb((const char *)sb_buf_data(&h->body), h->body.len, JSON_REJECT_DUPLICATES, &err);
-    if (j && !json_is_object(j)) {
-        json_decref(j);
-        return NULL;
-    }
-    return j;
-}
-
-void sb_api_json(sb_http_t *h, int status, json_t *j)
-{
-    char *s = json_dumps(j, JSON_COMPACT);
-    if (!s)
-        sb_http_error(h, 500, "INTERNAL", "out of memory");
-    else
-        sb_http_respond(h, status, "application/json", s, strlen(s));
-    free(s);
-    json_decref(j);
-}
-
-void sb_api_handle(sb_app_t *app, sb_http_t *h)
-{
+    sb_app_t *app = user;
     const char *p = h->path;
     bool get = h->method == SB_HTTP_GET, post = h->method == SB_HTTP_POST;
     if (strcmp(p, "/healthz") == 0 && get)
@@ -109,13 +85,13 @@ void sb_api_handle(sb_app_t *app, sb_http_t *h)
     else if (strncmp(p, "/api/", 5) == 0 && app->stopping)
         sb_http_error(h, 503, "SHUTTING_DOWN", "the server is restarting; try again shortly");
     else if (strcmp(p, "/api/login") == 0 && post)
-        sb_api_login(app, h);
+        sb_auth_login(app, h);
     else if (strcmp(p, "/api/logout") == 0 && post)
-        sb_api_logout(app, h);
+        sb_auth_logout(app, h);
     else if (strcmp(p, "/api/me") == 0 && get)
-        sb_api_me(app, h);
+        sb_auth_me(app, h);
     else if (strcmp(p, "/api/admin/revoke") == 0 && post)
-        sb_api_admin_revoke(app, h);
+        sb_auth_admin_revoke(app, h);
     else if (strcmp(p, "/api/tasks") == 0 && post)
         sb_api_create_task(app, h);
     else if (strcmp(p, "/api/login") == 0 || strcmp(p, "/api/logout") == 0 ||

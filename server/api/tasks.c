@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "api/api_internal.h"
-#include "chat/chat.h"
 #include "router/router.h"
 #include "util/clock.h"
 
@@ -31,7 +30,7 @@ static void create_task(sb_app_t *app, sb_http_t *h, const sb_cfg_staff_t *who, 
         sb_http_error(h, 403, "FORBIDDEN", "only supervisors and administrators may create tasks");
         return;
     }
-    json_t *b = sb_api_parse_json(h);
+    json_t *b = sb_http_json_body(h);
     if (!b) {
         sb_http_error(h, 400, "BAD_REQUEST", "send a JSON object");
         return;
@@ -67,12 +66,12 @@ static void create_task(sb_app_t *app, sb_http_t *h, const sb_cfg_staff_t *who, 
         snprintf(l, sizeof l, "%s", lang);
     if (title)
         snprintf(t, sizeof t, "%s", title);
-    sb_chat_redact(app, t, strlen(t)); /* the claims system copies case text into titles */
+    sb_redact(&app->redactor, t, strlen(t)); /* the claims system copies case text into titles */
     json_decref(b);
     sb_router_create_task(app, h, q, e, l[0] ? l : NULL, due, t);
 }
 
 void sb_api_create_task(sb_app_t *app, sb_http_t *h)
 {
-    sb_api_with_staff(app, h, create_task, NULL);
+    sb_auth_with_staff(app, h, create_task, NULL);
 }

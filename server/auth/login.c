@@ -3,7 +3,7 @@
  *
  * A login is a chain of asynchronous steps, each keeping only the HTTP transaction's id:
  *   admission -> attempt reserved (Redis) -> Argon2id verification (thread pool, in turn by
- *   address) -> outcome settled (Redis) -> session (Redis); details above sb_api_login.
+ *   address) -> outcome settled (Redis) -> session (Redis); details above sb_auth_login.
  * The password is copied once into the verification job and wiped there; it is never logged. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +11,7 @@
 
 #include "auth/password.h"
 #include "util/token.h"
-#include "api/api_internal.h"
+#include "auth/auth.h"
 #include "metrics/metrics.h"
 #include "store/keys.h"
 #include "util/clock.h"
@@ -31,8 +31,8 @@ typedef struct {
     size_t pwlen;
     char token[SB_TOKEN_LEN + 1];
     char hash[SB_TOKEN_HASH_LEN + 1];
-    char target[65];        /* admin revoke: whose sessions */
-    sb_api_staff_fn ext_fn; /* sb_api_with_staff */
+    char target[65];         /* admin revoke: whose sessions */
+    sb_auth_staff_fn ext_fn; /* sb_auth_with_staff */
     void *ext_arg;
 } job_t;
 
@@ -194,7 +194,7 @@ static void session_cb(sb_store_t *s, redisReply *r, void *priv)
     user_json(o, staff);
     sb_metrics.logins_ok++;
     SB_INFO("auth", "staff signed in", SB_F_STR("user", j->username), SB_F_STR("addr", j->addr));
-    sb_api_json(h, 200, o);
+    sb_http_json(h, 200, o);
     job_free(j);
 }
 
@@ -268,7 +268,7 @@ static void refuse_limited(job_t *j, sb_http_t *h, const redisReply *r)
     json_object_set_new(o, "code", json_string("RATE_LIMITED"));
     json_object_set_new(o, "message", json_string("too many failed sign-ins; try again later"));
     json_object_set_new(o, "retry_after_s", json_integer(secs));
-    sb_api_json(h, 429, o);
+    sb_http_json(h, 429, o);
 }
 
 static void reserved_cb(sb_store_t *s, redisReply *r, void *priv)
@@ -316,11 +316,11 @@ static void reserved_cb(sb_store_t *s, redisReply *r, void *priv)
     job_free(j);
 }
 
-void sb_api_login(sb_app_t *app, sb_http_t *h)
+void sb_auth_login(sb_app_t *app, sb_http_t *h)
 {
     if (origin_refused(h))
         return;
-    json_t *body = sb_api_parse_json(h);
+    json_t *body = sb_http_json_body(h);
     json_t *u = body ? json_object_get(body, "username") : NULL;
     json_t *p = body ? json_object_get(body, "password") : NULL;
     if (!json_is_string(u) || !json_is_string(p)) {
@@ -424,7 +424,7 @@ static void lookup_cb(sb_store_t *s, redisReply *r, void *priv)
 
 /* Looks up the cookie's session and calls fn with the staff member (NULL when there is no valid
  * session). fn owns the job. */
-static void with_session(sb_app_t *app, sb_http_t *h, session_fn fn, sb_api_staff_fn ext,
+static void with_session(sb_app_t *app, sb_http_t *h, session_fn fn, sb_auth_staff_fn ext,
                          void *ext_arg)
 {
     job_t *j = job_new(app, h);
@@ -464,12 +464,12 @@ static void me_fn(job_t *j, sb_http_t *h, const sb_cfg_staff_t *who)
     } else {
         json_t *o = json_object();
         user_json(o, who);
-        sb_api_json(h, 200, o);
+        sb_http_json(h, 200, o);
     }
     job_free(j);
 }
 
-void sb_api_me(sb_app_t *app, sb_http_t *h)
+void sb_auth_me(sb_app_t *app, sb_http_t *h)
 {
     with_session(app, h, me_fn, NULL, NULL);
 }
@@ -491,7 +491,7 @@ static void revoked_cb(sb_store_t *s, redisReply *r, void *priv)
     if (st != 0) {
         store_failed(h, st);
     } else {
-        sb_handlers_revoke_local(j->app, j->hash);
+        sb_session_revoke_local(j->app, j->hash);
         SB_INFO("auth", "staff signed out", SB_F_STR("user", j->username));
         clear_cookie(h);
         sb_http_respond(h, 204, "application/json", NULL, 0);
@@ -517,7 +517,7 @@ static void logout_fn(job_t *j, sb_http_t *h, const sb_cfg_staff_t *who)
     submitted(j, h, rc);
 }
 
-void sb_api_logout(sb_app_t *app, sb_http_t *h)
+void sb_auth_logout(sb_app_t *app, sb_http_t *h)
 {
     if (origin_refused(h))
         return;
@@ -544,7 +544,7 @@ static void revoke_all_cb(sb_store_t *s, redisReply *r, void *priv)
                             json_integer(r->type == REDIS_REPLY_INTEGER ? r->integer : 0));
         SB_INFO("audit", "sessions revoked", SB_F_STR("by", j->username),
                 SB_F_STR("user", j->target));
-        sb_api_json(h, 200, o);
+        sb_http_json(h, 200, o);
     }
     job_free(j);
 }
@@ -585,7 +585,7 @@ static void members_cb(sb_store_t *s, redisReply *r, void *priv)
         char *key = keys + 200 * k;
         sb_key(j->app->key_prefix, key, 200, "sess:%.*s", (int)m->len, m->str);
         argv[k++] = key;
-        sb_handlers_revoke_local(j->app, m->str);
+        sb_session_revoke_local(j->app, m->str);
     }
     size_t nkeys = k;
     for (size_t i = 0; i < n; i++)
@@ -609,7 +609,7 @@ static void revoke_fn(job_t *j, sb_http_t *h, const sb_cfg_staff_t *who)
         job_free(j);
         return;
     }
-    json_t *body = sb_api_parse_json(h);
+    json_t *body = sb_http_json_body(h);
     json_t *u = body ? json_object_get(body, "username") : NULL;
     if (!json_is_string(u) || !valid_username(json_string_value(u), json_string_length(u))) {
         json_decref(body);
@@ -633,21 +633,21 @@ static void revoke_fn(job_t *j, sb_http_t *h, const sb_cfg_staff_t *who)
 
 static void ext_fn(job_t *j, sb_http_t *h, const sb_cfg_staff_t *who)
 {
-    sb_api_staff_fn fn = j->ext_fn;
+    sb_auth_staff_fn fn = j->ext_fn;
     void *arg = j->ext_arg;
     sb_app_t *app = j->app;
     job_free(j);
     fn(app, h, who, arg);
 }
 
-void sb_api_with_staff(sb_app_t *app, sb_http_t *h, sb_api_staff_fn fn, void *arg)
+void sb_auth_with_staff(sb_app_t *app, sb_http_t *h, sb_auth_staff_fn fn, void *arg)
 {
     if (origin_refused(h))
         return;
     with_session(app, h, ext_fn, fn, arg);
 }
 
-void sb_api_admin_revoke(sb_app_t *app, sb_http_t *h)
+void sb_auth_admin_revoke(sb_app_t *app, sb_http_t *h)
 {
     if (origin_refused(h))
         return;

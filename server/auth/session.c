@@ -6,7 +6,7 @@
 
 #include "util/token.h"
 #include "chat/chat.h"
-#include "dispatch.h"
+#include "auth/auth.h"
 #include "router/router.h"
 #include "metrics/metrics.h"
 #include "store/keys.h"
@@ -83,8 +83,9 @@ static void staff_lookup_cb(sb_store_t *s, redisReply *r, void *priv)
     free(p);
 }
 
-void sb_handlers_on_established(sb_conn_t *c)
+void sb_session_on_established(void *user, sb_conn_t *c)
 {
+    (void)user; /* the app: also sb_conn_app(c) */
     sb_app_t *app = sb_conn_app(c);
     if (c->endpoint != SB_EP_STAFF)
         return;
@@ -318,8 +319,9 @@ static void touch_token(sb_conn_t *c)
         c->last_token_refresh_ms = sb_clock_now_ms();
 }
 
-void sb_handlers_on_pong(sb_conn_t *c)
+void sb_session_on_pong(void *user, sb_conn_t *c)
 {
+    (void)user; /* the app: also sb_conn_app(c) */
     if (c->role != SB_ROLE_CUSTOMER)
         return;
     uint64_t third = (uint64_t)sb_conn_app(c)->cfg->auth.resume_ttl_s * 1000u / 3;
@@ -327,8 +329,9 @@ void sb_handlers_on_pong(sb_conn_t *c)
         touch_token(c);
 }
 
-void sb_handlers_on_closed(sb_conn_t *c)
+void sb_session_on_closed(void *user, sb_conn_t *c)
 {
+    (void)user; /* the app: also sb_conn_app(c) */
     sb_app_t *app = sb_conn_app(c);
     if (c->state == SB_CONN_READY || c->role >= 0) {
         if (c->role == SB_ROLE_CUSTOMER)
@@ -346,7 +349,7 @@ static void revoke_one(sb_conn_t *c, void *arg)
         sb_conn_close(c, SB_CLOSE_SESSION_REVOKED, "signed out");
 }
 
-void sb_handlers_revoke_local(sb_app_t *app, const char *session_hash)
+void sb_session_revoke_local(sb_app_t *app, const char *session_hash)
 {
     if (app->net)
         sb_net_conn_foreach(app->net, revoke_one, (void *)session_hash);

@@ -1,7 +1,7 @@
-#include "dispatch.h"
+#include "auth/auth.h"
 #include "util/clock.h"
 
-void sb_sys_ping(sb_conn_t *c, uint64_t id, const void *body)
+void sb_session_ping(sb_conn_t *c, uint64_t id, const void *body)
 {
     const sb_msg_ping_t *req = body;
     sb_msg_ping_reply_t rep = {

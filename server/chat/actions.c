@@ -226,7 +226,7 @@ void sb_chat_transfer(sb_conn_t *c, uint64_t id, const void *body)
         sb_conn_send_error(c, true, id, SB_WERR_INTERNAL, "out of memory", NULL, 1000);
         return;
     }
-    sb_chat_redact(app, note, req->note.len);
+    sb_redact(&app->redactor, note, req->note.len);
     /* the note waits for the transfer to happen; one already waiting is kept if the router
      * refuses this one (it refuses a second transfer while the first is undecided) */
     char *prev_note = v->pending_note;
@@ -298,7 +298,7 @@ void sb_chat_block(sb_conn_t *c, uint64_t id, const void *body)
     if (!j)
         return;
     snprintf(j->detail, sizeof j->detail, "%.*s", (int)req->reason.len, req->reason.ptr);
-    sb_chat_redact(app, j->detail, strlen(j->detail));
+    sb_redact(&app->redactor, j->detail, strlen(j->detail));
     char kb[160], ttl[16];
     sb_key(app->key_prefix, kb, sizeof kb, "block:%s", v->customer_id);
     snprintf(ttl, sizeof ttl, "%u", BLOCK_DAYS * 86400u);
@@ -386,7 +386,7 @@ void sb_chat_rate(sb_conn_t *c, uint64_t id, const void *body)
         free(comment);
         return;
     }
-    sb_chat_redact(app, comment, strlen(comment));
+    sb_redact(&app->redactor, comment, strlen(comment));
     v->rated = true;
     snprintf(j->detail, sizeof j->detail, "%u", (unsigned)req->score);
     char kv[160], ke[160], score[4], now[24];
@@ -510,10 +510,10 @@ void sb_chat_leave_message(sb_conn_t *c, uint64_t id, const void *body)
     j->req_id = id;
     sb_random_id(callback ? "cb-" : "m-", j->detail, sizeof j->detail);
     /* masked like every customer-supplied text; a phone number in reply_to stays */
-    sb_chat_redact(app, name, strlen(name));
-    sb_chat_redact(app, text, strlen(text));
-    sb_chat_redact(app, reply_to, strlen(reply_to));
-    sb_chat_redact(app, claim, strlen(claim));
+    sb_redact(&app->redactor, name, strlen(name));
+    sb_redact(&app->redactor, text, strlen(text));
+    sb_redact(&app->redactor, reply_to, strlen(reply_to));
+    sb_redact(&app->redactor, claim, strlen(claim));
     const char *addr = c->addr;
     if (strncmp(addr, "::ffff:", 7) == 0 && strchr(addr + 7, '.'))
         addr += 7;

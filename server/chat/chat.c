@@ -167,17 +167,6 @@ int sb_chat_start(sb_app_t *app)
     ch->app = app;
     sb_strmap_init(&ch->by_id);
     sb_timer_init(&ch->trim, trim_cb);
-    const sb_cfg_chat_t *cc = &app->cfg->chat;
-    if (cc->n_redact_patterns) {
-        ch->patterns = calloc(cc->n_redact_patterns, sizeof *ch->patterns);
-        if (!ch->patterns) {
-            free(ch);
-            return SB_E_NOMEM;
-        }
-        for (size_t i = 0; i < cc->n_redact_patterns; i++)
-            if (regcomp(&ch->patterns[ch->n_patterns], cc->redact_patterns[i], REG_EXTENDED) == 0)
-                ch->n_patterns++;
-    }
     app->chat = ch;
     g_chat = ch;
     return 0;
@@ -208,37 +197,10 @@ void sb_chat_destroy(sb_app_t *app)
         }
     free(ch->convs);
     free(ch->free_ix);
-    for (size_t i = 0; i < ch->n_patterns; i++)
-        regfree(&ch->patterns[i]);
-    free(ch->patterns);
     sb_strmap_dispose(&ch->by_id);
     free(ch);
     app->chat = NULL;
     g_chat = NULL;
-}
-
-size_t sb_chat_redact(const sb_app_t *app, char *text, size_t len)
-{
-    len = sb_redact_ssn(text, len, NULL); /* may shorten it: full-width digits, dashes */
-    const sb_chat_t *ch = chat_of(app);
-    for (size_t i = 0; ch && i < ch->n_patterns; i++) {
-        /* regexec needs a terminated string: callers always pass one, and sb_redact_ssn keeps
-         * it terminated */
-        size_t off = 0;
-        regmatch_t m;
-        while (off < len &&
-               regexec(&ch->patterns[i], text + off, 1, &m, off ? REG_NOTBOL : 0) == 0) {
-            if (m.rm_eo <= m.rm_so) {
-                off += (size_t)m.rm_so + 1;
-                continue;
-            }
-            for (regoff_t k = m.rm_so; k < m.rm_eo; k++)
-                if (text[off + (size_t)k] != ' ')
-                    text[off + (size_t)k] = 'X';
-            off += (size_t)m.rm_eo;
-        }
-    }
-    return len;
 }
 
 /* ------------------------------------------------------------------------------------------------
@@ -560,7 +522,7 @@ void sb_chat_send(sb_conn_t *c, uint64_t id, const void *body)
     memcpy(text, req->text.ptr, req->text.len);
     text[req->text.len] = 0;
     /* before it is stored, logged or delivered; append() reads it as the terminated string */
-    sb_chat_redact(app, text, req->text.len);
+    sb_redact(&app->redactor, text, req->text.len);
     j->app = app;
     snprintf(j->conv, sizeof j->conv, "%s", v->id);
     j->conn_id = c->id;

@@ -12,6 +12,7 @@
 #include "app.h"
 #include "net/conn.h"
 #include "route/engine.h"
+#include "router/router.h"
 
 #define SB_CONV_ID_LEN 26 /* "v-" + 24 hex */
 
@@ -29,7 +30,7 @@ uint64_t sb_chat_epoch(const sb_app_t *app);
  * status 0 or a wire error; otherwise the wire error now (and `done` is not called).
  * `contact_id` is the first segment, whose CREATE commit the caller sends right after this in
  * the same pipeline: route_commit.lua refuses it if the conversation was refused. */
-typedef void (*sb_chat_created_cb)(sb_app_t *app, int werr, const char *conv_id, void *arg);
+typedef sb_router_conv_created_cb sb_chat_created_cb;
 int sb_chat_create(sb_app_t *app, const char *conv_id, const char *customer_id, const char *addr,
                    const char *name, const char *topic, const char *lang, const char *claim_ref,
                    const char *contact_id, sb_chat_created_cb done, void *arg);
@@ -69,10 +70,5 @@ void sb_chat_block(sb_conn_t *c, uint64_t id, const void *body);
 void sb_chat_stay(sb_conn_t *c, uint64_t id, const void *body);
 void sb_chat_rate(sb_conn_t *c, uint64_t id, const void *body);
 void sb_chat_leave_message(sb_conn_t *c, uint64_t id, const void *body);
-
-/* Masks SSNs and the configured patterns in place in `text`, a NUL-terminated string of `len`
- * bytes. The masked text can be shorter (sb_redact_ssn writes full-width digits and dashes as
- * ASCII): returns the new length, and the text stays terminated at it. */
-size_t sb_chat_redact(const sb_app_t *app, char *text, size_t len);
 
 #endif

@@ -5,7 +5,10 @@
 #include <regex.h>
 
 #include "chat/chat.h"
-#include "dispatch.h"
+#include "app.h"
+#include "net/conn.h"
+#include "net/http.h"
+#include "proto/codec.h"
 #include "util/strmap.h"
 #include "util/timer.h"
 
@@ -52,8 +55,6 @@ struct sb_chat {
     uint32_t n_free;
     sb_strmap_t by_id;
     uint64_t epoch;
-    regex_t *patterns;
-    size_t n_patterns;
     uint32_t open_count;
     sb_timer_t trim; /* the export and audit streams' age limit, also when nobody writes */
 };

@@ -2,7 +2,6 @@
 #include <string.h>
 
 #include "util/token.h"
-#include "dispatch.h"
 #include "metrics/metrics.h"
 #include "net/net_internal.h"
 #include "util/clock.h"
@@ -30,12 +29,12 @@ struct sb_chunk {
 
 static const sb_config_t *cfg_of(const sb_conn_t *c)
 {
-    return c->net->app->cfg;
+    return SB_NET_CFG(c->net);
 }
 
-sb_app_t *sb_conn_app(const sb_conn_t *c)
+void *sb_conn_user(const sb_conn_t *c)
 {
-    return c->net->app;
+    return c->net->deps.user;
 }
 
 static int role_slot(const sb_conn_t *c)
@@ -297,8 +296,8 @@ void sb_conn_close(sb_conn_t *c, int code, const char *reason)
     c->close_code = (uint16_t)code;
     c->close_reason = reason;
     free_tx(c);
-    sb_timer_disarm(&c->net->app->timers, &c->timer);
-    sb_timer_disarm(&c->net->app->timers, &c->expiry);
+    sb_timer_disarm(c->net->deps.timers, &c->timer);
+    sb_timer_disarm(c->net->deps.timers, &c->expiry);
     sb_metrics_close(code);
     /* a paused socket would never read the peer's answer to our close frame, and lws would wait
      * for it until its close timeout: read again (whatever arrives is ignored while closing) */
@@ -405,7 +404,7 @@ static void conn_timer_cb(sb_timer_t *t)
     c->want_ping = true;
     c->awaiting_pong = true;
     lws_callback_on_writable(c->wsi);
-    sb_timer_arm(&c->net->app->timers, &c->timer,
+    sb_timer_arm(c->net->deps.timers, &c->timer,
                  sb_clock_now_ms() + (uint64_t)lim->ping_timeout_s * 1000u);
 }
 
@@ -421,9 +420,9 @@ void sb_conn_on_pong(sb_conn_t *c)
         return;
     c->awaiting_pong = false;
     sb_metrics.pongs_received++;
-    sb_timer_arm(&c->net->app->timers, &c->timer,
+    sb_timer_arm(c->net->deps.timers, &c->timer,
                  sb_clock_now_ms() + (uint64_t)cfg_of(c)->limits.ping_interval_s * 1000u);
-    sb_handlers_on_pong(c);
+    c->net->deps.events.pong(c->net->deps.user, c);
 }
 
 void sb_conn_hello_done(sb_conn_t *c)
@@ -431,10 +430,10 @@ void sb_conn_hello_done(sb_conn_t *c)
     if (c->state == SB_CONN_CLOSING)
         return;
     c->state = SB_CONN_READY;
-    sb_timer_arm(&c->net->app->timers, &c->timer,
+    sb_timer_arm(c->net->deps.timers, &c->timer,
                  sb_clock_now_ms() + (uint64_t)cfg_of(c)->limits.ping_interval_s * 1000u);
     if (c->session_expires_ms)
-        sb_timer_arm(&c->net->app->timers, &c->expiry, c->session_expires_ms);
+        sb_timer_arm(c->net->deps.timers, &c->expiry, c->session_expires_ms);
 }
 
 /* ------------------------------------------------------------------------------------------------
@@ -543,7 +542,7 @@ static void process_frame(sb_conn_t *c, const uint8_t *data, size_t len)
                                "too many messages; slow down", NULL, wait);
             continue;
         }
-        if (sb_handlers_dispatch(c, &env, &n->arena))
+        if (n->deps.events.envelope(n->deps.user, c, &env, &n->arena))
             strike(c);
     }
 }
@@ -620,7 +619,7 @@ int sb_conn_on_filter(sb_net_t *n, struct lws *wsi, sb_conn_t *c)
  * loop). Returns false when the bucket is empty. */
 static bool take_upgrade_token(sb_net_t *n)
 {
-    uint64_t rate = n->app->cfg->limits.max_upgrades_per_s;
+    uint64_t rate = SB_NET_CFG(n)->limits.max_upgrades_per_s;
     uint64_t now = sb_clock_now_ms();
     uint64_t cap = rate * 1000u;
     uint64_t tokens = n->upgrade_tokens_milli + (now - n->upgrade_tokens_at) * rate;
@@ -637,7 +636,7 @@ static bool take_upgrade_token(sb_net_t *n)
 
 static const char *admit(sb_net_t *n, sb_conn_t *c)
 {
-    const sb_cfg_limits_t *lim = &n->app->cfg->limits;
+    const sb_cfg_limits_t *lim = &SB_NET_CFG(n)->limits;
     if (n->draining)
         return "server shutting down";
     if (!take_upgrade_token(n)) {
@@ -673,7 +672,7 @@ void sb_conn_on_established(sb_net_t *n, struct lws *wsi, sb_conn_t *c)
     n->conns = c;
     n->n_conns++;
     sb_metrics.conns_by_role[4]++;
-    c->tokens_milli = n->app->cfg->limits.messages_burst * 1000u;
+    c->tokens_milli = SB_NET_CFG(n)->limits.messages_burst * 1000u;
     c->tokens_at = c->strike_at = sb_clock_now_ms();
     c->state = c->endpoint == SB_EP_STAFF ? SB_CONN_AUTHENTICATING : SB_CONN_AWAIT_HELLO;
     if (sb_idmap_put(&n->by_id, c->id, c) != 0) {
@@ -685,17 +684,17 @@ void sb_conn_on_established(sb_net_t *n, struct lws *wsi, sb_conn_t *c)
         sb_conn_close(c, n->draining ? SB_CLOSE_GOING_AWAY : SB_CLOSE_TRY_AGAIN_LATER, refused);
         return;
     }
-    sb_timer_arm(&n->app->timers, &c->timer,
-                 sb_clock_now_ms() + n->app->cfg->limits.handshake_timeout_ms);
+    sb_timer_arm(n->deps.timers, &c->timer,
+                 sb_clock_now_ms() + SB_NET_CFG(n)->limits.handshake_timeout_ms);
     if (n->store_paused)
         sb_conn_rx_pause(c, SB_RX_PAUSE_STORE, true);
-    sb_handlers_on_established(c);
+    n->deps.events.established(n->deps.user, c);
 }
 
 void sb_conn_on_closed(sb_conn_t *c)
 {
     sb_net_t *n = c->net;
-    sb_handlers_on_closed(c);
+    c->net->deps.events.closed(c->net->deps.user, c);
     if (c->prev)
         c->prev->next = c->next;
     else
@@ -707,8 +706,8 @@ void sb_conn_on_closed(sb_conn_t *c)
     sb_idmap_del(&n->by_id, c->id);
     if (c->addr_counted)
         sb_countmap_decr(&n->per_addr, c->addr);
-    sb_timer_disarm(&n->app->timers, &c->timer);
-    sb_timer_disarm(&n->app->timers, &c->expiry);
+    sb_timer_disarm(n->deps.timers, &c->timer);
+    sb_timer_disarm(n->deps.timers, &c->expiry);
     sb_net_flush_forget(c);
     sb_buf_dispose(&c->rx);
     free_tx(c);

@@ -96,8 +96,8 @@ int sb_conn_send_store_error(sb_conn_t *c, uint64_t id, int err);
  * yet written is dropped. Safe to call from any callback, repeatedly (the first code wins). */
 void sb_conn_close(sb_conn_t *c, int code, const char *reason);
 
-/* The application the connection belongs to. */
-sb_app_t *sb_conn_app(const sb_conn_t *c);
+/* The user pointer the network layer was created with (the application: see sb_conn_app). */
+void *sb_conn_user(const sb_conn_t *c);
 /* Sets the role once the connection is identified (moves it in the metrics). */
 void sb_conn_set_role(sb_conn_t *c, sb_role_t role);
 /* Called by the handler of `hello` when it has replied: starts keepalive and marks ready. */

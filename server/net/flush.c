@@ -47,8 +47,8 @@ int sb_net_flusher_start(sb_net_t *n)
     if (!f)
         return -1;
     f->net = n;
-    uv_check_init(n->app->loop, &f->check);
-    uv_idle_init(n->app->loop, &f->idle);
+    uv_check_init(n->deps.loop, &f->check);
+    uv_idle_init(n->deps.loop, &f->idle);
     uv_unref((uv_handle_t *)&f->check);
     uv_unref((uv_handle_t *)&f->idle);
     f->check.data = f->idle.data = f;

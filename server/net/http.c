@@ -2,12 +2,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/token.h"
-#include "dispatch.h"
 #include "metrics/metrics.h"
 #include "net/net_internal.h"
 #include "util/json.h"
 #include "util/log.h"
+#include "util/token.h"
 
 /* ------------------------------------------------------------------------------------------------
  * The WebSocket upgrade: everything that can be decided without Redis is decided here, with an
@@ -165,7 +164,7 @@ static int begin(sb_net_t *n, struct lws *wsi, sb_http_t *h)
         return 0;
     }
     if (h->method == SB_HTTP_GET)
-        sb_api_handle(n->app, h);
+        n->deps.events.http(n->deps.user, h);
     return 0; /* POST: the body follows */
 }
 
@@ -248,7 +247,7 @@ int sb_http_on_callback(sb_net_t *n, struct lws *wsi, enum lws_callback_reasons 
     case LWS_CALLBACK_HTTP_BODY:
         if (!h || h->phase != 0)
             return 0;
-        if (h->body.len + len > n->app->cfg->limits.max_http_body_bytes) {
+        if (h->body.len + len > SB_NET_CFG(n)->limits.max_http_body_bytes) {
             h->body_too_big = true;
             return 0;
         }
@@ -260,7 +259,7 @@ int sb_http_on_callback(sb_net_t *n, struct lws *wsi, enum lws_callback_reasons 
             sb_metrics_limit_hit(SB_LIMIT_HTTP_BODY);
             sb_http_error(h, 413, "TOO_LARGE", "request body too large");
         } else {
-            sb_api_handle(n->app, h);
+            n->deps.events.http(n->deps.user, h);
         }
         return 0;
     case LWS_CALLBACK_ADD_HEADERS:
@@ -275,4 +274,29 @@ int sb_http_on_callback(sb_net_t *n, struct lws *wsi, enum lws_callback_reasons 
     default:
         return lws_callback_http_dummy(wsi, reason, user, in, len);
     }
+}
+
+json_t *sb_http_json_body(sb_http_t *h)
+{
+    json_error_t err;
+    if (!h->body.len)
+        return NULL;
+    json_t *j =
+        json_loadb((const char *)sb_buf_data(&h->body), h->body.len, JSON_REJECT_DUPLICATES, &err);
+    if (j && !json_is_object(j)) {
+        json_decref(j);
+        return NULL;
+    }
+    return j;
+}
+
+void sb_http_json(sb_http_t *h, int status, json_t *j)
+{
+    char *s = json_dumps(j, JSON_COMPACT);
+    if (!s)
+        sb_http_error(h, 500, "INTERNAL", "out of memory");
+    else
+        sb_http_respond(h, status, "application/json", s, strlen(s));
+    free(s);
+    json_decref(j);
 }

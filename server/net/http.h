@@ -7,6 +7,7 @@
 #ifndef SB_NET_HTTP_H
 #define SB_NET_HTTP_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -46,6 +47,11 @@ int sb_http_hold(sb_http_t *h);
 void sb_http_respond(sb_http_t *h, int status, const char *ctype, const char *body, size_t len);
 /* JSON error answer {"code": code, "message": message}. */
 void sb_http_error(sb_http_t *h, int status, const char *code, const char *message);
+/* The request body as a JSON object; NULL when absent, malformed, or not an object. The caller
+ * owns the reference. */
+json_t *sb_http_json_body(sb_http_t *h);
+/* Answers with `j` as JSON (takes the reference) and `status`. */
+void sb_http_json(sb_http_t *h, int status, json_t *j);
 /* Adds a response header line before sb_http_respond ("Set-Cookie", "..."). */
 void sb_http_add_header(sb_http_t *h, const char *name, const char *value);
 

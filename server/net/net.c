@@ -62,7 +62,7 @@ bool sb_net_origin_ok(sb_net_t *n, struct lws *wsi, bool widget, bool allow_miss
     int len = sb_net_header(wsi, WSI_TOKEN_ORIGIN, origin, sizeof origin);
     if (len < 0)
         return allow_missing && lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN) <= 0;
-    const sb_config_t *cfg = n->app->cfg;
+    const sb_config_t *cfg = SB_NET_CFG(n);
     if (sb_config_origin_allowed(cfg->allowed_origins, cfg->n_allowed_origins, origin, (size_t)len))
         return true;
     return widget && sb_config_origin_allowed(cfg->widget_origins, cfg->n_widget_origins, origin,
@@ -171,13 +171,13 @@ static void setup_mounts(sb_net_t *n)
     }
 }
 
-sb_net_t *sb_net_create(sb_app_t *app)
+sb_net_t *sb_net_create(const sb_net_deps_t *deps)
 {
-    const sb_config_t *cfg = app->cfg;
+    const sb_config_t *cfg = *deps->cfg;
     sb_net_t *n = calloc(1, sizeof *n);
     if (!n)
         return NULL;
-    n->app = app;
+    n->deps = *deps;
     sb_idmap_init(&n->by_id);
     sb_idmap_init(&n->http_by_id);
     sb_countmap_init(&n->per_addr);
@@ -210,7 +210,7 @@ sb_net_t *sb_net_create(sb_app_t *app)
                                         {"cross-origin-opener-policy:", "same-origin"}};
     set_headers(n, hv, 4);
 
-    void *foreign[1] = {app->loop};
+    void *foreign[1] = {deps->loop};
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof info);
     info.port = cfg->listen.port;
@@ -290,8 +290,9 @@ uint16_t sb_net_port(const sb_net_t *n)
 
 void sb_net_config_changed(sb_net_t *n)
 {
-    /* limits are read from app->cfg where they are used; only cached values need refreshing */
-    uint64_t cap = (uint64_t)n->app->cfg->limits.max_upgrades_per_s * 1000u;
+    /* limits are read from the configuration where they are used; only cached values need
+     * refreshing */
+    uint64_t cap = (uint64_t)SB_NET_CFG(n)->limits.max_upgrades_per_s * 1000u;
     if (n->upgrade_tokens_milli > cap)
         n->upgrade_tokens_milli = cap;
 }

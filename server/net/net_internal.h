@@ -15,8 +15,11 @@
 
 #define SB_NET_MAX_HEADERS 8
 
+/* The current configuration (replaced on SIGHUP: read it where it is used). */
+#define SB_NET_CFG(n) (*(n)->deps.cfg)
+
 struct sb_net {
-    sb_app_t *app;
+    sb_net_deps_t deps;
     struct lws_context *ctx;
     struct lws_vhost *vh;
     struct lws_protocols protocols[3];

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "chat/chat.h"
 #include "router/router_internal.h"
 #include "store/keys.h"
 #include "store/route_store.h"
@@ -374,7 +373,7 @@ static void follow_overflow(sb_router_t *R, const cside_t *old)
         memcpy(cs->conv_id, old->conv_id, sizeof cs->conv_id);
         cs->conn = old->conn;
         if (cs->conv_id[0])
-            sb_chat_set_contact(R->app, cs->conv_id, cs->contact_id);
+            R->conv->set_contact(R->app, cs->conv_id, cs->contact_id);
         sb_strmap_put(&R->by_customer, cs->customer_id, cs->ix);
         return;
     }
@@ -395,7 +394,7 @@ void rtr_announce(sb_router_t *R, const sb_rcommit_t *cm)
     if (cs && cm->kind == SB_COMMIT_ACCEPT && cs->direct && cs->transfer_from[0])
         rtr_transfer_accepted(R, cs, cm);
     if (cs && cs->conv_id[0])
-        sb_chat_on_commit(R->app, cm, cs->conv_id); /* system events in the conversation */
+        R->conv->on_commit(R->app, cm, cs->conv_id); /* system events in the conversation */
     cstatus_t st = {.reason = -1, .queue = cm->queue};
     switch (cm->kind) {
     case SB_COMMIT_CREATE:

@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "util/token.h"
-#include "chat/chat.h"
 #include "router/router_internal.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -41,7 +40,7 @@ void rtr_abandon_cb(sb_timer_t *t)
                 SB_F_STR("contact", cs->contact_id));
         cs->customer_gone = true;
         if (cs->conv_id[0])
-            sb_chat_customer_gone(R->app, cs->conv_id);
+            R->conv->customer_gone(R->app, cs->conv_id);
         else
             sb_router_end_contact(R->app, cs->contact_id, false);
     }
@@ -121,7 +120,7 @@ void sb_router_customer_ready(sb_conn_t *c, const char *contact_id)
     sb_timer_disarm(&R->app->timers, &cs->abandon);
     rtr_customer_presence(R, cs, SB_PRESENCE_BACK, sb_clock_now_ms());
     if (cs->conv_id[0])
-        sb_chat_customer_ready(c, cs->conv_id);
+        R->conv->customer_ready(c, cs->conv_id);
     rtr_send_contact_status(R, cs);
     rtr_pump(R);
 }
@@ -179,7 +178,7 @@ typedef struct {
 
 static bool app_has_chat(const sb_router_t *R)
 {
-    return R->app->chat != NULL;
+    return R->conv != NULL;
 }
 
 /* The contact enters the engine, whose CREATE commit goes out at the next pump. false when it
@@ -263,12 +262,12 @@ static void conv_created(sb_app_t *app, int werr, const char *conv_id, void *arg
         return;
     }
     if (!cs || strcmp(cs->conv_id, conv_id) != 0) {
-        sb_chat_discard(app, conv_id); /* the contact is gone meanwhile */
+        R->conv->discard(app, conv_id); /* the contact is gone meanwhile */
         return;
     }
     sb_conn_t *c = app->net && cs->conn ? sb_net_conn_find(app->net, cs->conn) : NULL;
     if (c && c->state == SB_CONN_READY)
-        sb_chat_customer_ready(c, conv_id); /* deliveries reach this connection */
+        R->conv->customer_ready(c, conv_id); /* deliveries reach this connection */
 }
 
 void sb_router_contact_request(sb_conn_t *c, uint64_t id, const void *body)
@@ -338,7 +337,7 @@ void sb_router_contact_request(sb_conn_t *c, uint64_t id, const void *body)
     /* A chat is a conversation first; it may be refused (a blocked customer, too many from one
      * address). Its creation and the contact's CREATE commit go to Redis together, in that order,
      * and the commit is refused if the conversation was: one round trip, not two. */
-    int werr = sb_chat_can_create(R->app);
+    int werr = R->conv->can_create(R->app);
     char *arg = werr ? NULL : strdup(spec->id);
     if (werr || !arg) {
         rtr_conv_error(c, id, werr ? werr : SB_WERR_INTERNAL);
@@ -346,20 +345,20 @@ void sb_router_contact_request(sb_conn_t *c, uint64_t id, const void *body)
         free(rq);
         return;
     }
-    sb_chat_new_id(cs->conv_id, sizeof cs->conv_id);
+    R->conv->new_id(cs->conv_id, sizeof cs->conv_id);
     char name[81], lc[36], claim[33];
     snprintf(name, sizeof name, "%.*s", (int)req->name.len, req->name.ptr);
-    sb_chat_redact(R->app, name, strlen(name)); /* people type their SSN anywhere */
+    sb_redact(&R->app->redactor, name, strlen(name)); /* people type their SSN anywhere */
     snprintf(lc, sizeof lc, "%s", rtr_lang_code(R, (uint16_t)lang));
     snprintf(claim, sizeof claim, "%.*s", req->has_claim_ref ? (int)req->claim_ref.len : 0,
              req->has_claim_ref ? req->claim_ref.ptr : "");
-    sb_chat_redact(R->app, claim, strlen(claim)); /* "claim number" fields get SSNs too */
-    if (!enter(R, rq)) {                          /* closed: no conversation is created */
+    sb_redact(&R->app->redactor, claim, strlen(claim)); /* "claim number" fields get SSNs too */
+    if (!enter(R, rq)) {                                /* closed: no conversation is created */
         free(arg);
         return;
     }
-    werr = sb_chat_create(R->app, cs->conv_id, c->user, c->addr, name, topic->id, lc, claim,
-                          spec->id, conv_created, arg);
+    werr = R->conv->create(R->app, cs->conv_id, c->user, c->addr, name, topic->id, lc, claim,
+                           spec->id, conv_created, arg);
     if (werr) {
         /* not sent: the CREATE commit finds no conversation and is refused with this reason */
         free(arg);

@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chat/chat.h"
 #include "router/router_internal.h"
 #include "store/keys.h"
 #include "util/clock.h"
@@ -101,7 +100,7 @@ void sb_router_staff_ready(sb_conn_t *c)
     send_setup(R, c);
     rtr_send_state(R, ai, -1);
     rtr_send_work(R, ai);
-    sb_chat_staff_ready(c, ai); /* the chats held, again after a reconnect */
+    R->conv->staff_ready(c, ai); /* the chats held, again after a reconnect */
     rtr_pump(R);
 }
 
@@ -304,7 +303,7 @@ static void store_wrapup(sb_router_t *R, const sb_msg_contact_wrapup_t *req)
     if (nl)
         memcpy(notes, req->notes.ptr, nl);
     notes[nl] = 0;
-    sb_chat_redact(app, notes, nl); /* notes are free text: no SSN is stored */
+    sb_redact(&app->redactor, notes, nl); /* notes are free text: no SSN is stored */
     const char *argv[] = {"HSET",     key,      "disposition", disp,
                           "services", services, "wrap_notes",  notes};
     size_t lens[8];

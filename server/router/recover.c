@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chat/chat.h"
 #include "router/router_internal.h"
 #include "metrics/metrics.h"
 #include "store/keys.h"
@@ -181,9 +180,9 @@ static void load_conv(sb_router_t *R, const cside_t *cs, bool counted)
         j->R = R;
         j->generation = R->load_generation;
         R->load_pending++;
-        sb_chat_load(R->app, cs->conv_id, cs->contact_id, conv_loaded, j);
+        R->conv->load(R->app, cs->conv_id, cs->contact_id, conv_loaded, j);
     } else {
-        sb_chat_load(R->app, cs->conv_id, cs->contact_id, free, NULL);
+        R->conv->load(R->app, cs->conv_id, cs->contact_id, free, NULL);
     }
 }
 

@@ -13,7 +13,6 @@
 #include <string.h>
 
 #include "util/token.h"
-#include "chat/chat.h"
 #include "router/router_internal.h"
 #include "metrics/metrics.h"
 #include "store/keys.h"
@@ -213,7 +212,7 @@ static void commit_cb(sb_store_t *s, redisReply *r, void *priv)
          * it expires); a transfer's segment leaves the conversation to the segment before */
         const cside_t *cs = rtr_cside(R, j->cm.contact_id);
         if (cs && cs->conv_id[0] && !cs->transfer_from[0] && !cs->conv_werr)
-            sb_chat_discard(app, cs->conv_id);
+            R->conv->discard(app, cs->conv_id);
     }
     uint64_t now = sb_clock_now_ms();
     sb_route_committed(R->eng, j->commit_id, out, now);
@@ -565,6 +564,13 @@ static void hours_timer_cb(sb_timer_t *t)
         SB_ERROR("route", "cannot refresh opening hours");
     sb_timer_arm(&R->app->timers, &R->hours_timer, now + 6 * 3600 * 1000ull);
     rtr_pump(R);
+}
+
+void sb_router_set_conv_port(sb_app_t *app, const sb_router_conv_port_t *port)
+{
+    sb_router_t *R = rtr(app);
+    if (R)
+        R->conv = port;
 }
 
 int sb_router_start(sb_app_t *app)

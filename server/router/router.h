@@ -15,6 +15,43 @@
 
 typedef struct sb_router sb_router_t;
 
+/* ------------------------------------------------------------------------------------------------
+ * The conversation port: what the routing shell asks of the conversation service (chat/). The
+ * router owns contacts; the conversations their chats are logged in belong to chat/, which asks
+ * the router who holds a contact. app.c wires these to chat/'s functions, so the dependency goes
+ * one way (chat -> router) and a call or task service can plug in the same way.
+ * ---------------------------------------------------------------------------------------------- */
+
+typedef void (*sb_router_conv_created_cb)(sb_app_t *app, int werr, const char *conv_id, void *arg);
+
+typedef struct {
+    /* SB_WERR_BUSY when no new conversation may open, else 0. */
+    int (*can_create)(sb_app_t *app);
+    void (*new_id)(char *out, size_t len);
+    /* Creates conversation `conv_id` for the contact about to be created (same pipeline); 0 when
+     * sent (`done` follows), else a wire error now. */
+    int (*create)(sb_app_t *app, const char *conv_id, const char *customer_id, const char *addr,
+                  const char *name, const char *topic, const char *lang, const char *claim_ref,
+                  const char *contact_id, sb_router_conv_created_cb done, void *arg);
+    /* Recovery: reads a conversation back; `done(arg)` when finished. */
+    void (*load)(sb_app_t *app, const char *conv_id, const char *contact_id,
+                 void (*done)(void *arg), void *arg);
+    void (*discard)(sb_app_t *app, const char *conv_id);
+    void (*set_contact)(sb_app_t *app, const char *conv_id, const char *contact_id);
+    void (*moved)(sb_app_t *app, const char *conv_id, const char *contact_id, const char *to_name,
+                  bool to_queue);
+    void (*transfer_failed)(sb_app_t *app, const char *conv_id);
+    /* A routing commit succeeded for a contact of the conversation. */
+    void (*on_commit)(sb_app_t *app, const sb_rcommit_t *cm, const char *conv_id);
+    void (*customer_ready)(sb_conn_t *c, const char *conv_id);
+    void (*customer_gone)(sb_app_t *app, const char *conv_id);
+    void (*staff_ready)(sb_conn_t *c, uint32_t agent);
+} sb_router_conv_port_t;
+
+/* Plugs the conversation service in (borrowed for the router's life). Until then, chats are not
+ * offered (contact.request for a chat answers NO_SERVICE). */
+void sb_router_set_conv_port(sb_app_t *app, const sb_router_conv_port_t *port);
+
 /* Creates the engine from the configuration. 0 or a negative SB_E... code. */
 int sb_router_start(sb_app_t *app);
 void sb_router_stop(sb_app_t *app);

@@ -4,7 +4,10 @@
 
 #include <hiredis/hiredis.h>
 
-#include "dispatch.h"
+#include "app.h"
+#include "net/conn.h"
+#include "net/http.h"
+#include "proto/codec.h"
 #include "router/router.h"
 #include "util/strmap.h"
 #include "util/timer.h"
@@ -47,6 +50,7 @@ typedef struct {
 
 struct sb_router {
     sb_app_t *app;
+    const sb_router_conv_port_t *conv; /* chat/, wired by app.c; NULL: no chats */
     sb_route_t *eng;
     sb_timer_t timer;       /* the engine's next deadline */
     sb_timer_t hours_timer; /* opening hours refresh */

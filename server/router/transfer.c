@@ -13,7 +13,6 @@
 #include <string.h>
 
 #include "util/token.h"
-#include "chat/chat.h"
 #include "router/router_internal.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -169,7 +168,7 @@ void rtr_transfer_created(sb_router_t *R, cside_t *cs, const sb_rcommit_t *cm)
         return; /* the chat ended meanwhile: rtr_transfer_source_ended withdrew this segment */
     follow(R, old, cs);
     const sb_cfg_queue_t *cq = rtr_queue_cfg(R, cm->queue);
-    sb_chat_moved(R->app, cs->conv_id, cs->contact_id, cq ? cq->name : "", true);
+    R->conv->moved(R->app, cs->conv_id, cs->contact_id, cq ? cq->name : "", true);
     if (sb_route_contact_end(R->eng, v.agent, ci, cm->now_ms) != SB_ROUTE_OK)
         SB_WARN("route", "the sender's part of a transfer could not go to wrap-up",
                 SB_F_STR("contact", old->contact_id));
@@ -189,7 +188,7 @@ void rtr_transfer_accepted(sb_router_t *R, cside_t *cs, const sb_rcommit_t *cm)
     }
     follow(R, old, cs);
     const sb_cfg_staff_t *st = rtr_staff_cfg(R, cm->agent);
-    sb_chat_moved(R->app, cs->conv_id, cs->contact_id, st ? st->display_name : "", false);
+    R->conv->moved(R->app, cs->conv_id, cs->contact_id, st ? st->display_name : "", false);
     reply(R, cs, true, NULL);
     if (sb_route_contact_end(R->eng, v.agent, ci, cm->now_ms) != SB_ROUTE_OK)
         SB_WARN("route", "the sender's part of a transfer could not go to wrap-up",
@@ -201,7 +200,7 @@ void rtr_transfer_canceled(sb_router_t *R, cside_t *cs)
     cside_t *old = rtr_cside(R, cs->transfer_from);
     if (old && strcmp(old->transfer_to, cs->contact_id) == 0)
         old->transfer_to[0] = 0;
-    sb_chat_transfer_failed(R->app, cs->conv_id);
+    R->conv->transfer_failed(R->app, cs->conv_id);
     reply(R, cs, false, "your colleague did not take the chat; it stays with you");
 }
 

@@ -1,5 +1,10 @@
 #include "util/redact.h"
 
+#include <regex.h>
+#include <stdlib.h>
+
+#include "util/err.h"
+
 #include <stdbool.h>
 #include <string.h>
 
@@ -154,4 +159,57 @@ size_t sb_redact_ssn(char *s, size_t n, size_t *n_masked)
     if (n_masked)
         *n_masked = masked;
     return w;
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * The deployment's own patterns
+ * ---------------------------------------------------------------------------------------------- */
+
+int sb_redactor_init(sb_redactor_t *r, char *const *patterns, size_t n)
+{
+    r->re = NULL;
+    r->n = 0;
+    if (!n)
+        return 0;
+    regex_t *re = calloc(n, sizeof *re);
+    if (!re)
+        return SB_E_NOMEM;
+    for (size_t i = 0; i < n; i++)
+        if (regcomp(&re[r->n], patterns[i], REG_EXTENDED) == 0)
+            r->n++;
+    r->re = re;
+    return 0;
+}
+
+void sb_redactor_dispose(sb_redactor_t *r)
+{
+    regex_t *re = r->re;
+    for (size_t i = 0; i < r->n; i++)
+        regfree(&re[i]);
+    free(re);
+    r->re = NULL;
+    r->n = 0;
+}
+
+size_t sb_redact(const sb_redactor_t *r, char *text, size_t len)
+{
+    len = sb_redact_ssn(text, len, NULL); /* may shorten it: full-width digits, dashes */
+    const regex_t *re = r ? r->re : NULL;
+    for (size_t i = 0; re && i < r->n; i++) {
+        /* regexec needs a terminated string: callers always pass one, and sb_redact_ssn keeps
+         * it terminated */
+        size_t off = 0;
+        regmatch_t m;
+        while (off < len && regexec(&re[i], text + off, 1, &m, off ? REG_NOTBOL : 0) == 0) {
+            if (m.rm_eo <= m.rm_so) {
+                off += (size_t)m.rm_so + 1;
+                continue;
+            }
+            for (regoff_t k = m.rm_so; k < m.rm_eo; k++)
+                if (text[off + (size_t)k] != ' ')
+                    text[off + (size_t)k] = 'X';
+            off += (size_t)m.rm_eo;
+        }
+    }
+    return len;
 }

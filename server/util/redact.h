@@ -23,4 +23,20 @@
  * `*n_masked` (NULL to ignore) gets how many numbers were masked. */
 size_t sb_redact_ssn(char *s, size_t n, size_t *n_masked);
 
+/* Masking for every free text that reaches storage: Social Security numbers (above), then the
+ * deployment's own patterns (chat.redact_patterns, POSIX extended regular expressions), whose
+ * matches become 'X' but for spaces. */
+typedef struct {
+    void *re; /* regex_t[n] */
+    size_t n;
+} sb_redactor_t;
+
+/* Compiles `patterns`; one that does not compile is skipped (the configuration loader refuses
+ * them first). 0 or SB_E_NOMEM. */
+int sb_redactor_init(sb_redactor_t *r, char *const *patterns, size_t n);
+void sb_redactor_dispose(sb_redactor_t *r);
+/* Masks in place `text`, a NUL-terminated string of `len` bytes (r NULL: SSNs only). The text can
+ * get shorter: returns the new length, and it stays terminated there. */
+size_t sb_redact(const sb_redactor_t *r, char *text, size_t len);
+
 #endif

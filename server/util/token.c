@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-int sb_auth_init(void)
+int sb_token_init(void)
 {
     return sodium_init() < 0 ? -1 : 0;
 }

@@ -13,7 +13,7 @@
 #define SB_TOKEN_LEN      43 /* characters, without NUL */
 #define SB_TOKEN_HASH_LEN 64 /* hex characters, without NUL */
 
-/* Fills out[SB_TOKEN_LEN + 1] with a new token. Call sb_auth_init() first. */
+/* Fills out[SB_TOKEN_LEN + 1] with a new token. Call sb_token_init() first. */
 void sb_token_new(char out[SB_TOKEN_LEN + 1]);
 /* True when `s` has the shape of a token (length and alphabet); says nothing of validity. */
 bool sb_token_well_formed(const char *s, size_t n);
@@ -27,6 +27,6 @@ void sb_random_id(const char *prefix, char *out, size_t outlen);
 void sb_secure_wipe(void *p, size_t n);
 
 /* Initialises libsodium. 0, or -1 when it cannot (the process must not continue). */
-int sb_auth_init(void);
+int sb_token_init(void);
 
 #endif

@@ -180,7 +180,7 @@ static void test_utf8(void **state)
 static void test_tokens(void **state)
 {
     (void)state;
-    assert_int_equal(sb_auth_init(), 0);
+    assert_int_equal(sb_token_init(), 0);
     char a[SB_TOKEN_LEN + 1], b[SB_TOKEN_LEN + 1];
     sb_token_new(a);
     sb_token_new(b);

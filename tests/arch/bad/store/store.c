@@ -1,0 +1,1 @@
+#include "route/engine.h"
