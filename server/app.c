@@ -13,6 +13,7 @@
 #include "chat/chat.h"
 #include "dispatch.h"
 #include "metrics/metrics.h"
+#include "net/loopback.h"
 #include "net/net.h"
 #include "router/router.h"
 #include "stats/stats.h"
@@ -445,8 +446,9 @@ int sb_app_start(sb_app_t *app, uv_loop_t *loop, const sb_app_options_t *opt)
         SB_ERROR("app", "cannot initialise libsodium");
         return SB_E_IO;
     }
-    raise_nofile();
-    int perr = sb_net_probe_port(app->cfg->listen.host, app->cfg->listen.port);
+    if (!opt->loopback)
+        raise_nofile();
+    int perr = opt->loopback ? 0 : sb_net_probe_port(app->cfg->listen.host, app->cfg->listen.port);
     if (perr) {
         SB_ERROR("net",
                  perr == EADDRINUSE ? "cannot listen: the port is in use"
@@ -479,13 +481,13 @@ int sb_app_start(sb_app_t *app, uv_loop_t *loop, const sb_app_options_t *opt)
                    .http = sb_api_handle},
         .user = app,
     };
-    app->net = sb_net_create(&nd);
+    app->net = opt->loopback ? sb_net_create_loopback(&nd) : sb_net_create(&nd);
     if (!app->net) {
         app->exit_code = 1;
         app->net_broken = true;
         return SB_E_IO;
     }
-    app->port = sb_net_port(app->net);
+    app->port = opt->loopback ? 0 : sb_net_port(app->net);
     int rc = start_redis(app);
     if (rc != 0)
         return rc;

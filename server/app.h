@@ -56,6 +56,8 @@ typedef struct {
     const char *config_path;
     bool test_clock;
     bool frozen_clock; /* the test clock moves only when advanced */
+    /* Unit tests: no sockets, loopback connections only (net/loopback.h); listens nowhere. */
+    bool loopback;
 } sb_app_options_t;
 
 /* The application a connection belongs to: the network layer's user pointer. */

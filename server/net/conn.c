@@ -42,6 +42,48 @@ static int role_slot(const sb_conn_t *c)
     return c->role < 0 ? 4 : c->role;
 }
 
+/* ------------------------------------------------------------------------------------------------
+ * What this file asks of the socket: libwebsockets, or, for a loopback connection (no wsi:
+ * net/loopback.c, which drives handlers without sockets in unit tests), the loopback instead.
+ * ---------------------------------------------------------------------------------------------- */
+
+static int tx_write(sb_conn_t *c, uint8_t *p, size_t len, enum lws_write_protocol kind)
+{
+    if (!c->wsi)
+        return kind == LWS_WRITE_BINARY ? sb_loopback_written(c, p, len) : (int)len;
+    return lws_write(c->wsi, p, len, kind);
+}
+
+static bool tx_partial(const sb_conn_t *c)
+{
+    return c->wsi && lws_partial_buffered(c->wsi);
+}
+
+/* lws calls WRITEABLE, or the loopback writes at the end of the loop turn */
+static void want_writable(sb_conn_t *c)
+{
+    if (c->wsi)
+        lws_callback_on_writable(c->wsi);
+    else
+        sb_net_flush_later(c);
+}
+
+static void wake_in(sb_conn_t *c, lws_usec_t us)
+{
+    if (c->wsi)
+        lws_set_timer_usecs(c->wsi, us);
+    else
+        sb_net_flush_later(c);
+}
+
+static void rx_flow(sb_conn_t *c, bool on)
+{
+    if (c->wsi)
+        lws_rx_flow_control(c->wsi, on);
+    else if (on)
+        sb_net_flush_later(c); /* the loopback delivers what waited (sb_loopback_flush) */
+}
+
 void sb_conn_set_role(sb_conn_t *c, sb_role_t role)
 {
     sb_metrics.conns_by_role[role_slot(c)]--;
@@ -228,7 +270,7 @@ static int write_head(sb_conn_t *c)
         c->tx_tail = NULL;
     size_t len = k->buf.len;
     c->tx_bytes -= (uint32_t)len;
-    int w = lws_write(c->wsi, sb_buf_data(&k->buf), len, LWS_WRITE_BINARY);
+    int w = tx_write(c, sb_buf_data(&k->buf), len, LWS_WRITE_BINARY);
     sb_buf_dispose(&k->buf);
     free(k);
     if (w < (int)len)
@@ -271,17 +313,29 @@ int sb_conn_on_writeable(sb_conn_t *c)
 
 void sb_conn_flush(sb_conn_t *c)
 {
+    if (!c->wsi) {
+        sb_loopback_flush(c);
+        return;
+    }
     if (!c->established || c->state == SB_CONN_CLOSING || !c->tx_head)
         return;
     /* a ping waits for WRITEABLE, and so does everything behind a frame lws holds in part */
-    while (c->tx_head && !c->want_ping && !lws_partial_buffered(c->wsi)) {
+    while (c->tx_head && !c->want_ping && !tx_partial(c)) {
         if (write_head(c) < 0) {
             sb_conn_close(c, SB_CLOSE_GOING_AWAY, "the connection failed");
             return;
         }
     }
     if (c->tx_head)
-        lws_callback_on_writable(c->wsi);
+        want_writable(c);
+}
+
+int sb_conn_write_queued(sb_conn_t *c)
+{
+    while (c->tx_head)
+        if (write_head(c) < 0)
+            return -1;
+    return 0;
 }
 
 /* ------------------------------------------------------------------------------------------------
@@ -303,11 +357,11 @@ void sb_conn_close(sb_conn_t *c, int code, const char *reason)
      * for it until its close timeout: read again (whatever arrives is ignored while closing) */
     if (c->rx_pause) {
         c->rx_pause = 0;
-        lws_rx_flow_control(c->wsi, 1);
+        rx_flow(c, true);
     }
     c->close_armed = true;
-    lws_set_timer_usecs(c->wsi, 1);
-    lws_callback_on_writable(c->wsi);
+    wake_in(c, 1);
+    want_writable(c);
 }
 
 static int close_now(sb_conn_t *c)
@@ -377,7 +431,7 @@ void sb_conn_rx_pause(sb_conn_t *c, uint8_t reason, bool pause)
     else
         c->rx_pause &= (uint8_t)~reason;
     if ((before == 0) != (c->rx_pause == 0))
-        lws_rx_flow_control(c->wsi, c->rx_pause == 0);
+        rx_flow(c, c->rx_pause == 0);
 }
 
 /* ------------------------------------------------------------------------------------------------
@@ -403,7 +457,7 @@ static void conn_timer_cb(sb_timer_t *t)
     }
     c->want_ping = true;
     c->awaiting_pong = true;
-    lws_callback_on_writable(c->wsi);
+    want_writable(c);
     sb_timer_arm(c->net->deps.timers, &c->timer,
                  sb_clock_now_ms() + (uint64_t)lim->ping_timeout_s * 1000u);
 }
@@ -498,7 +552,7 @@ static bool ignores_limit(sb_conn_t *c, uint64_t wait)
     return now - c->flood_since >= (uint64_t)cfg_of(c)->limits.flood_close_s * 1000u;
 }
 
-static void process_frame(sb_conn_t *c, const uint8_t *data, size_t len)
+void sb_conn_on_frame(sb_conn_t *c, const uint8_t *data, size_t len)
 {
     sb_net_t *n = c->net;
     sb_metrics.frames_in++;
@@ -572,14 +626,14 @@ int sb_conn_on_receive(sb_conn_t *c, const void *in, size_t len)
             strike(c);
         }
     } else if (final && c->rx.len == 0) {
-        process_frame(c, in, len); /* the common case: one fragment, no copy */
+        sb_conn_on_frame(c, in, len); /* the common case: one fragment, no copy */
     } else {
         if (sb_buf_append(&c->rx, in, len) != 0) {
             sb_conn_close(c, SB_CLOSE_TOO_BIG, "server out of memory for this frame");
             return close_now(c);
         }
         if (final) {
-            process_frame(c, sb_buf_data(&c->rx), c->rx.len);
+            sb_conn_on_frame(c, sb_buf_data(&c->rx), c->rx.len);
             sb_buf_dispose(&c->rx); /* idle connections hold no receive buffer */
         }
     }

@@ -78,6 +78,14 @@ void sb_net_flush_later(sb_conn_t *c);
 void sb_net_flush_forget(sb_conn_t *c);
 int sb_conn_on_timer(sb_conn_t *c);
 void sb_conn_on_closed(sb_conn_t *c);
+/* One whole frame from the client: validated, rate-limited, each envelope raised. */
+void sb_conn_on_frame(sb_conn_t *c, const uint8_t *data, size_t len);
+/* Writes everything queued (a loopback connection, where nothing is held back). 0 or -1. */
+int sb_conn_write_queued(sb_conn_t *c);
+
+/* loopback.c: what conn.c does instead of libwebsockets for a connection without a wsi */
+int sb_loopback_written(sb_conn_t *c, const uint8_t *p, size_t len);
+void sb_loopback_flush(sb_conn_t *c);
 
 /* http.c: HTTP callbacks */
 int sb_http_on_callback(sb_net_t *n, struct lws *wsi, enum lws_callback_reasons reason, void *user,
