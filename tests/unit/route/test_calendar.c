@@ -408,6 +408,33 @@ static void test_daylight_all_year(void **state)
            utc(2026, 12, 31, 4, 0), utc(2027, 1, 2, 4, 0));
 }
 
+/* The three ways a rule names a day, where they differ: "Jn" never counts February 29, "n" does,
+ * and week 5 of "Mm.w.d" is the last such weekday even in a month that has only four. */
+static void test_rule_days(void **state)
+{
+    (void)state;
+    struct {
+        const char *rule;
+        int y, m, d; /* daylight time starts at 02:00 EST that day, 07:00 UTC */
+    } cases[] = {
+        {"EST5EDT,J60,J300", 2028, 3, 1},          /* leap year: day 60 is still March 1 */
+        {"EST5EDT,J60,J300", 2026, 3, 1},          /* */
+        {"EST5EDT,59,J300", 2028, 2, 29},          /* zero-based, leap year: February 29 */
+        {"EST5EDT,59,J300", 2026, 3, 1},           /* */
+        {"EST5EDT,M2.5.0,M11.1.0", 2026, 2, 22},   /* four Sundays in February 2026 */
+        {"EST5EDT,M3.5.0,M11.1.0", 2026, 3, 29},   /* five in March */
+        {"EST5EDT,M3.1.6/26,M11.1.0", 2026, 3, 8}, /* first Saturday, 26:00: Sunday 02:00 */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        sb_cal_zone_t z = {.has_rule = true};
+        assert_int_equal(sb_tzif_parse_rule(cases[i].rule, strlen(cases[i].rule), &z.rule), 0);
+        int64_t at = (int64_t)utc(cases[i].y, cases[i].m, cases[i].d, 7, 0) / 1000;
+        if (sb_cal_offset_at(&z, at - 1) != -5 * 3600 || sb_cal_offset_at(&z, at) != -4 * 3600)
+            fail_msg("%s: no change at %d-%02d-%02d 07:00 UTC", cases[i].rule, cases[i].y,
+                     cases[i].m, cases[i].d);
+    }
+}
+
 /* ------------------------------------------------------------------------------------------------
  * What the engine does with the intervals
  * ---------------------------------------------------------------------------------------------- */
@@ -516,6 +543,7 @@ int main(void)
         cmocka_unit_test(test_first_instant_rule),
         cmocka_unit_test(test_rule_matches_list),
         cmocka_unit_test(test_daylight_all_year),
+        cmocka_unit_test(test_rule_days),
         cmocka_unit_test(test_next_opening_over_weekend_and_holiday),
         cmocka_unit_test(test_bounds),
     };
