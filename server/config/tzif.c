@@ -250,9 +250,10 @@ int sb_tzif_load(const char *path, sb_cal_zone_t **out, char *why, size_t whylen
         len += (size_t)got;
     }
     close(fd);
-    if (!rc && len > SB_TZIF_MAX_BYTES)
-        rc = fail(why, whylen, "more than %u bytes, more than a time zone file has",
-                  SB_TZIF_MAX_BYTES);
+    if (!rc && len > SB_TZIF_MAX_BYTES) { /* it grew after the fstat */
+        fail(why, whylen, "more than %u bytes, more than a time zone file has", SB_TZIF_MAX_BYTES);
+        rc = SB_E_IO;
+    }
     if (!rc)
         rc = sb_tzif_parse(data, len, out, why, whylen);
     free(data);
