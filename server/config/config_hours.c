@@ -5,17 +5,18 @@
  *     weekly: {mon: "09:00-16:00", tue: ["09:00-12:00", "13:00-16:00"], sat: closed}
  *     holidays: ["2026-12-25"]
  *
- * Only the local wall-clock intervals are kept here; turning them into UTC intervals (with the
- * time zone's daylight-saving rules) is the engine shell's job (DESIGN.md, "one clock rule"). */
+ * The local wall-clock intervals are kept as they are written, the holidays also as day numbers,
+ * and the time zone's rules are read from its TZif file here, once per load (config/tzif.h), so
+ * that turning all of it into UTC intervals later is a pure computation on the loop thread
+ * (route/calendar.h; DESIGN.md, "one clock rule"). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "config/config_yaml.h"
+#include "config/tzif.h"
 #include "util/err.h"
 
-#define SB_CFG_ZONEINFO      "/usr/share/zoneinfo/"
 #define SB_CFG_MAX_INTERVALS 8 /* per day; split shifts and lunch closures fit easily */
 
 typedef struct {
@@ -158,24 +159,32 @@ static bool zone_name_ok(const char *z)
     return true;
 }
 
-static int check_timezone(sb_cfg_ctx_t *ctx, yaml_node_t *hours, const char *zone)
+/* Reads the zone's rules now, so that a missing, unreadable or malformed file is a
+ * configuration error rather than a queue that is silently open at the wrong hours. */
+static int load_timezone(sb_cfg_ctx_t *ctx, yaml_node_t *hours, sb_cfg_queue_t *q)
 {
-    char path[sizeof SB_CFG_ZONEINFO + 64], show[64];
-    struct stat st;
-    bool found = false;
+    char path[sizeof SB_TZIF_DIR + 64], show[64], why[160] = "";
+    const char *zone = q->timezone;
+    int rc = SB_E_NOTFOUND;
     if (zone_name_ok(zone) && strlen(zone) <= 64) {
-        snprintf(path, sizeof path, "%s%s", SB_CFG_ZONEINFO, zone);
-        found = stat(path, &st) == 0 && S_ISREG(st.st_mode);
+        snprintf(path, sizeof path, "%s%s", SB_TZIF_DIR, zone);
+        rc = sb_tzif_load(path, &q->zone, why, sizeof why);
     }
-    if (found)
+    if (rc == 0)
         return 0;
-    return sb_cfg_fail_key(ctx, hours, "timezone",
-                           "unknown time zone '%s' (no such file under " SB_CFG_ZONEINFO
-                           "); use an IANA name such as America/Los_Angeles",
-                           sb_cfg_show(zone, show, sizeof show));
+    if (rc == SB_E_NOMEM)
+        return sb_cfg_nomem(ctx);
+    if (rc == SB_E_NOTFOUND)
+        return sb_cfg_fail_key(ctx, hours, "timezone",
+                               "unknown time zone '%s' (no such file under " SB_TZIF_DIR
+                               "); use an IANA name such as America/Los_Angeles",
+                               sb_cfg_show(zone, show, sizeof show));
+    return sb_cfg_fail_key(ctx, hours, "timezone", "cannot use time zone '%s': %s: %s",
+                           sb_cfg_show(zone, show, sizeof show), path, why);
 }
 
-static bool date_ok(const char *s)
+/* "YYYY-MM-DD", a real date from 2000 on, as a day number. */
+static bool parse_date(const char *s, int32_t *day)
 {
     static const unsigned mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     unsigned c, y, m, d;
@@ -186,14 +195,19 @@ static bool date_ok(const char *s)
     if (y < 2000 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
         return false;
     bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return !(m == 2 && d == 29 && !leap);
+    if (m == 2 && d == 29 && !leap)
+        return false;
+    *day = sb_cal_days_from_civil((int32_t)y, m, d);
+    return true;
 }
 
-static int check_holidays(sb_cfg_ctx_t *ctx, yaml_node_t *hours, const sb_cfg_queue_t *q)
+static int parse_holidays(sb_cfg_ctx_t *ctx, yaml_node_t *hours, sb_cfg_queue_t *q)
 {
     char show[64];
+    if (q->n_holidays && !(q->holiday_days = calloc(q->n_holidays, sizeof *q->holiday_days)))
+        return sb_cfg_nomem(ctx);
     for (size_t i = 0; i < q->n_holidays; i++) {
-        if (date_ok(q->holidays[i]))
+        if (parse_date(q->holidays[i], &q->holiday_days[i]))
             continue;
         yaml_node_t *list = sb_cfg_map_get(ctx, hours, "holidays");
         size_t saved = sb_cfg_push_key(ctx, "holidays");
@@ -226,10 +240,20 @@ int sb_cfg_parse_hours(sb_cfg_ctx_t *ctx, yaml_node_t *node, void *dst)
     if (!node) /* always open; the zone still gets its documented default */
         return (q->timezone = sb_cfg_strdup(ctx, "UTC")) ? 0 : SB_E_NOMEM;
     int rc = sb_cfg_parse_map(ctx, node, hours_fields, SB_CFG_NFIELDS(hours_fields), dst);
+    /* without a timezone key the hours are in UTC, which needs no file */
     yaml_node_t *zone = sb_cfg_map_get(ctx, node, "timezone");
     if (!rc && zone && !sb_cfg_is_null(zone))
-        rc = check_timezone(ctx, node, q->timezone);
+        rc = load_timezone(ctx, node, q);
     if (!rc)
-        rc = check_holidays(ctx, node, q);
+        rc = parse_holidays(ctx, node, q);
     return rc;
+}
+
+void sb_cfg_hours_dispose(sb_cfg_queue_t *q)
+{
+    free(q->timezone);
+    sb_tzif_destroy(q->zone);
+    free(q->hours);
+    sb_cfg_free_strs(q->holidays, q->n_holidays);
+    free(q->holiday_days);
 }

@@ -299,9 +299,7 @@ void sb_cfg_queue_dispose(sb_cfg_queue_t *q)
         free(q->relax[k].skills);
     }
     free(q->relax);
-    free(q->timezone);
-    free(q->hours);
-    sb_cfg_free_strs(q->holidays, q->n_holidays);
+    sb_cfg_hours_dispose(q);
 }
 
 /* ------------------------------------------------------------------------------------------------

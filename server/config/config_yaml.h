@@ -123,6 +123,7 @@ int sb_cfg_parse_queue(sb_cfg_ctx_t *ctx, yaml_node_t *node, void *dst);
 int sb_cfg_check_queues(sb_cfg_ctx_t *ctx, yaml_node_t *queues);
 int sb_cfg_parse_topic(sb_cfg_ctx_t *ctx, yaml_node_t *node, void *dst);
 int sb_cfg_parse_hours(sb_cfg_ctx_t *ctx, yaml_node_t *node, void *dst);
+void sb_cfg_hours_dispose(sb_cfg_queue_t *q); /* the hours fields of a queue */
 int sb_cfg_parse_staff(sb_cfg_ctx_t *ctx, yaml_node_t *node, void *dst);
 int sb_cfg_parse_canned(sb_cfg_ctx_t *ctx, yaml_node_t *node, void *dst);
 void sb_cfg_queue_dispose(sb_cfg_queue_t *q);

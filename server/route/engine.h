@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "config/config.h"
+#include "route/calendar.h" /* sb_rinterval_t: a queue's opening hours, as UTC intervals */
 
 #define SB_ROUTE_MAX_REQS  8
 #define SB_ROUTE_MAX_STEPS 4 /* step 0 = base requirements, then up to 3 relax steps */
@@ -52,12 +53,6 @@ typedef struct {
     sb_rreq_t reqs[SB_ROUTE_MAX_REQS];
 } sb_rstep_t;
 
-/* One interval in which a queue is open, in UTC milliseconds; the shell turns the configured
- * weekly hours, time zone and holidays into these for the days around `now`. */
-typedef struct {
-    uint64_t open_ms, close_ms;
-} sb_rinterval_t;
-
 typedef struct {
     char id[SB_ROUTE_ID_LEN + 1];
     uint8_t channels; /* bit per sb_channel_t */
@@ -73,7 +68,9 @@ typedef struct {
     sb_rstep_t steps[SB_ROUTE_MAX_STEPS];
     bool by_due; /* task queue: ordered by due time */
     bool always_open;
-    const sb_rinterval_t *hours; /* sorted, not overlapping; borrowed until the next setup */
+    const sb_rinterval_t *hours; /* sorted, not overlapping (sb_cal_intervals makes them from
+                                    the configured hours for the days around `now`); borrowed
+                                    during the setup call */
     size_t n_hours;
     bool removed; /* no longer configured: drains, takes no new contacts */
 } sb_rqueue_def_t;

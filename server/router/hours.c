@@ -1,101 +1,50 @@
 /* Opening hours: the configured weekly hours, time zone and holidays become UTC intervals for the
- * days around now, which is all the engine ever sees (DESIGN.md, "One clock rule"). Refreshed
- * every few hours by the router, so daylight-saving changes are picked up.
+ * local dates around now, which is all the engine ever sees (DESIGN.md, "One clock rule").
+ * Refreshed every few hours by the router, so that the window moves on.
  *
- * The conversion switches TZ for the calling thread's process; it only ever runs on the loop
- * thread, and nothing else on it reads local time (logs use UTC). */
-#include <stdio.h>
+ * The conversion is the pure calendar's (route/calendar.h), with the zone's rules the
+ * configuration read from its TZif file when it was loaded: no file, no TZ, no local time of the
+ * C library on the loop thread. */
 #include <stdlib.h>
-#include <string.h>
-#include <time.h>
 
 #include "router/router_internal.h"
+#include "util/err.h"
 
+/* Local dates from yesterday (so that yesterday's 22:00-24:00 and today's 00:00-06:00 are one
+ * stretch) to eight days on (the next opening is known across a long weekend and a holiday, and
+ * the refresh every few hours never finds the window run out). */
 #define DAYS_BEFORE 1
 #define DAYS_AFTER  8
 
-static int cmp_interval(const void *a, const void *b)
-{
-    const sb_rinterval_t *x = a, *y = b;
-    return x->open_ms < y->open_ms ? -1 : x->open_ms > y->open_ms;
-}
-
-static uint64_t local_ms(int y, int mon, int d, int minute)
-{
-    struct tm tm = {
-        .tm_year = y - 1900, .tm_mon = mon, .tm_mday = d, .tm_min = minute, .tm_isdst = -1};
-    time_t t = mktime(&tm); /* normalises minute 1440 to the next midnight */
-    return t < 0 ? 0 : (uint64_t)t * 1000u;
-}
-
-static bool is_holiday(const sb_cfg_queue_t *cq, int y, int mon, int d)
-{
-    char day[48];
-    if (snprintf(day, sizeof day, "%04d-%02d-%02d", y, mon + 1, d) < 0)
-        return false;
-    for (size_t i = 0; i < cq->n_holidays; i++)
-        if (strcmp(cq->holidays[i], day) == 0)
-            return true;
-    return false;
-}
-
-void rtr_hours(sb_router_t *R, uint32_t q, const sb_cfg_queue_t *cq, sb_rqueue_def_t *d,
-               uint64_t now)
+int rtr_hours(sb_router_t *R, uint32_t q, const sb_cfg_queue_t *cq, sb_rqueue_def_t *d,
+              uint64_t now)
 {
     (void)R;
     (void)q;
     d->hours = NULL;
     d->n_hours = 0;
-    if (cq->n_hours == 0) {
-        d->always_open = true;
-        return;
-    }
-    d->always_open = false;
-    sb_rinterval_t *iv = calloc((DAYS_BEFORE + DAYS_AFTER + 1) * cq->n_hours, sizeof *iv);
+    d->always_open = cq->n_hours == 0;
+    if (d->always_open)
+        return 0;
+    sb_cal_week_t w = {.zone = cq->zone,
+                       .weekly = cq->hours,
+                       .n_weekly = cq->n_hours,
+                       .holidays = cq->holiday_days,
+                       .n_holidays = cq->n_holidays};
+    int32_t today = sb_cal_local_day(cq->zone, (int64_t)(now / 1000));
+    int32_t first = today - DAYS_BEFORE, last = today + DAYS_AFTER;
+    size_t cap = sb_cal_capacity(&w, first, last), n;
+    sb_rinterval_t *iv = calloc(cap ? cap : 1, sizeof *iv);
     if (!iv)
-        return; /* closed rather than open when memory runs out */
-    const char *old = getenv("TZ");
-    char *saved = old ? strdup(old) : NULL;
-    setenv("TZ", cq->timezone ? cq->timezone : "UTC", 1);
-    tzset();
-    size_t n = 0;
-    for (int off = -DAYS_BEFORE; off <= DAYS_AFTER; off++) {
-        time_t t = (time_t)(now / 1000) + (time_t)off * 86400;
-        struct tm lt;
-        localtime_r(&t, &lt);
-        int y = lt.tm_year + 1900, mon = lt.tm_mon, day = lt.tm_mday;
-        if (is_holiday(cq, y, mon, day))
-            continue;
-        for (size_t k = 0; k < cq->n_hours; k++) {
-            const sb_cfg_hours_t *h = &cq->hours[k];
-            if (h->weekday != lt.tm_wday)
-                continue;
-            iv[n].open_ms = local_ms(y, mon, day, h->open_min);
-            iv[n].close_ms = local_ms(y, mon, day, h->close_min);
-            if (iv[n].close_ms > iv[n].open_ms)
-                n++;
-        }
-    }
-    if (saved) {
-        setenv("TZ", saved, 1);
-        free(saved);
-    } else {
-        unsetenv("TZ");
-    }
-    tzset();
-    qsort(iv, n, sizeof *iv, cmp_interval);
-    /* merge touching or overlapping intervals (e.g. 22:00-24:00 then 00:00-06:00) */
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (m && iv[i].open_ms <= iv[m - 1].close_ms) {
-            if (iv[i].close_ms > iv[m - 1].close_ms)
-                iv[m - 1].close_ms = iv[i].close_ms;
-        } else {
-            iv[m++] = iv[i];
-        }
+        return SB_E_NOMEM; /* the queue stays closed (no intervals) */
+    int rc = sb_cal_intervals(&w, first, last, iv, cap, &n);
+    if (rc) {
+        free(iv);
+        return rc;
     }
     d->hours = iv;
-    d->n_hours = m;
+    d->n_hours = n;
+    return 0;
 }
 
 void rtr_hours_free(sb_rqueue_def_t *defs, uint32_t n)

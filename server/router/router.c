@@ -451,7 +451,7 @@ static int setup_engine(sb_router_t *R, uint64_t now)
         for (size_t k = 0; k < cq->n_relax && d->n_steps < SB_ROUTE_MAX_STEPS; k++)
             fill_step(cfg, &d->steps[d->n_steps++], cq->relax[k].skills, cq->relax[k].n_skills,
                       cq->relax[k].after_s * 1000u);
-        rtr_hours(R, q, cq, d, now);
+        rc = rtr_hours(R, q, cq, d, now);
     }
     for (uint32_t a = 0; !rc && a < R->n_agent_ids; a++) {
         const sb_cfg_staff_t *st = rtr_staff_cfg(R, a);
@@ -558,7 +558,7 @@ void rtr_waiting_check(sb_router_t *R)
 static void hours_timer_cb(sb_timer_t *t)
 {
     sb_router_t *R = (sb_router_t *)((char *)t - offsetof(sb_router_t, hours_timer));
-    /* hours are turned into UTC intervals for a few days around now: refresh them daily */
+    /* hours are turned into UTC intervals for the days around now: move the window on */
     uint64_t now = sb_clock_now_ms();
     if (setup_engine(R, now) != 0)
         SB_ERROR("route", "cannot refresh opening hours");

@@ -138,9 +138,10 @@ void rtr_send_contact_status(sb_router_t *R, const cside_t *cs);
 void rtr_doubt(sb_router_t *R, const char *contact_id, uint32_t agent);
 void rtr_retry_cb(sb_timer_t *t);
 
-/* router/hours.c */
-void rtr_hours(sb_router_t *R, uint32_t q, const sb_cfg_queue_t *cq, sb_rqueue_def_t *d,
-               uint64_t now);
+/* router/hours.c: the queue's opening hours as UTC intervals around `now` (always open without
+ * hours). 0 or SB_E_NOMEM; free the intervals with rtr_hours_free. */
+int rtr_hours(sb_router_t *R, uint32_t q, const sb_cfg_queue_t *cq, sb_rqueue_def_t *d,
+              uint64_t now);
 void rtr_hours_free(sb_rqueue_def_t *defs, uint32_t n);
 
 /* contact.c */

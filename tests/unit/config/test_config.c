@@ -11,6 +11,7 @@
 #include <sodium.h>
 
 #include "config/config.h"
+#include "route/calendar.h"
 #include "support/test_util.h"
 #include "util/err.h"
 
@@ -306,8 +307,24 @@ static void test_hours_parsed(void **state)
                                     "    hours:\n"
                                     "      timezone: America/New_York\n"
                                     "      weekly: {sat: [\"13:00-17:00\", \"08:00-12:00\"],\n"
-                                    "               sun: closed, mon: \"00:00-24:00\"}\n");
+                                    "               sun: closed, mon: \"00:00-24:00\"}\n"
+                                    "      holidays: [\"2026-07-03\", \"2027-01-01\"]\n"
+                                    "  - id: u\n"
+                                    "    channels: [voice]\n"
+                                    "    languages: [en]\n"
+                                    "    hours: {weekly: {mon: \"09:00-17:00\"}}\n");
     const sb_cfg_queue_t *q = &cfg->queues[0];
+    /* the zone's rules were read when the file was loaded: EDT in July, EST in January */
+    assert_non_null(q->zone);
+    assert_int_equal(sb_cal_offset_at(q->zone, 1782864000), -4 * 3600); /* 2026-07-01 */
+    assert_int_equal(sb_cal_offset_at(q->zone, 1767225600), -5 * 3600); /* 2026-01-01 */
+    /* holidays also as day numbers */
+    assert_int_equal(q->n_holidays, 2);
+    assert_int_equal(q->holiday_days[0], 20637);
+    assert_int_equal(q->holiday_days[1], 20819);
+    /* without a timezone the hours are in UTC, and no file is read */
+    assert_string_equal(cfg->queues[1].timezone, "UTC");
+    assert_null(cfg->queues[1].zone);
     assert_int_equal(q->n_hours, 3);
     /* sorted by weekday, then opening time */
     assert_int_equal(q->hours[0].weekday, 1);
@@ -766,6 +783,18 @@ static void test_error_hours(void **state)
     expect_error(HQ "      timezone: /etc/localtime\n"
                     "      weekly: {wed: \"09:00-16:00\"}\n",
                  "t.yaml:9: queues[0].hours.timezone: unknown time zone");
+    expect_error(HQ "      timezone: America\n" /* a folder of zones */
+                    "      weekly: {wed: \"09:00-16:00\"}\n",
+                 "t.yaml:9: queues[0].hours.timezone: unknown time zone 'America'");
+    /* a file that is there but cannot be used: named with the reason */
+    expect_error(HQ "      timezone: leapseconds\n"
+                    "      weekly: {wed: \"09:00-16:00\"}\n",
+                 "t.yaml:9: queues[0].hours.timezone: cannot use time zone 'leapseconds': "
+                 "/usr/share/zoneinfo/leapseconds: not a TZif file");
+    expect_error(HQ "      timezone: right/Europe/Berlin\n"
+                    "      weekly: {wed: \"09:00-16:00\"}\n",
+                 "t.yaml:9: queues[0].hours.timezone: cannot use time zone 'right/Europe/Berlin': "
+                 "/usr/share/zoneinfo/right/Europe/Berlin: counts leap seconds");
     expect_error(HQ "      timezone: UTC\n", "t.yaml:9: queues[0].hours.weekly: is required");
     expect_error(HQ "      weekly: {sun: closed}\n",
                  "t.yaml:9: queues[0].hours.weekly: opens on no day");
