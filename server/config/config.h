@@ -87,15 +87,15 @@ typedef struct {
     sb_cfg_relax_step_t *relax; /* ascending after_s */
     size_t n_relax;
     /* hours of operation; n_hours == 0 means always open */
-    char *timezone;           /* IANA name, e.g. America/Los_Angeles; default UTC */
-    struct sb_cal_zone *zone; /* its rules (route/calendar.h), read from its TZif file when the
+    char *timezone;          /* IANA name, e.g. America/Los_Angeles; default UTC */
+    struct sb_tz_zone *zone; /* its rules (util/tzdata.h), read from its TZif file when the
                                  configuration is loaded; NULL: UTC (no timezone given, or no
                                  hours) */
     sb_cfg_hours_t *hours;
     size_t n_hours;
     char **holidays; /* "YYYY-MM-DD" dates, closed all day */
     size_t n_holidays;
-    int32_t *holiday_days; /* the same local dates as day numbers (sb_cal_days_from_civil) */
+    int32_t *holiday_days; /* the same local dates as day numbers (sb_tz_days_from_civil) */
 } sb_cfg_queue_t;
 
 /* What a customer picks in the chat widget; maps to a queue. */

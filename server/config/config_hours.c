@@ -197,7 +197,7 @@ static bool parse_date(const char *s, int32_t *day)
     bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
     if (m == 2 && d == 29 && !leap)
         return false;
-    *day = sb_cal_days_from_civil((int32_t)y, m, d);
+    *day = sb_tz_days_from_civil((int32_t)y, m, d);
     return true;
 }
 

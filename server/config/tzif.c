@@ -31,8 +31,8 @@ typedef struct {
 
 /* The zone and its changes in one allocation, so that one free releases both. */
 typedef struct {
-    sb_cal_zone_t zone; /* first */
-    sb_cal_change_t changes[];
+    sb_tz_zone_t zone; /* first */
+    sb_tz_change_t changes[];
 } zone_block_t;
 
 static int fail(char *why, size_t whylen, const char *fmt, ...)
@@ -114,7 +114,7 @@ static const char *show_rule(const uint8_t *s, size_t len, char *buf, size_t siz
     return buf;
 }
 
-int sb_tzif_parse(const uint8_t *data, size_t len, sb_cal_zone_t **out, char *why, size_t whylen)
+int sb_tzif_parse(const uint8_t *data, size_t len, sb_tz_zone_t **out, char *why, size_t whylen)
 {
     *out = NULL;
     if (len < HEADER_LEN || memcmp(data, "TZif", 4) != 0)
@@ -158,7 +158,7 @@ int sb_tzif_parse(const uint8_t *data, size_t len, sb_cal_zone_t **out, char *wh
     if (rule_len > SB_TZIF_MAX_RULE_LEN)
         return fail(why, whylen, "footer of %zu bytes (at most %u)", rule_len,
                     SB_TZIF_MAX_RULE_LEN);
-    sb_cal_rule_t r = {0};
+    sb_tz_rule_t r = {0};
     if (rule_len && sb_tzif_parse_rule((const char *)rule, rule_len, &r) != 0)
         return fail(why, whylen, "footer '%s' is not a POSIX TZ string",
                     show_rule(rule, rule_len, show, sizeof show));
@@ -167,7 +167,7 @@ int sb_tzif_parse(const uint8_t *data, size_t len, sb_cal_zone_t **out, char *wh
     for (uint32_t i = 0; i < c.typecnt; i++) {
         const uint8_t *t = types + (size_t)i * 6;
         offs[i] = be32s(t);
-        if (offs[i] < -SB_CAL_MAX_OFFSET_S || offs[i] > SB_CAL_MAX_OFFSET_S)
+        if (offs[i] < -SB_TZ_MAX_OFFSET_S || offs[i] > SB_TZ_MAX_OFFSET_S)
             return fail(why, whylen, "local time type %u is %d s from UTC (more than 26 hours)", i,
                         offs[i]);
         if (t[4] > 1)
@@ -181,8 +181,7 @@ int sb_tzif_parse(const uint8_t *data, size_t len, sb_cal_zone_t **out, char *wh
         return SB_E_NOMEM;
     for (uint32_t i = 0; i < c.timecnt; i++) {
         int64_t at = be64(times + (size_t)i * 8);
-        if (at < -SB_CAL_MAX_TIME_S || at > SB_CAL_MAX_TIME_S ||
-            (i && at <= b->changes[i - 1].at)) {
+        if (at < -SB_TZ_MAX_TIME_S || at > SB_TZ_MAX_TIME_S || (i && at <= b->changes[i - 1].at)) {
             free(b);
             return fail(why, whylen, "change %u is out of range or out of order", i);
         }
@@ -191,19 +190,19 @@ int sb_tzif_parse(const uint8_t *data, size_t len, sb_cal_zone_t **out, char *wh
             return fail(why, whylen, "change %u names local time type %u of %u", i, index[i],
                         c.typecnt);
         }
-        b->changes[i] = (sb_cal_change_t){at, offs[index[i]]};
+        b->changes[i] = (sb_tz_change_t){at, offs[index[i]]};
     }
     /* RFC 8536: type 0 is the local time before the first change */
-    b->zone = (sb_cal_zone_t){.first_off = offs[0],
-                              .changes = b->changes,
-                              .n_changes = c.timecnt,
-                              .has_rule = rule_len > 0,
-                              .rule = r};
+    b->zone = (sb_tz_zone_t){.first_off = offs[0],
+                             .changes = b->changes,
+                             .n_changes = c.timecnt,
+                             .has_rule = rule_len > 0,
+                             .rule = r};
     *out = &b->zone;
     return 0;
 }
 
-int sb_tzif_load(const char *path, sb_cal_zone_t **out, char *why, size_t whylen)
+int sb_tzif_load(const char *path, sb_tz_zone_t **out, char *why, size_t whylen)
 {
     *out = NULL;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -260,7 +259,7 @@ int sb_tzif_load(const char *path, sb_cal_zone_t **out, char *why, size_t whylen
     return rc;
 }
 
-void sb_tzif_destroy(sb_cal_zone_t *z)
+void sb_tzif_destroy(sb_tz_zone_t *z)
 {
     free(z); /* the first member of its zone_block_t */
 }
@@ -345,7 +344,7 @@ static bool hms(cur_t *c, unsigned max_h, int32_t *secs)
 }
 
 /* A date and its optional /time. */
-static bool when(cur_t *c, sb_cal_when_t *w)
+static bool when(cur_t *c, sb_tz_when_t *w)
 {
     unsigned v;
     memset(w, 0, sizeof *w);
@@ -353,7 +352,7 @@ static bool when(cur_t *c, sb_cal_when_t *w)
         c->p++;
         if (!number(c, 3, 365, &v) || v < 1)
             return false;
-        w->kind = SB_CAL_DAY_JULIAN1;
+        w->kind = SB_TZ_DAY_JULIAN1;
         w->yday = (uint16_t)v;
     } else if (at(c, 'M')) {
         unsigned m, wk, d;
@@ -366,26 +365,26 @@ static bool when(cur_t *c, sb_cal_when_t *w)
         c->p++;
         if (!number(c, 1, 6, &d))
             return false;
-        *w = (sb_cal_when_t){
-            .kind = SB_CAL_DAY_MWD, .month = (uint8_t)m, .week = (uint8_t)wk, .wday = (uint8_t)d};
+        *w = (sb_tz_when_t){
+            .kind = SB_TZ_DAY_MWD, .month = (uint8_t)m, .week = (uint8_t)wk, .wday = (uint8_t)d};
     } else {
         if (!number(c, 3, 365, &v))
             return false;
-        w->kind = SB_CAL_DAY_JULIAN0;
+        w->kind = SB_TZ_DAY_JULIAN0;
         w->yday = (uint16_t)v;
     }
     w->time = 2 * 3600;
     if (at(c, '/')) {
         c->p++;
-        return hms(c, SB_CAL_MAX_RULE_S / 3600, &w->time);
+        return hms(c, SB_TZ_MAX_RULE_S / 3600, &w->time);
     }
     return true;
 }
 
-int sb_tzif_parse_rule(const char *s, size_t len, sb_cal_rule_t *out)
+int sb_tzif_parse_rule(const char *s, size_t len, sb_tz_rule_t *out)
 {
     cur_t c = {s, s + len};
-    sb_cal_rule_t r = {0};
+    sb_tz_rule_t r = {0};
     int32_t west;
     /* POSIX offsets count hours west of UTC: EST5 is five hours behind */
     if (!name(&c) || !hms(&c, 24, &west))

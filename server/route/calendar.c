@@ -29,16 +29,6 @@ static unsigned month_days(int32_t y, unsigned m)
     return m == 2 && is_leap(y) ? 29 : days[m - 1];
 }
 
-int32_t sb_cal_days_from_civil(int32_t y, unsigned m, unsigned d)
-{
-    int64_t yy = (int64_t)y - (m <= 2);
-    int64_t era = floor_div(yy, 400);
-    int64_t yoe = yy - era * 400;                                           /* 0..399 */
-    int64_t doy = (153 * (int64_t)(m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1; /* 0..365 */
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;                    /* 0..146096 */
-    return (int32_t)(era * 146097 + doe - 719468);
-}
-
 /* The year a day number falls in. */
 static int32_t year_of(int64_t day)
 {
@@ -62,16 +52,16 @@ unsigned sb_cal_weekday(int32_t day)
  * ---------------------------------------------------------------------------------------------- */
 
 /* Day number of a rule's day in year y. */
-static int64_t rule_day(const sb_cal_when_t *w, int32_t y)
+static int64_t rule_day(const sb_tz_when_t *w, int32_t y)
 {
-    int64_t jan1 = sb_cal_days_from_civil(y, 1, 1);
+    int64_t jan1 = sb_tz_days_from_civil(y, 1, 1);
     switch (w->kind) {
-    case SB_CAL_DAY_JULIAN1:
+    case SB_TZ_DAY_JULIAN1:
         return jan1 + w->yday - 1 + (is_leap(y) && w->yday >= 60);
-    case SB_CAL_DAY_JULIAN0:
+    case SB_TZ_DAY_JULIAN0:
         return jan1 + w->yday;
     default: {
-        int64_t first = sb_cal_days_from_civil(y, w->month, 1);
+        int64_t first = sb_tz_days_from_civil(y, w->month, 1);
         unsigned d = 1 + (w->wday + 7 - sb_cal_weekday((int32_t)first)) % 7 + (w->week - 1u) * 7;
         while (d > month_days(y, w->month))
             d -= 7; /* week 5 is the last such weekday, which may be in week 4 */
@@ -85,7 +75,7 @@ static int64_t rule_day(const sb_cal_when_t *w, int32_t y)
 
 /* The rule's changes around instant t, in order. Equal instants keep the order of the years
  * (a zone on daylight time all year ends one year and starts the next at the same instant). */
-static size_t rule_events(const sb_cal_rule_t *r, int64_t t, sb_cal_change_t ev[RULE_EVENTS])
+static size_t rule_events(const sb_tz_rule_t *r, int64_t t, sb_tz_change_t ev[RULE_EVENTS])
 {
     int64_t day = floor_div(t + r->std_off, DAY_S);
     /* far outside the calendar's dates the answer means nothing, but must stay defined */
@@ -95,25 +85,25 @@ static size_t rule_events(const sb_cal_rule_t *r, int64_t t, sb_cal_change_t ev[
     size_t n = 0;
     for (int32_t k = y - 2; k <= y + 2; k++) {
         /* the start is given in standard time, the end in daylight time */
-        ev[n++] = (sb_cal_change_t){rule_day(&r->start, k) * DAY_S + r->start.time - r->std_off,
-                                    r->dst_off};
+        ev[n++] = (sb_tz_change_t){rule_day(&r->start, k) * DAY_S + r->start.time - r->std_off,
+                                   r->dst_off};
         ev[n++] =
-            (sb_cal_change_t){rule_day(&r->end, k) * DAY_S + r->end.time - r->dst_off, r->std_off};
+            (sb_tz_change_t){rule_day(&r->end, k) * DAY_S + r->end.time - r->dst_off, r->std_off};
     }
     for (size_t i = 1; i < n; i++) /* stable insertion sort of ten */
         for (size_t j = i; j > 0 && ev[j - 1].at > ev[j].at; j--) {
-            sb_cal_change_t tmp = ev[j];
+            sb_tz_change_t tmp = ev[j];
             ev[j] = ev[j - 1];
             ev[j - 1] = tmp;
         }
     return n;
 }
 
-static int32_t rule_offset(const sb_cal_rule_t *r, int64_t t)
+static int32_t rule_offset(const sb_tz_rule_t *r, int64_t t)
 {
     if (!r->has_dst)
         return r->std_off;
-    sb_cal_change_t ev[RULE_EVENTS];
+    sb_tz_change_t ev[RULE_EVENTS];
     size_t n = rule_events(r, t, ev);
     int32_t off = r->std_off;
     for (size_t i = 0; i < n && ev[i].at <= t; i++)
@@ -122,11 +112,11 @@ static int32_t rule_offset(const sb_cal_rule_t *r, int64_t t)
 }
 
 /* The first change after t: its instant and the offset from then on. */
-static bool rule_next(const sb_cal_rule_t *r, int64_t t, int64_t *at, int32_t *off)
+static bool rule_next(const sb_tz_rule_t *r, int64_t t, int64_t *at, int32_t *off)
 {
     if (!r->has_dst)
         return false;
-    sb_cal_change_t ev[RULE_EVENTS];
+    sb_tz_change_t ev[RULE_EVENTS];
     size_t n = rule_events(r, t, ev);
     for (size_t i = 0; i < n; i++) {
         if (ev[i].at <= t)
@@ -145,7 +135,7 @@ static bool rule_next(const sb_cal_rule_t *r, int64_t t, int64_t *at, int32_t *o
  * ---------------------------------------------------------------------------------------------- */
 
 /* Index of the first change after t (n_changes when none). */
-static size_t first_after(const sb_cal_zone_t *z, int64_t t)
+static size_t first_after(const sb_tz_zone_t *z, int64_t t)
 {
     size_t lo = 0, hi = z->n_changes;
     while (lo < hi) {
@@ -158,7 +148,7 @@ static size_t first_after(const sb_cal_zone_t *z, int64_t t)
     return lo;
 }
 
-int32_t sb_cal_offset_at(const sb_cal_zone_t *z, int64_t t)
+int32_t sb_cal_offset_at(const sb_tz_zone_t *z, int64_t t)
 {
     if (!z)
         return 0;
@@ -169,7 +159,7 @@ int32_t sb_cal_offset_at(const sb_cal_zone_t *z, int64_t t)
 }
 
 /* The first change after t: its instant and the offset from then on. */
-static bool next_change(const sb_cal_zone_t *z, int64_t t, int64_t *at, int32_t *off)
+static bool next_change(const sb_tz_zone_t *z, int64_t t, int64_t *at, int32_t *off)
 {
     if (!z)
         return false;
@@ -182,13 +172,13 @@ static bool next_change(const sb_cal_zone_t *z, int64_t t, int64_t *at, int32_t 
     return z->has_rule && rule_next(&z->rule, t, at, off);
 }
 
-int64_t sb_cal_local_to_utc(const sb_cal_zone_t *z, int64_t local)
+int64_t sb_cal_local_to_utc(const sb_tz_zone_t *z, int64_t local)
 {
     /* Walk the stretches of constant offset from an instant whose clock surely reads earlier
-     * than `local` (offsets never exceed SB_CAL_MAX_OFFSET_S): the first stretch whose clock
+     * than `local` (offsets never exceed SB_TZ_MAX_OFFSET_S): the first stretch whose clock
      * reaches `local` holds the answer, at `local` itself or, when the clock jumped over it, at
      * the stretch's start. */
-    int64_t t = local - SB_CAL_MAX_OFFSET_S - 1;
+    int64_t t = local - SB_TZ_MAX_OFFSET_S - 1;
     int32_t off = sb_cal_offset_at(z, t);
     for (;;) {
         int64_t at;
@@ -200,7 +190,7 @@ int64_t sb_cal_local_to_utc(const sb_cal_zone_t *z, int64_t local)
     }
 }
 
-int32_t sb_cal_local_day(const sb_cal_zone_t *z, int64_t t)
+int32_t sb_cal_local_day(const sb_tz_zone_t *z, int64_t t)
 {
     return (int32_t)floor_div(t + sb_cal_offset_at(z, t), DAY_S);
 }

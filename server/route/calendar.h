@@ -18,7 +18,7 @@
  *
  * Instants are seconds since 1970-01-01 UTC (int64) inside this module and UTC milliseconds in
  * what it returns. A local date is a day number: days since 1970-01-01 in the zone's own calendar
- * (sb_cal_days_from_civil). */
+ * (sb_tz_days_from_civil). */
 #ifndef SB_ROUTE_CALENDAR_H
 #define SB_ROUTE_CALENDAR_H
 
@@ -27,86 +27,38 @@
 #include <stdint.h>
 
 #include "config/config.h"
+#include "util/tzdata.h"
 
 /* One interval in which a queue is open, in UTC milliseconds: [open_ms, close_ms). */
 typedef struct {
     uint64_t open_ms, close_ms;
 } sb_rinterval_t;
 
-/* Bounds every zone respects (the TZif reader refuses files outside them); the arithmetic below
- * relies on them. RFC 8536 asks for offsets within -25:59:59..+25:59:59. */
-#define SB_CAL_MAX_OFFSET_S (26 * 3600)
-#define SB_CAL_MAX_TIME_S   ((int64_t)1 << 60) /* |change instant|; zic's "big bang" is -2^59 */
-#define SB_CAL_MAX_RULE_S   (167 * 3600)       /* |time of day| of a rule (RFC 8536, 3.3.1) */
 /* Day numbers the calendar accepts: 0001-01-01 .. 9999-12-31. */
 #define SB_CAL_MIN_DAY (-719162)
 #define SB_CAL_MAX_DAY 2932896
 /* At most this many days per sb_cal_intervals call. */
 #define SB_CAL_MAX_DAYS 400
 
-/* A day of the year in a POSIX TZ rule. */
-typedef enum {
-    SB_CAL_DAY_JULIAN1, /* "Jn": n = 1..365, February 29 is never counted */
-    SB_CAL_DAY_JULIAN0, /* "n": n = 0..365, February 29 counted in leap years */
-    SB_CAL_DAY_MWD,     /* "Mm.w.d": weekday d (0 = Sunday) of week w (1..5, 5 = last) of month m */
-} sb_cal_day_kind_t;
-
-typedef struct {
-    uint8_t kind;  /* sb_cal_day_kind_t */
-    uint8_t month; /* MWD: 1..12 */
-    uint8_t week;  /* MWD: 1..5 */
-    uint8_t wday;  /* MWD: 0..6 */
-    uint16_t yday; /* JULIAN1: 1..365, JULIAN0: 0..365 */
-    int32_t time;  /* seconds after that day's local midnight, in the time in force before the
-                      change; -SB_CAL_MAX_RULE_S..SB_CAL_MAX_RULE_S (default 02:00) */
-} sb_cal_when_t;
-
-/* The POSIX TZ rule of a zone (the footer of its TZif file), e.g. PST8PDT,M3.2.0,M11.1.0. */
-typedef struct {
-    int32_t std_off; /* seconds east of UTC */
-    bool has_dst;
-    int32_t dst_off;          /* with has_dst */
-    sb_cal_when_t start, end; /* with has_dst: daylight time starts, ends (each year) */
-} sb_cal_rule_t;
-
-/* The zone's UTC offset changes to `off` (seconds east of UTC) at instant `at`. */
-typedef struct {
-    int64_t at;
-    int32_t off;
-} sb_cal_change_t;
-
-/* A time zone as data. Offsets lie within SB_CAL_MAX_OFFSET_S, instants within
- * SB_CAL_MAX_TIME_S, changes are in strictly ascending order, the rule's fields within the ranges
- * stated above (config/tzif.c checks all of it). */
-typedef struct sb_cal_zone {
-    int32_t first_off;              /* before the first change (without changes or rule: always) */
-    const sb_cal_change_t *changes; /* from the zone's history and near future */
-    size_t n_changes;
-    bool has_rule; /* the rule decides from the last change on (or always, without changes) */
-    sb_cal_rule_t rule;
-} sb_cal_zone_t;
-
 /* What sb_cal_intervals turns into UTC intervals. Everything borrowed. */
 typedef struct {
-    const sb_cal_zone_t *zone;    /* NULL: UTC */
+    const sb_tz_zone_t *zone;     /* NULL: UTC */
     const sb_cfg_hours_t *weekly; /* local intervals by weekday, any order; open < close */
     size_t n_weekly;
     const int32_t *holidays; /* local dates (day numbers) on which it is closed all day */
     size_t n_holidays;
 } sb_cal_week_t;
 
-/* Day number of a date of the proleptic Gregorian calendar (m 1..12, d 1..31). */
-int32_t sb_cal_days_from_civil(int32_t y, unsigned m, unsigned d);
 /* 0 = Sunday .. 6 = Saturday. */
 unsigned sb_cal_weekday(int32_t day);
 
 /* The zone's UTC offset at instant `t`, in seconds east of UTC (`z` NULL: UTC). */
-int32_t sb_cal_offset_at(const sb_cal_zone_t *z, int64_t t);
+int32_t sb_cal_offset_at(const sb_tz_zone_t *z, int64_t t);
 /* The instant a local time stands for, under the rule at the top of this file. `local` counts
  * seconds of the zone's clock as if it were UTC: day number x 86400 + seconds into the day. */
-int64_t sb_cal_local_to_utc(const sb_cal_zone_t *z, int64_t local);
+int64_t sb_cal_local_to_utc(const sb_tz_zone_t *z, int64_t local);
 /* The local date at instant `t`. */
-int32_t sb_cal_local_day(const sb_cal_zone_t *z, int64_t t);
+int32_t sb_cal_local_day(const sb_tz_zone_t *z, int64_t t);
 
 /* How many intervals sb_cal_intervals may write for local dates first_day..last_day: the weekly
  * intervals of each date's weekday, holidays included (0 for a range it refuses). */

@@ -4,7 +4,7 @@
  * The same bytes are read as a whole TZif file and as a POSIX TZ string. Besides "no crash, no
  * read out of bounds, no undefined behaviour", every zone that is accepted must keep the promises
  * the calendar relies on, and the calendar must keep its own on that zone:
- *  - changes in strictly ascending order, offsets within SB_CAL_MAX_OFFSET_S;
+ *  - changes in strictly ascending order, offsets within SB_TZ_MAX_OFFSET_S;
  *  - the instant given for a local time is the first at which the zone's clock reads that time or
  *    later, and later local times never come earlier;
  *  - a week's intervals are sorted and apart. */
@@ -14,13 +14,14 @@
 #include <string.h>
 
 #include "config/tzif.h"
+#include "route/calendar.h"
 #include "util/err.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define DAY 86400
 
-static void check_local_times(const sb_cal_zone_t *z, int64_t from, int64_t to, int64_t step)
+static void check_local_times(const sb_tz_zone_t *z, int64_t from, int64_t to, int64_t step)
 {
     int64_t prev = INT64_MIN;
     for (int64_t local = from; local < to; local += step) {
@@ -34,7 +35,7 @@ static void check_local_times(const sb_cal_zone_t *z, int64_t from, int64_t to, 
     }
 }
 
-static void check_week(const sb_cal_zone_t *z, int32_t first)
+static void check_week(const sb_tz_zone_t *z, int32_t first)
 {
     static const sb_cfg_hours_t w[] = {{0, 60, 240},  {0, 540, 1020}, {1, 0, 1440},
                                        {2, 0, 1440},  {3, 150, 165},  {4, 90, 180},
@@ -52,12 +53,12 @@ static void check_week(const sb_cal_zone_t *z, int32_t first)
             abort();
 }
 
-static void check_zone(const sb_cal_zone_t *z)
+static void check_zone(const sb_tz_zone_t *z)
 {
-    if (z->first_off < -SB_CAL_MAX_OFFSET_S || z->first_off > SB_CAL_MAX_OFFSET_S)
+    if (z->first_off < -SB_TZ_MAX_OFFSET_S || z->first_off > SB_TZ_MAX_OFFSET_S)
         abort();
     for (size_t i = 0; i < z->n_changes; i++)
-        if (z->changes[i].off < -SB_CAL_MAX_OFFSET_S || z->changes[i].off > SB_CAL_MAX_OFFSET_S ||
+        if (z->changes[i].off < -SB_TZ_MAX_OFFSET_S || z->changes[i].off > SB_TZ_MAX_OFFSET_S ||
             (i && z->changes[i - 1].at >= z->changes[i].at))
             abort();
     /* around its last change, where the rule takes over, and in two ordinary years */
@@ -77,12 +78,12 @@ static void check_zone(const sb_cal_zone_t *z)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    sb_cal_rule_t rule;
+    sb_tz_rule_t rule;
     if (size <= SB_TZIF_MAX_RULE_LEN && sb_tzif_parse_rule((const char *)data, size, &rule) == 0) {
-        sb_cal_zone_t z = {.has_rule = true, .rule = rule};
+        sb_tz_zone_t z = {.has_rule = true, .rule = rule};
         check_zone(&z);
     }
-    sb_cal_zone_t *z = NULL;
+    sb_tz_zone_t *z = NULL;
     char why[160] = "";
     int rc = sb_tzif_parse(data, size, &z, why, sizeof why);
     if (rc != 0) {

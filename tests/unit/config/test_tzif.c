@@ -16,13 +16,14 @@
 #include <cmocka.h>
 
 #include "config/tzif.h"
+#include "route/calendar.h"
 #include "support/test_util.h"
 #include "util/err.h"
 
 #define H 3600
 
 /* Parses exactly `len` bytes from a private copy; returns the code, the zone in *z. */
-static int parse(const uint8_t *data, size_t len, sb_cal_zone_t **z, char *why, size_t whylen)
+static int parse(const uint8_t *data, size_t len, sb_tz_zone_t **z, char *why, size_t whylen)
 {
     uint8_t *copy = malloc(len ? len : 1);
     assert_non_null(copy);
@@ -36,7 +37,7 @@ static int parse(const uint8_t *data, size_t len, sb_cal_zone_t **z, char *why, 
 static void expect_refused(const uint8_t *data, size_t len, const char *reason)
 {
     char why[200] = "";
-    sb_cal_zone_t *z = (sb_cal_zone_t *)why; /* must be reset to NULL */
+    sb_tz_zone_t *z = (sb_tz_zone_t *)why; /* must be reset to NULL */
     int rc = parse(data, len, &z, why, sizeof why);
     if (rc != SB_E_CONFIG || !strstr(why, reason))
         print_error("expected '%s', got %d '%s'\n", reason, rc, why);
@@ -146,7 +147,7 @@ static void test_los_angeles(void **state)
     (void)state;
     size_t len;
     uint8_t *data = read_zone("America/Los_Angeles", &len);
-    sb_cal_zone_t *z = NULL;
+    sb_tz_zone_t *z = NULL;
     char why[200] = "";
     assert_int_equal(parse(data, len, &z, why, sizeof why), 0);
     assert_int_equal(z->first_off, -(7 * H + 52 * 60 + 58)); /* local mean time, until 1883 */
@@ -166,7 +167,7 @@ static void test_los_angeles(void **state)
     assert_int_equal(z->rule.std_off, -8 * H);
     assert_true(z->rule.has_dst);
     assert_int_equal(z->rule.dst_off, -7 * H);
-    assert_int_equal(z->rule.start.kind, SB_CAL_DAY_MWD);
+    assert_int_equal(z->rule.start.kind, SB_TZ_DAY_MWD);
     assert_int_equal(z->rule.start.month, 3);
     assert_int_equal(z->rule.start.week, 2);
     assert_int_equal(z->rule.start.wday, 0);
@@ -182,14 +183,14 @@ static void test_los_angeles(void **state)
  * reckoning of the rule: zic's). */
 static size_t g_zones, g_checked;
 
-static void check_rule_against_list(const char *path, const sb_cal_zone_t *z)
+static void check_rule_against_list(const char *path, const sb_tz_zone_t *z)
 {
     const int64_t from = 1830297600; /* 2028-01-01 */
     const int64_t to = 2114380800;   /* 2037-01-01 */
     if (!z->has_rule || !z->n_changes || z->changes[z->n_changes - 1].at < from ||
         z->changes[z->n_changes - 1].at > 2147483647)
         return; /* no list in the range, or a list that runs past 2038 on other rules */
-    sb_cal_zone_t rule_only = {.has_rule = true, .rule = z->rule};
+    sb_tz_zone_t rule_only = {.has_rule = true, .rule = z->rule};
     for (size_t i = 0; i < z->n_changes; i++) {
         int64_t at = z->changes[i].at;
         if (at < from || at >= to)
@@ -217,7 +218,7 @@ static int visit(const char *path, const struct stat *st, int type, struct FTW *
         free(data);
         return 0; /* zone.tab, tzdata.zi, leapseconds ... */
     }
-    sb_cal_zone_t *z = NULL;
+    sb_tz_zone_t *z = NULL;
     char why[200] = "";
     int rc = parse(data, len, &z, why, sizeof why);
     free(data);
@@ -246,9 +247,9 @@ static void test_every_system_zone(void **state)
  * POSIX TZ strings
  * ---------------------------------------------------------------------------------------------- */
 
-static sb_cal_rule_t rule_ok(const char *s)
+static sb_tz_rule_t rule_ok(const char *s)
 {
-    sb_cal_rule_t r;
+    sb_tz_rule_t r;
     memset(&r, 0x5a, sizeof r);
     if (sb_tzif_parse_rule(s, strlen(s), &r) != 0)
         fail_msg("refused: %s", s);
@@ -258,7 +259,7 @@ static sb_cal_rule_t rule_ok(const char *s)
 static void test_rules(void **state)
 {
     (void)state;
-    sb_cal_rule_t r = rule_ok("UTC0");
+    sb_tz_rule_t r = rule_ok("UTC0");
     assert_int_equal(r.std_off, 0);
     assert_false(r.has_dst);
     r = rule_ok("<+0530>-5:30");
@@ -285,10 +286,10 @@ static void test_rules(void **state)
     assert_int_equal(r.std_off, 10 * H + 30 * 60);
     assert_int_equal(r.dst_off, 11 * H);
     r = rule_ok("EST5EDT,J60/2:30:15,300");
-    assert_int_equal(r.start.kind, SB_CAL_DAY_JULIAN1);
+    assert_int_equal(r.start.kind, SB_TZ_DAY_JULIAN1);
     assert_int_equal(r.start.yday, 60);
     assert_int_equal(r.start.time, 2 * H + 30 * 60 + 15);
-    assert_int_equal(r.end.kind, SB_CAL_DAY_JULIAN0);
+    assert_int_equal(r.end.kind, SB_TZ_DAY_JULIAN0);
     assert_int_equal(r.end.yday, 300);
     r = rule_ok("AAA+24:59:59BBB,M1.1.0/167,M12.5.6/-167"); /* the extremes */
     assert_int_equal(r.std_off, -(24 * H + 59 * 60 + 59));
@@ -329,12 +330,12 @@ static void test_rules(void **state)
         "EST99999999999999999999",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        sb_cal_rule_t x;
+        sb_tz_rule_t x;
         if (sb_tzif_parse_rule(bad[i], strlen(bad[i]), &x) != SB_E_CONFIG)
             fail_msg("accepted: '%s'", bad[i]);
     }
     /* the length is what counts: a NUL inside is a byte like any other, not the end */
-    sb_cal_rule_t x;
+    sb_tz_rule_t x;
     assert_int_equal(sb_tzif_parse_rule("EST5\0", 5, &x), SB_E_CONFIG);
     assert_int_equal(sb_tzif_parse_rule("EST5EDT", 4, &x), 0);
     assert_int_equal(x.std_off, -5 * H);
@@ -364,7 +365,7 @@ static void test_built_files(void **state)
     /* the good one, then one thing wrong at a time */
     spec_t s = good_spec();
     img_t m = build(&s);
-    sb_cal_zone_t *z = NULL;
+    sb_tz_zone_t *z = NULL;
     char why[200] = "";
     assert_int_equal(parse(m.b, m.n, &z, why, sizeof why), 0);
     assert_int_equal(z->first_off, -5 * H); /* type 0 */
@@ -489,7 +490,7 @@ static void test_every_truncation(void **state)
     uint8_t *data = read_zone("Europe/Berlin", &len);
     for (size_t n = 0; n < len; n++) {
         char why[200] = "";
-        sb_cal_zone_t *z = NULL;
+        sb_tz_zone_t *z = NULL;
         int rc = parse(data, n, &z, why, sizeof why);
         if (rc != SB_E_CONFIG)
             fail_msg("a prefix of %zu bytes of %zu gave %d", n, len, rc);
@@ -507,7 +508,7 @@ static void test_load(void **state)
 {
     (void)state;
     char why[200];
-    sb_cal_zone_t *z = NULL;
+    sb_tz_zone_t *z = NULL;
     assert_int_equal(sb_tzif_load(SB_TZIF_DIR "Asia/Kolkata", &z, why, sizeof why), 0);
     assert_int_equal(sb_cal_offset_at(z, 1767225600), 5 * H + 1800); /* 2026-01-01 */
     sb_tzif_destroy(z);

@@ -26,7 +26,7 @@
 
 enum { SUN, MON, TUE, WED, THU, FRI, SAT };
 
-static sb_cal_zone_t *g_la, *g_berlin, *g_adelaide, *g_kolkata;
+static sb_tz_zone_t *g_la, *g_berlin, *g_adelaide, *g_kolkata;
 
 /* ------------------------------------------------------------------------------------------------
  * Helpers
@@ -42,7 +42,7 @@ static uint64_t utc(int y, int mo, int d, int h, int mi)
 
 static int32_t day(int y, unsigned m, unsigned d)
 {
-    return sb_cal_days_from_civil(y, m, d);
+    return sb_tz_days_from_civil(y, m, d);
 }
 
 static sb_cfg_hours_t hours(int weekday, int oh, int om, int ch, int cm)
@@ -52,11 +52,11 @@ static sb_cfg_hours_t hours(int weekday, int oh, int om, int ch, int cm)
                             .close_min = (uint16_t)(ch * 60 + cm)};
 }
 
-static sb_cal_zone_t *load(const char *name)
+static sb_tz_zone_t *load(const char *name)
 {
     char path[256], why[160] = "";
     snprintf(path, sizeof path, "%s%s", SB_TZIF_DIR, name);
-    sb_cal_zone_t *z = NULL;
+    sb_tz_zone_t *z = NULL;
     int rc = sb_tzif_load(path, &z, why, sizeof why);
     if (rc)
         print_error("%s: %s\n", path, why);
@@ -74,7 +74,7 @@ typedef struct {
 static ivs_t g_out;
 
 /* The intervals of local dates first..last. */
-static const ivs_t *week(const sb_cal_zone_t *z, const sb_cfg_hours_t *w, size_t nw,
+static const ivs_t *week(const sb_tz_zone_t *z, const sb_cfg_hours_t *w, size_t nw,
                          const int32_t *hol, size_t nh, int32_t first, int32_t last)
 {
     sb_cal_week_t wk = {.zone = z, .weekly = w, .n_weekly = nw, .holidays = hol, .n_holidays = nh};
@@ -337,7 +337,7 @@ static void test_closing_at_24(void **state)
 static void test_first_instant_rule(void **state)
 {
     (void)state;
-    const sb_cal_zone_t *zones[] = {g_la, g_berlin, g_adelaide, g_kolkata, NULL};
+    const sb_tz_zone_t *zones[] = {g_la, g_berlin, g_adelaide, g_kolkata, NULL};
     int64_t from = (int64_t)day(2026, 1, 1) * 86400, to = (int64_t)day(2027, 1, 1) * 86400;
     for (size_t z = 0; z < sizeof zones / sizeof zones[0]; z++) {
         int64_t prev = INT64_MIN;
@@ -361,7 +361,7 @@ static void test_rule_matches_list(void **state)
 {
     (void)state;
     struct {
-        const sb_cal_zone_t *file;
+        const sb_tz_zone_t *file;
         const char *rule;
     } cases[] = {{g_la, "PST8PDT,M3.2.0,M11.1.0"},
                  {g_berlin, "CET-1CEST,M3.5.0,M10.5.0/3"},
@@ -372,7 +372,7 @@ static void test_rule_matches_list(void **state)
                           hours(SAT, 0, 0, 24, 0)};
     static ivs_t from_file;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        sb_cal_zone_t rule_only = {.has_rule = true};
+        sb_tz_zone_t rule_only = {.has_rule = true};
         assert_int_equal(sb_tzif_parse_rule(cases[i].rule, strlen(cases[i].rule), &rule_only.rule),
                          0);
         from_file = *week(cases[i].file, w, 7, NULL, 0, day(2026, 1, 1), day(2026, 12, 31));
@@ -397,7 +397,7 @@ static void test_rule_matches_list(void **state)
 static void test_daylight_all_year(void **state)
 {
     (void)state;
-    sb_cal_zone_t z = {.has_rule = true};
+    sb_tz_zone_t z = {.has_rule = true};
     const char *rule = "EST5EDT,0/0,J365/25";
     assert_int_equal(sb_tzif_parse_rule(rule, strlen(rule), &z.rule), 0);
     for (int64_t t = (int64_t)utc(2026, 12, 31, 0, 0) / 1000;
@@ -426,7 +426,7 @@ static void test_rule_days(void **state)
         {"EST5EDT,M3.1.6/26,M11.1.0", 2026, 3, 8}, /* first Saturday, 26:00: Sunday 02:00 */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        sb_cal_zone_t z = {.has_rule = true};
+        sb_tz_zone_t z = {.has_rule = true};
         assert_int_equal(sb_tzif_parse_rule(cases[i].rule, strlen(cases[i].rule), &z.rule), 0);
         int64_t at = (int64_t)utc(cases[i].y, cases[i].m, cases[i].d, 7, 0) / 1000;
         if (sb_cal_offset_at(&z, at - 1) != -5 * 3600 || sb_cal_offset_at(&z, at) != -4 * 3600)
@@ -440,7 +440,7 @@ static void test_rule_days(void **state)
  * ---------------------------------------------------------------------------------------------- */
 
 /* The window router/hours.c asks for: local dates from yesterday to eight days on. */
-static sb_route_t *engine_with(const sb_cal_zone_t *z, const sb_cfg_hours_t *w, size_t nw,
+static sb_route_t *engine_with(const sb_tz_zone_t *z, const sb_cfg_hours_t *w, size_t nw,
                                const int32_t *hol, size_t nh, uint64_t now)
 {
     int32_t today = sb_cal_local_day(z, (int64_t)(now / 1000));
