@@ -37,7 +37,7 @@ static void metrics(sb_http_t *h)
     sb_buf_t b;
     sb_buf_init(&b, 0);
     if (sb_metrics_render(&b) != 0)
-        sb_http_error(h, 500, "INTERNAL", "out of memory");
+        sb_http_error(h, 500, SB_WERR_INTERNAL, "out of memory");
     else
         sb_http_respond(h, 200, "text/plain; version=0.0.4; charset=utf-8",
                         (const char *)sb_buf_data(&b), b.len);
@@ -49,7 +49,7 @@ static void metrics(sb_http_t *h)
 static void test_clock(sb_app_t *app, sb_http_t *h)
 {
     if (!sb_clock_is_test()) {
-        sb_http_error(h, 404, "NOT_FOUND", "no such endpoint");
+        sb_http_error(h, 404, SB_WERR_NOT_FOUND, "no such endpoint");
         return;
     }
     if (h->method == SB_HTTP_POST) {
@@ -57,7 +57,7 @@ static void test_clock(sb_app_t *app, sb_http_t *h)
         json_t *adv = j ? json_object_get(j, "advance_ms") : NULL;
         if (!json_is_integer(adv) || json_integer_value(adv) < 0) {
             json_decref(j);
-            sb_http_error(h, 400, "BAD_REQUEST", "advance_ms must be a non-negative integer");
+            sb_http_error(h, 400, SB_WERR_BAD_REQUEST, "advance_ms must be a non-negative integer");
             return;
         }
         sb_clock_advance((uint64_t)json_integer_value(adv));
@@ -83,7 +83,7 @@ void sb_api_handle(void *user, sb_http_t *h)
     else if (strcmp(p, "/test/clock") == 0)
         test_clock(app, h);
     else if (strncmp(p, "/api/", 5) == 0 && app->stopping)
-        sb_http_error(h, 503, "SHUTTING_DOWN", "the server is restarting; try again shortly");
+        sb_http_error(h, 503, SB_WERR_SHUTTING_DOWN, "the server is restarting; try again shortly");
     else if (strcmp(p, "/api/login") == 0 && post)
         sb_auth_login(app, h);
     else if (strcmp(p, "/api/logout") == 0 && post)
@@ -97,7 +97,7 @@ void sb_api_handle(void *user, sb_http_t *h)
     else if (strcmp(p, "/api/login") == 0 || strcmp(p, "/api/logout") == 0 ||
              strcmp(p, "/api/me") == 0 || strcmp(p, "/api/admin/revoke") == 0 ||
              strcmp(p, "/api/tasks") == 0)
-        sb_http_error(h, 405, "METHOD_NOT_ALLOWED", "wrong method for this endpoint");
+        sb_http_error(h, 405, SB_WERR_METHOD_NOT_ALLOWED, "wrong method for this endpoint");
     else
-        sb_http_error(h, 404, "NOT_FOUND", "no such endpoint");
+        sb_http_error(h, 404, SB_WERR_NOT_FOUND, "no such endpoint");
 }

@@ -23,16 +23,16 @@ static void create_task(sb_app_t *app, sb_http_t *h, const sb_cfg_staff_t *who, 
 {
     (void)arg;
     if (!who) {
-        sb_http_error(h, 401, "UNAUTHORIZED", "not signed in");
+        sb_http_error(h, 401, SB_WERR_UNAUTHORIZED, "not signed in");
         return;
     }
     if (who->role != SB_STAFF_SUPERVISOR && who->role != SB_STAFF_ADMIN) {
-        sb_http_error(h, 403, "FORBIDDEN", "only supervisors and administrators may create tasks");
+        sb_http_error(h, 403, SB_WERR_FORBIDDEN, "only supervisors and administrators may create tasks");
         return;
     }
     json_t *b = sb_http_json_body(h);
     if (!b) {
-        sb_http_error(h, 400, "BAD_REQUEST", "send a JSON object");
+        sb_http_error(h, 400, SB_WERR_BAD_REQUEST, "send a JSON object");
         return;
     }
     const char *queue = str_field(b, "queue"), *ext = str_field(b, "external_id");
@@ -53,7 +53,7 @@ static void create_task(sb_app_t *app, sb_http_t *h, const sb_cfg_staff_t *who, 
         bad = "give due_at_ms (epoch milliseconds) or due_in_s";
     if (bad) {
         json_decref(b);
-        sb_http_error(h, 400, "BAD_REQUEST", bad);
+        sb_http_error(h, 400, SB_WERR_BAD_REQUEST, bad);
         return;
     }
     uint64_t due = json_is_integer(at)

@@ -58,21 +58,21 @@ static sb_http_t *resume(job_t *j)
 static void store_failed(sb_http_t *h, int err)
 {
     if (err == SB_E_BUSY)
-        sb_http_error(h, 503, "BUSY", "the server is busy; try again in a moment");
+        sb_http_error(h, 503, SB_WERR_BUSY, "the server is busy; try again in a moment");
     else
-        sb_http_error(h, 503, "STORE_UNAVAILABLE", "sign-in is unavailable; try again shortly");
+        sb_http_error(h, 503, SB_WERR_STORE_UNAVAILABLE, "sign-in is unavailable; try again shortly");
 }
 
 static job_t *job_new(sb_app_t *app, sb_http_t *h)
 {
     job_t *j = calloc(1, sizeof *j);
     if (!j) {
-        sb_http_error(h, 500, "INTERNAL", "out of memory");
+        sb_http_error(h, 500, SB_WERR_INTERNAL, "out of memory");
         return NULL;
     }
     if (sb_http_hold(h) != 0) {
         free(j);
-        sb_http_error(h, 500, "INTERNAL", "out of memory");
+        sb_http_error(h, 500, SB_WERR_INTERNAL, "out of memory");
         return NULL;
     }
     j->app = app;
@@ -88,7 +88,7 @@ static bool origin_refused(sb_http_t *h)
     if (!h->origin_present || h->origin_ok)
         return false;
     sb_metrics_limit_hit(SB_LIMIT_ORIGIN);
-    sb_http_error(h, 403, "FORBIDDEN", "origin not allowed");
+    sb_http_error(h, 403, SB_WERR_FORBIDDEN, "origin not allowed");
     return true;
 }
 
@@ -179,7 +179,7 @@ static void session_cb(sb_store_t *s, redisReply *r, void *priv)
         if (st != 0)
             store_failed(h, st);
         else
-            sb_http_error(h, 401, "BAD_CREDENTIALS", "wrong username or password");
+            sb_http_error(h, 401, SB_WERR_BAD_CREDENTIALS, "wrong username or password");
         job_free(j);
         return;
     }
@@ -226,7 +226,7 @@ static void verified_cb(sb_password_result_t result, void *priv)
         settle(j, "skip");
         sb_http_t *h = resume(j);
         if (h) {
-            sb_http_error(h, 500, "INTERNAL", "cannot verify the password now");
+            sb_http_error(h, 500, SB_WERR_INTERNAL, "cannot verify the password now");
             job_free(j);
         }
         return;
@@ -245,7 +245,7 @@ static void verified_cb(sb_password_result_t result, void *priv)
     if (!h)
         return;
     if (!right) {
-        sb_http_error(h, 401, "BAD_CREDENTIALS", "wrong username or password");
+        sb_http_error(h, 401, SB_WERR_BAD_CREDENTIALS, "wrong username or password");
         job_free(j);
         return;
     }
@@ -299,7 +299,7 @@ static void reserved_cb(sb_store_t *s, redisReply *r, void *priv)
             sb_password_release(j->addr);
             sb_http_t *h = resume(j);
             if (h) {
-                sb_http_error(h, 500, "INTERNAL", "cannot verify the password now");
+                sb_http_error(h, 500, SB_WERR_INTERNAL, "cannot verify the password now");
                 job_free(j);
             }
         }
@@ -325,7 +325,7 @@ void sb_auth_login(sb_app_t *app, sb_http_t *h)
     json_t *p = body ? json_object_get(body, "password") : NULL;
     if (!json_is_string(u) || !json_is_string(p)) {
         json_decref(body);
-        sb_http_error(h, 400, "BAD_REQUEST",
+        sb_http_error(h, 400, SB_WERR_BAD_REQUEST,
                       "send JSON {\"username\": \"...\", \"password\": \"...\"}");
         return;
     }
@@ -333,7 +333,7 @@ void sb_auth_login(sb_app_t *app, sb_http_t *h)
     if (!valid_username(json_string_value(u), ul) || pl == 0 || pl > SB_PASSWORD_MAX) {
         json_decref(body);
         /* the same answer as a wrong password: a malformed name is not worth a clue */
-        sb_http_error(h, 401, "BAD_CREDENTIALS", "wrong username or password");
+        sb_http_error(h, 401, SB_WERR_BAD_CREDENTIALS, "wrong username or password");
         return;
     }
     /* Before anything is spent on it: one address may have only so many sign-ins in progress, so
@@ -348,9 +348,9 @@ void sb_auth_login(sb_app_t *app, sb_http_t *h)
         if (adm == SB_E_BUSY) {
             sb_metrics_limit_hit(SB_LIMIT_HASH_JOBS);
             sb_http_add_header(h, "Retry-After", "1");
-            sb_http_error(h, 503, "BUSY", "too many sign-ins at once; try again in a moment");
+            sb_http_error(h, 503, SB_WERR_BUSY, "too many sign-ins at once; try again in a moment");
         } else {
-            sb_http_error(h, 500, "INTERNAL", "out of memory");
+            sb_http_error(h, 500, SB_WERR_INTERNAL, "out of memory");
         }
         return;
     }
@@ -371,7 +371,7 @@ void sb_auth_login(sb_app_t *app, sb_http_t *h)
     json_decref(body);
     if (!j->password) {
         sb_password_release(j->addr);
-        sb_http_error(h, 500, "INTERNAL", "out of memory");
+        sb_http_error(h, 500, SB_WERR_INTERNAL, "out of memory");
         job_free(j);
         return;
     }
@@ -441,7 +441,7 @@ static void with_session(sb_app_t *app, sb_http_t *h, session_fn fn, sb_auth_sta
     sb_key(app->key_prefix, key, sizeof key, "sess:%s", j->hash);
     lookup_t *l = malloc(sizeof *l);
     if (!l) {
-        sb_http_error(h, 500, "INTERNAL", "out of memory");
+        sb_http_error(h, 500, SB_WERR_INTERNAL, "out of memory");
         job_free(j);
         return;
     }
@@ -460,7 +460,7 @@ static void with_session(sb_app_t *app, sb_http_t *h, session_fn fn, sb_auth_sta
 static void me_fn(job_t *j, sb_http_t *h, const sb_cfg_staff_t *who)
 {
     if (!who) {
-        sb_http_error(h, 401, "UNAUTHORIZED", "not signed in");
+        sb_http_error(h, 401, SB_WERR_UNAUTHORIZED, "not signed in");
     } else {
         json_t *o = json_object();
         user_json(o, who);
@@ -571,7 +571,7 @@ static void members_cb(sb_store_t *s, redisReply *r, void *priv)
         free(argv);
         free(lens);
         free(keys);
-        sb_http_error(h, 500, "INTERNAL", "out of memory");
+        sb_http_error(h, 500, SB_WERR_INTERNAL, "out of memory");
         job_free(j);
         return;
     }
@@ -604,7 +604,7 @@ static void members_cb(sb_store_t *s, redisReply *r, void *priv)
 static void revoke_fn(job_t *j, sb_http_t *h, const sb_cfg_staff_t *who)
 {
     if (!who || who->role != SB_STAFF_ADMIN) {
-        sb_http_error(h, who ? 403 : 401, who ? "FORBIDDEN" : "UNAUTHORIZED",
+        sb_http_error(h, who ? 403 : 401, who ? SB_WERR_FORBIDDEN : SB_WERR_UNAUTHORIZED,
                       who ? "only administrators may revoke sessions" : "not signed in");
         job_free(j);
         return;
@@ -613,7 +613,7 @@ static void revoke_fn(job_t *j, sb_http_t *h, const sb_cfg_staff_t *who)
     json_t *u = body ? json_object_get(body, "username") : NULL;
     if (!json_is_string(u) || !valid_username(json_string_value(u), json_string_length(u))) {
         json_decref(body);
-        sb_http_error(h, 400, "BAD_REQUEST", "send JSON {\"username\": \"...\"}");
+        sb_http_error(h, 400, SB_WERR_BAD_REQUEST, "send JSON {\"username\": \"...\"}");
         job_free(j);
         return;
     }

@@ -115,8 +115,12 @@ void sb_http_respond(sb_http_t *h, int status, const char *ctype, const char *bo
     lws_callback_on_writable(h->wsi);
 }
 
-void sb_http_error(sb_http_t *h, int status, const char *code, const char *message)
+void sb_http_error(sb_http_t *h, int status, sb_wire_err_t werr, const char *message)
 {
+    /* one error path with the WebSocket's: the same codes, counted in the same metric */
+    if ((unsigned)werr < SB_WERR_SLOTS)
+        sb_metrics.errors_by_code[werr]++;
+    const char *code = sb_wire_err_name(werr);
     sb_buf_t b;
     sb_buf_init(&b, 0);
     int rc = sb_buf_append(&b, "{\"code\":", 8);
@@ -160,7 +164,7 @@ static int begin(sb_net_t *n, struct lws *wsi, sb_http_t *h)
         if (lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI) > 0)
             sb_http_respond(h, 405, "application/json", NULL, 0);
         else
-            sb_http_error(h, 405, "METHOD_NOT_ALLOWED", "only GET and POST are supported");
+            sb_http_error(h, 405, SB_WERR_METHOD_NOT_ALLOWED, "only GET and POST are supported");
         return 0;
     }
     if (h->method == SB_HTTP_GET)
@@ -257,7 +261,7 @@ int sb_http_on_callback(sb_net_t *n, struct lws *wsi, enum lws_callback_reasons 
             return 0;
         if (h->body_too_big) {
             sb_metrics_limit_hit(SB_LIMIT_HTTP_BODY);
-            sb_http_error(h, 413, "TOO_LARGE", "request body too large");
+            sb_http_error(h, 413, SB_WERR_TOO_LARGE, "request body too large");
         } else {
             n->deps.events.http(n->deps.user, h);
         }
@@ -294,7 +298,7 @@ void sb_http_json(sb_http_t *h, int status, json_t *j)
 {
     char *s = json_dumps(j, JSON_COMPACT);
     if (!s)
-        sb_http_error(h, 500, "INTERNAL", "out of memory");
+        sb_http_error(h, 500, SB_WERR_INTERNAL, "out of memory");
     else
         sb_http_respond(h, status, "application/json", s, strlen(s));
     free(s);

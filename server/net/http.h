@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "net/net.h"
+#include "proto/codec.h"
 #include "util/buf.h"
 
 struct lws;
@@ -45,8 +46,9 @@ sb_http_t *sb_http_find(sb_net_t *n, uint64_t id);
 int sb_http_hold(sb_http_t *h);
 /* Sends the answer: status, content type, body (copied). */
 void sb_http_respond(sb_http_t *h, int status, const char *ctype, const char *body, size_t len);
-/* JSON error answer {"code": code, "message": message}. */
-void sb_http_error(sb_http_t *h, int status, const char *code, const char *message);
+/* JSON error answer {"code": code, "message": message}, with a code of the protocol's list
+ * (proto/schema.yaml), counted in sb_errors_total like a WebSocket error reply. */
+void sb_http_error(sb_http_t *h, int status, sb_wire_err_t code, const char *message);
 /* The request body as a JSON object; NULL when absent, malformed, or not an object. The caller
  * owns the reference. */
 json_t *sb_http_json_body(sb_http_t *h);

@@ -515,7 +515,7 @@ void rtr_answer_waiting(sb_router_t *R, uint64_t conn_id, uint64_t req_id, sb_ms
             sb_http_respond(h, out == SB_COMMIT_OK ? 201 : 200, "application/json", body,
                             (size_t)n);
         } else {
-            sb_http_error(h, 503, "STORE_UNAVAILABLE", "the task could not be saved; try again");
+            sb_http_error(h, 503, SB_WERR_STORE_UNAVAILABLE, "the task could not be saved; try again");
         }
         return;
     }

@@ -414,12 +414,12 @@ void sb_router_create_task(sb_app_t *app, sb_http_t *h, const char *queue, const
     const sb_cfg_queue_t *cq = sb_config_find_queue(app->cfg, queue);
     uint32_t q = rtr_queue_of(R, queue);
     if (!cq || q == SB_ROUTE_NONE || !cq->channels[SB_CHAN_TASK]) {
-        sb_http_error(h, 400, "BAD_REQUEST", "queue is not a configured task queue");
+        sb_http_error(h, 400, SB_WERR_BAD_REQUEST, "queue is not a configured task queue");
         return;
     }
     int li = rtr_lang_of(R, lang ? lang : (cq->n_languages ? cq->languages[0] : "en"));
     if (li < 0) {
-        sb_http_error(h, 400, "BAD_REQUEST", "language is not one of the configured languages");
+        sb_http_error(h, 400, SB_WERR_BAD_REQUEST, "language is not one of the configured languages");
         return;
     }
     sb_rcontact_t spec;
@@ -437,7 +437,7 @@ void sb_router_create_task(sb_app_t *app, sb_http_t *h, const char *queue, const
     spec.agent = SB_ROUTE_NONE;
     cside_t *cs = rtr_cside_add(R, spec.id);
     if (!cs) {
-        sb_http_error(h, 500, "INTERNAL", "out of memory");
+        sb_http_error(h, 500, SB_WERR_INTERNAL, "out of memory");
         return;
     }
     snprintf(cs->topic, sizeof cs->topic, "%s", external_id);
@@ -454,11 +454,11 @@ void sb_router_create_task(sb_app_t *app, sb_http_t *h, const char *queue, const
     if (a != SB_ARRIVE_OK) {
         rtr_cside_del(R, cs);
         if (a == SB_ARRIVE_CLOSED)
-            sb_http_error(h, 409, "QUEUE_CLOSED", "the task queue is closed now");
+            sb_http_error(h, 409, SB_WERR_QUEUE_CLOSED, "the task queue is closed now");
         else if (a == SB_ARRIVE_FULL)
-            sb_http_error(h, 500, "INTERNAL", "out of memory");
+            sb_http_error(h, 500, SB_WERR_INTERNAL, "out of memory");
         else
-            sb_http_error(h, 400, "BAD_REQUEST", "the task queue does not take this language");
+            sb_http_error(h, 400, SB_WERR_BAD_REQUEST, "the task queue does not take this language");
         rtr_pump(R);
         return;
     }
