@@ -21,6 +21,27 @@ static const char *const g_commit[] = {
 #undef SB_COMMIT_NAME
 };
 
+static const char *const g_class[] = {
+#define SB_CLASS_NAME(n, s) s,
+    SB_CLASS_LIST(SB_CLASS_NAME)
+#undef SB_CLASS_NAME
+};
+static const char *const g_status[] = {
+#define SB_STATUS_NAME(n, s) s,
+    SB_AGENT_STATUS_LIST(SB_STATUS_NAME)
+#undef SB_STATUS_NAME
+};
+
+const char *sb_class_name(sb_class_t c)
+{
+    return (unsigned)c < SB_CLASS__COUNT ? g_class[c] : g_class[0];
+}
+
+const char *sb_agent_status_name(sb_agent_status_t s)
+{
+    return (unsigned)s <= SB_AGENT_AWAY ? g_status[s] : g_status[0];
+}
+
 const char *sb_cstate_name(sb_cstate_t s)
 {
     return (unsigned)s < SB_CSTATE__COUNT ? g_cstate[s] : "?";

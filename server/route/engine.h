@@ -30,8 +30,18 @@
 #define SB_ROUTE_ID_LEN    64
 #define SB_ROUTE_NONE      UINT32_MAX
 
-/* Channel classes: capacity is counted per class; voice and video share the call slot. */
-typedef enum { SB_CLASS_CHAT, SB_CLASS_CALL, SB_CLASS_TASK, SB_CLASS__COUNT } sb_class_t;
+/* Channel classes: capacity is counted per class; voice and video share the call slot. The names
+ * are what Redis stores (a:<agent> load_<class>, route_commit.lua). */
+#define SB_CLASS_LIST(X) X(CHAT, "chat") X(CALL, "call") X(TASK, "task")
+
+typedef enum {
+#define SB_CLASS_ENUM(n, s) SB_CLASS_##n,
+    SB_CLASS_LIST(SB_CLASS_ENUM)
+#undef SB_CLASS_ENUM
+        SB_CLASS__COUNT
+} sb_class_t;
+
+const char *sb_class_name(sb_class_t c);
 
 static inline sb_class_t sb_channel_class(sb_channel_t ch)
 {
@@ -103,7 +113,16 @@ typedef struct {
  * States
  * ---------------------------------------------------------------------------------------------- */
 
-typedef enum { SB_AGENT_OFFLINE, SB_AGENT_AVAILABLE, SB_AGENT_AWAY } sb_agent_status_t;
+/* An agent's status; the names are what Redis stores and statistics count. */
+#define SB_AGENT_STATUS_LIST(X) X(OFFLINE, "offline") X(AVAILABLE, "available") X(AWAY, "away")
+
+typedef enum {
+#define SB_AGENT_STATUS_ENUM(n, s) SB_AGENT_##n,
+    SB_AGENT_STATUS_LIST(SB_AGENT_STATUS_ENUM)
+#undef SB_AGENT_STATUS_ENUM
+} sb_agent_status_t;
+
+const char *sb_agent_status_name(sb_agent_status_t s);
 
 #define SB_CSTATE_LIST(X)                                                                          \
     X(QUEUED, "queued")                                                                            \

@@ -13,8 +13,6 @@
 
 #define MAX_WORK 64
 
-static const char *const g_status[] = {"offline", "available", "away"};
-
 static sb_str_t S(const char *s)
 {
     return (sb_str_t){s ? s : "", s ? (uint32_t)strlen(s) : 0};
@@ -42,7 +40,7 @@ void rtr_commit_extra(sb_router_t *R, const sb_rcommit_t *cm, void *extra)
     const sb_config_t *cfg = R->app->cfg;
     memset(x, 0, sizeof *x);
     x->retention_s = cfg->routing.retention_days * 86400u;
-    x->status = g_status[cm->status <= SB_AGENT_AWAY ? cm->status : 0];
+    x->status = sb_agent_status_name(cm->status);
     x->away_reason = "";
     const sb_cfg_staff_t *st = cm->agent != SB_ROUTE_NONE ? rtr_staff_cfg(R, cm->agent) : NULL;
     if (st) {
@@ -515,7 +513,8 @@ void rtr_answer_waiting(sb_router_t *R, uint64_t conn_id, uint64_t req_id, sb_ms
             sb_http_respond(h, out == SB_COMMIT_OK ? 201 : 200, "application/json", body,
                             (size_t)n);
         } else {
-            sb_http_error(h, 503, SB_WERR_STORE_UNAVAILABLE, "the task could not be saved; try again");
+            sb_http_error(h, 503, SB_WERR_STORE_UNAVAILABLE,
+                          "the task could not be saved; try again");
         }
         return;
     }

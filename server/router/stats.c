@@ -6,8 +6,6 @@
 #include "router/router_internal.h"
 #include "stats/stats.h"
 
-static const char *const g_status[] = {"offline", "available", "away"};
-
 static const char *queue_id(const sb_router_t *R, uint32_t q)
 {
     return q < R->n_queue_ids ? R->queue_ids[q] : NULL;
@@ -103,12 +101,12 @@ void rtr_stats_commit(sb_router_t *R, cside_t *cs, const sb_rcommit_t *cm)
         break;
     case SB_COMMIT_AGENT:
         if (a)
-            sb_stats_agent_status_begin(
-                st, a, g_status[cm->status <= SB_AGENT_AWAY ? cm->status : 0],
-                cm->status == SB_AGENT_AWAY && cm->reason < cfg->n_away_reasons
-                    ? cfg->away_reasons[cm->reason]
-                    : NULL,
-                now);
+            sb_stats_agent_status_begin(st, a, sb_agent_status_name(cm->status),
+                                        cm->status == SB_AGENT_AWAY &&
+                                                cm->reason < cfg->n_away_reasons
+                                            ? cfg->away_reasons[cm->reason]
+                                            : NULL,
+                                        now);
         break;
     default:
         break;
@@ -131,8 +129,7 @@ void rtr_stats_agents_loaded(sb_router_t *R, uint64_t now)
         sb_ragent_view_t v;
         if (!sb_route_agent_view(R->eng, ai, &v))
             continue;
-        sb_stats_agent_status_begin(st, R->agent_ids[ai],
-                                    g_status[v.status <= SB_AGENT_AWAY ? v.status : 0],
+        sb_stats_agent_status_begin(st, R->agent_ids[ai], sb_agent_status_name(v.status),
                                     v.status == SB_AGENT_AWAY && v.reason < cfg->n_away_reasons
                                         ? cfg->away_reasons[v.reason]
                                         : NULL,

@@ -10,8 +10,6 @@
 
 #define MAX_ARGS 48
 
-static const char *const g_class[] = {"chat", "call", "task"};
-
 int sb_rs_commit(sb_store_t *s, const char *prefix, const sb_rcommit_t *cm, const sb_rs_extra_t *x,
                  sb_store_cb cb, void *priv)
 {
@@ -72,7 +70,7 @@ int sb_rs_commit(sb_store_t *s, const char *prefix, const sb_rcommit_t *cm, cons
     argv[n++] = sb_commit_name(cm->kind);
     argv[n++] = ver;
     argv[n++] = now;
-    argv[n++] = g_class[cm->cls < 3 ? cm->cls : 0];
+    argv[n++] = sb_class_name(cm->cls);
     argv[n++] = cap;
     argv[n++] = keep;
     argv[n++] = cm->contact_id;
