@@ -7,7 +7,7 @@
  * them, with textContent.
  */
 import { fetchMe, login, loginErrorMessage, logout, type StaffUser } from './api';
-import { byId, el, sameOriginSocketUrl, setParts } from './dom';
+import { byId, el, sameOriginSocketUrl, setBusy, setParts, setText } from './dom';
 import { signedInText, statusView, type ShownState } from './status';
 import { CLIENT_VERSION } from './version';
 import { Connection, type ConnectionState } from '../net/connection';
@@ -50,14 +50,11 @@ export function startStaffApp(opts: StaffAppOptions): void {
   // The status line is built once; later only its text changes, so that the live region announces
   // state changes and not the countdown ticking inside it (that part is hidden from screen readers).
   const statusMain = el('span');
-  const statusCount = el('span');
-  statusCount.setAttribute('aria-hidden', 'true');
+  const statusCount = el('span', { attrs: { 'aria-hidden': 'true' } });
   const statusTail = el('span');
-  const statusText = el('span', { className: 'connection-text' });
-  statusText.id = 'connection-status-text';
+  const statusText = el('span', { id: 'connection-status-text', className: 'connection-text' });
   statusText.append(statusMain, statusCount, statusTail);
-  const dot = el('span', { className: 'connection-dot' });
-  dot.setAttribute('aria-hidden', 'true');
+  const dot = el('span', { className: 'connection-dot', attrs: { 'aria-hidden': 'true' } });
   ui.status.replaceChildren(dot, statusText);
 
   let conn: Connection | null = null;
@@ -65,10 +62,6 @@ export function startStaffApp(opts: StaffAppOptions): void {
   let shown: ShownState = { status: 'signed-out' };
   let busy = false;
   let checkingSession = false;
-
-  const setText = (node: HTMLElement, text: string): void => {
-    if (node.textContent !== text) node.textContent = text;
-  };
 
   function renderStatus(): void {
     const v = statusView(shown, Date.now());
@@ -222,8 +215,7 @@ export function startStaffApp(opts: StaffAppOptions): void {
     ev.preventDefault();
     if (busy) return;
     busy = true;
-    ui.submit.setAttribute('aria-disabled', 'true');
-    ui.submit.textContent = 'Signing in…';
+    setBusy(ui.submit, true, 'Signing in…');
     showLoginError('');
     void login(ui.username.value, ui.password.value)
       .then((outcome) => {
@@ -245,8 +237,7 @@ export function startStaffApp(opts: StaffAppOptions): void {
       })
       .finally(() => {
         busy = false;
-        ui.submit.removeAttribute('aria-disabled');
-        ui.submit.textContent = 'Sign in';
+        setBusy(ui.submit, false, 'Sign in');
       });
   });
 

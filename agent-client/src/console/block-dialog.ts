@@ -6,7 +6,7 @@
 import { actionFailure, errorOf } from './chat-errors';
 import { ModalDialog } from './dialog';
 import { utf8Length } from '../chat/ids';
-import { el, setParts, setText, type Part } from '../common/dom';
+import { button, el, setParts, setText, type Part } from '../common/dom';
 
 export const MAX_BLOCK_REASON_BYTES = 500;
 
@@ -23,37 +23,30 @@ export class BlockDialog {
 
   constructor(doc: Document) {
     this.modal = new ModalDialog('block-dialog', 'End the chat and block this customer?', doc);
-    this.intro = el('p', {}, doc);
-    this.intro.id = 'block-intro';
+    this.intro = el('p', { id: 'block-intro' }, doc);
     const why = el(
       'p',
       {
+        id: 'block-why',
         className: 'muted',
         text: 'This ends the chat now and stops this customer from starting new chats. Use it only for abusive behaviour, following your agency’s policy. It is audited: your name, the time and the reason are logged.',
       },
       doc,
     );
-    why.id = 'block-why';
-    this.form = el('form', {}, doc);
-    this.form.noValidate = true;
+    this.form = el('form', { attrs: { novalidate: '' } }, doc);
     const field = el('div', { className: 'field' }, doc);
     const label = el('label', { text: 'Reason (required)' }, doc);
-    this.reason = el('textarea', {}, doc);
-    this.reason.id = 'block-reason';
-    this.reason.rows = 3;
+    this.reason = el('textarea', { id: 'block-reason', attrs: { rows: '3' } }, doc);
     label.htmlFor = this.reason.id;
-    this.error = el('p', { className: 'form-error' }, doc);
-    this.error.id = 'block-error';
-    this.error.setAttribute('role', 'alert');
+    this.error = el('p', { id: 'block-error', className: 'form-error', attrs: { role: 'alert' } }, doc);
     this.reason.setAttribute('aria-describedby', `block-why ${this.error.id}`);
     field.append(label, this.reason);
     const buttons = el('div', { className: 'modal-buttons' }, doc);
-    this.submit = el('button', { className: 'button button-danger', text: 'End chat and block' }, doc);
-    this.submit.type = 'submit';
-    this.submit.id = 'block-submit';
-    const cancel = el('button', { className: 'button button-secondary', text: 'Cancel' }, doc);
-    cancel.type = 'button';
-    cancel.id = 'block-cancel';
+    this.submit = button(
+      { id: 'block-submit', className: 'button button-danger', text: 'End chat and block', type: 'submit' },
+      doc,
+    );
+    const cancel = button({ id: 'block-cancel', className: 'button button-secondary', text: 'Cancel' }, doc);
     buttons.append(this.submit, cancel);
     this.form.append(field, this.error, buttons);
     this.modal.body.append(this.intro, why, this.form);

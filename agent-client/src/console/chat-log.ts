@@ -5,7 +5,7 @@
  * always plain text (a link a customer writes is not clickable for the agent either); https links
  * a staff member wrote are.
  */
-import { balanceIsolates, el, foreign, setParts, type Part } from '../common/dom';
+import { balanceIsolates, button, el, foreign, setParts, type Part } from '../common/dom';
 import { appendMessageText } from '../chat/links';
 import { itemKey, markOf, type Mark } from '../chat/marks';
 import type { Conversation } from '../chat/conversation';
@@ -101,13 +101,21 @@ export class ChatLog {
     this.doc = doc;
     this.onRetry = cb.retry;
     this.onRemove = cb.remove;
-    this.box = el('div', { className: 'chat-log' }, doc);
-    this.box.id = id;
-    this.box.setAttribute('role', 'log');
-    this.box.setAttribute('aria-live', 'polite');
-    this.box.setAttribute('aria-relevant', 'additions');
-    this.box.setAttribute('aria-label', label);
-    this.box.tabIndex = 0;
+    this.box = el(
+      'div',
+      {
+        id,
+        className: 'chat-log',
+        attrs: {
+          role: 'log',
+          'aria-live': 'polite',
+          'aria-relevant': 'additions',
+          'aria-label': label,
+          tabindex: '0',
+        },
+      },
+      doc,
+    );
     this.list = el('ol', { className: 'chat-messages' }, doc);
     this.box.append(this.list);
   }
@@ -241,10 +249,8 @@ export class ChatLog {
       const d = this.doc;
       const box = el('div', { className: 'chat-msg-failure' }, d);
       box.append(el('span', { text: `${sendFailureText(code)} ` }, d));
-      const retry = el('button', { className: 'link-button', text: 'Try again' }, d);
-      retry.type = 'button';
-      const remove = el('button', { className: 'link-button', text: 'Remove' }, d);
-      remove.type = 'button';
+      const retry = button({ className: 'link-button', text: 'Try again' }, d);
+      const remove = button({ className: 'link-button', text: 'Remove' }, d);
       const id = out.clientMsgId;
       retry.addEventListener('click', () => {
         this.onRetry(id);

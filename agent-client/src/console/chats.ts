@@ -36,7 +36,7 @@ import type { TitleAlert } from './title';
 import { sendTransfer, TransferDialog } from './transfer-dialog';
 import { VerifyDialog } from './verify-dialog';
 import { ServerClock } from '../common/clock';
-import { el, isolate, setParts, setText } from '../common/dom';
+import { el, isolate, setBusy, setFieldError, setParts, setText } from '../common/dom';
 import { Conversation } from '../chat/conversation';
 import { utf8Length } from '../chat/ids';
 import { RemoteTyping } from '../chat/typing';
@@ -126,24 +126,33 @@ export class ChatDesk {
         };
       });
 
-    this.root = el('section', { className: 'panel chats' }, doc);
-    this.root.id = 'chats';
-    this.root.setAttribute('aria-labelledby', 'chats-heading');
-    this.heading = el('h2', { text: 'Chats' }, doc);
-    this.heading.id = 'chats-heading';
-    this.heading.tabIndex = -1;
-    this.empty = el('p', { className: 'muted', text: 'No chats open. Chats you accept appear here.' }, doc);
-    this.empty.id = 'chats-empty';
-    this.tablist = el('div', { className: 'chat-tabs' }, doc);
-    this.tablist.id = 'chat-tabs';
-    this.tablist.setAttribute('role', 'tablist');
-    this.tablist.setAttribute('aria-label', 'Your chats');
+    this.root = el(
+      'section',
+      { id: 'chats', className: 'panel chats', attrs: { 'aria-labelledby': 'chats-heading' } },
+      doc,
+    );
+    this.heading = el('h2', { id: 'chats-heading', text: 'Chats', attrs: { tabindex: '-1' } }, doc);
+    this.empty = el(
+      'p',
+      { id: 'chats-empty', className: 'muted', text: 'No chats open. Chats you accept appear here.' },
+      doc,
+    );
+    this.tablist = el(
+      'div',
+      { id: 'chat-tabs', className: 'chat-tabs', attrs: { role: 'tablist', 'aria-label': 'Your chats' } },
+      doc,
+    );
     this.tablist.hidden = true;
     this.panels = el('div', { className: 'chat-panels' }, doc);
-    this.announcer = el('div', { className: 'visually-hidden' }, doc);
-    this.announcer.id = 'chat-announcer';
-    this.announcer.setAttribute('role', 'status');
-    this.announcer.setAttribute('aria-atomic', 'true');
+    this.announcer = el(
+      'div',
+      {
+        id: 'chat-announcer',
+        className: 'visually-hidden',
+        attrs: { role: 'status', 'aria-atomic': 'true' },
+      },
+      doc,
+    );
     this.root.append(this.heading, this.empty, this.announcer, this.tablist, this.panels);
 
     this.tablist.addEventListener('keydown', (ev) => {
@@ -527,8 +536,7 @@ export class ChatDesk {
       this.submit(t);
     });
     textarea.addEventListener('input', () => {
-      setText(view.composerError, '');
-      textarea.removeAttribute('aria-invalid');
+      setFieldError(textarea, view.composerError, '');
       // a private note is not "typing" for the customer
       if (!privateToggle.checked) conv.typing.input(textarea.value.trim() !== '');
       renderComposerHint(t);
@@ -579,8 +587,7 @@ export class ChatDesk {
     if (t.state !== 'open') return;
     const text = t.textarea.value.replace(/\s+$/u, '');
     const fail = (msg: string): void => {
-      setText(t.composerError, msg);
-      t.textarea.setAttribute('aria-invalid', 'true');
+      setFieldError(t.textarea, t.composerError, msg);
       t.textarea.focus();
     };
     if (text.trim() === '') {
@@ -596,8 +603,7 @@ export class ChatDesk {
       fail(`Fill in ${missing.map((m) => `{${m}}`).join(', ')} first.`);
       return;
     }
-    setText(t.composerError, '');
-    t.textarea.removeAttribute('aria-invalid');
+    setFieldError(t.textarea, t.composerError, '');
     t.textarea.value = '';
     t.conv.send(text, t.privateToggle.checked);
     renderComposerHint(t);
@@ -611,8 +617,7 @@ export class ChatDesk {
       return;
     }
     t.ending = true;
-    t.endButton.setAttribute('aria-disabled', 'true');
-    setText(t.endButton, 'Ending…');
+    setBusy(t.endButton, true, 'Ending…');
     setText(t.actionError, '');
     conn
       .request('contact.end', { contact_id: t.info.contact_id })
@@ -632,8 +637,7 @@ export class ChatDesk {
       )
       .finally(() => {
         t.ending = false;
-        t.endButton.removeAttribute('aria-disabled');
-        setText(t.endButton, 'End chat');
+        setBusy(t.endButton, false, 'End chat');
       });
   }
 

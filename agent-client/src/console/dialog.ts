@@ -34,11 +34,8 @@ export class ModalDialog {
   private onClose: (() => void) | null = null;
 
   constructor(id: string, title: string, doc: Document = document) {
-    this.dialog = el('dialog', { className: 'modal' }, doc);
-    this.dialog.id = id;
-    this.dialog.setAttribute('aria-modal', 'true');
-    this.heading = el('h2', { className: 'modal-title', text: title }, doc);
-    this.heading.id = `${id}-title`;
+    this.dialog = el('dialog', { id, className: 'modal', attrs: { 'aria-modal': 'true' } }, doc);
+    this.heading = el('h2', { id: `${id}-title`, className: 'modal-title', text: title }, doc);
     this.dialog.setAttribute('aria-labelledby', this.heading.id);
     this.body = el('div', { className: 'modal-body' }, doc);
     this.dialog.append(this.heading, this.body);

@@ -8,7 +8,7 @@ import { actionFailure, errorOf } from './chat-errors';
 import { ModalDialog } from './dialog';
 import { languageName } from './format';
 import { utf8Length } from '../chat/ids';
-import { bdi, el, isolate, setText } from '../common/dom';
+import { bdi, button, choice, el, isolate, setText } from '../common/dom';
 import { RequestError, type Connection } from '../net/connection';
 import type { DirectoryEntry, QueueRef } from '../proto/schema.gen';
 
@@ -120,22 +120,13 @@ export class TransferDialog {
 
   constructor(doc: Document) {
     this.modal = new ModalDialog('transfer-dialog', 'Transfer chat', doc);
-    this.form = el('form', {}, doc);
-    this.form.noValidate = true;
+    this.form = el('form', { attrs: { novalidate: '' } }, doc);
     const kind = el('fieldset', { className: 'state-fieldset' }, doc);
     kind.append(el('legend', { text: 'Transfer to' }, doc));
     const row = el('div', { className: 'radio-row' }, doc);
     const radio = (id: string, value: string, text: string): HTMLInputElement => {
-      const wrap = el('div', { className: 'choice' }, doc);
-      const r = el('input', {}, doc);
-      r.type = 'radio';
-      r.name = 'transfer-kind';
-      r.id = id;
-      r.value = value;
-      const l = el('label', { text }, doc);
-      l.htmlFor = id;
-      wrap.append(r, l);
-      row.append(wrap);
+      const r = el('input', { id, attrs: { type: 'radio', name: 'transfer-kind', value } }, doc);
+      row.append(choice(r, el('label', { text }, doc), 'choice', doc));
       return r;
     };
     this.toQueue = radio('transfer-kind-queue', 'queue', 'A queue');
@@ -144,8 +135,7 @@ export class TransferDialog {
 
     this.queueField = el('div', { className: 'field' }, doc);
     const ql = el('label', { text: 'Queue' }, doc);
-    this.queue = el('select', {}, doc);
-    this.queue.id = 'transfer-queue';
+    this.queue = el('select', { id: 'transfer-queue' }, doc);
     ql.htmlFor = this.queue.id;
     this.queueField.append(
       ql,
@@ -159,14 +149,16 @@ export class TransferDialog {
 
     this.agentField = el('fieldset', { className: 'state-fieldset transfer-agents' }, doc);
     this.agentField.append(el('legend', { text: 'Colleague' }, doc));
-    this.agentStatus = el('p', { className: 'muted' }, doc);
-    this.agentStatus.id = 'transfer-agent-status';
-    this.agentStatus.setAttribute('role', 'status');
-    this.agentList = el('div', { className: 'transfer-agent-list' }, doc);
-    this.agentList.id = 'transfer-agent-list';
-    this.refresh = el('button', { className: 'button button-secondary', text: 'Refresh the list' }, doc);
-    this.refresh.type = 'button';
-    this.refresh.id = 'transfer-refresh';
+    this.agentStatus = el(
+      'p',
+      { id: 'transfer-agent-status', className: 'muted', attrs: { role: 'status' } },
+      doc,
+    );
+    this.agentList = el('div', { id: 'transfer-agent-list', className: 'transfer-agent-list' }, doc);
+    this.refresh = button(
+      { id: 'transfer-refresh', className: 'button button-secondary', text: 'Refresh the list' },
+      doc,
+    );
     this.agentField.append(
       this.agentStatus,
       this.agentList,
@@ -183,32 +175,30 @@ export class TransferDialog {
 
     const noteField = el('div', { className: 'field' }, doc);
     const nl = el('label', { text: 'Note for the next specialist (required)' }, doc);
-    this.note = el('textarea', {}, doc);
-    this.note.id = 'transfer-note';
-    this.note.rows = 3;
+    this.note = el('textarea', { id: 'transfer-note', attrs: { rows: '3' } }, doc);
     nl.htmlFor = this.note.id;
     const nh = el(
       'p',
       {
+        id: 'transfer-note-hint',
         className: 'muted',
         text: 'What the customer needs and what you already did. The customer does not see this note.',
       },
       doc,
     );
-    nh.id = 'transfer-note-hint';
-    this.error = el('p', { className: 'form-error' }, doc);
-    this.error.id = 'transfer-error';
-    this.error.setAttribute('role', 'alert');
+    this.error = el('p', { id: 'transfer-error', className: 'form-error', attrs: { role: 'alert' } }, doc);
     this.note.setAttribute('aria-describedby', `${nh.id} ${this.error.id}`);
     noteField.append(nl, this.note, nh);
 
     const buttons = el('div', { className: 'modal-buttons' }, doc);
-    this.submit = el('button', { className: 'button', text: 'Transfer' }, doc);
-    this.submit.type = 'submit';
-    this.submit.id = 'transfer-submit';
-    const cancel = el('button', { className: 'button button-secondary', text: 'Cancel' }, doc);
-    cancel.type = 'button';
-    cancel.id = 'transfer-cancel';
+    this.submit = button(
+      { id: 'transfer-submit', className: 'button', text: 'Transfer', type: 'submit' },
+      doc,
+    );
+    const cancel = button(
+      { id: 'transfer-cancel', className: 'button button-secondary', text: 'Cancel' },
+      doc,
+    );
     buttons.append(this.submit, cancel);
     this.form.append(kind, this.queueField, this.agentField, noteField, this.error, buttons);
     this.modal.body.append(this.form);
@@ -245,15 +235,10 @@ export class TransferDialog {
     this.agents = [];
     this.agentList.replaceChildren();
     setText(this.agentStatus, '');
-    const placeholder = el('option', { text: 'Choose a queue' }, d);
-    placeholder.value = '';
+    const placeholder = el('option', { text: 'Choose a queue', attrs: { value: '' } }, d);
     this.queue.replaceChildren(
       placeholder,
-      ...o.queues.map((q) => {
-        const opt = el('option', { text: q.name || q.id }, d);
-        opt.value = q.id;
-        return opt;
-      }),
+      ...o.queues.map((q) => el('option', { text: q.name || q.id, attrs: { value: q.id } }, d)),
     );
     this.toQueue.checked = o.queues.length > 0;
     this.toAgent.checked = o.queues.length === 0;
@@ -308,16 +293,17 @@ export class TransferDialog {
     );
     this.agentList.replaceChildren(
       ...sorted.map((a) => {
-        const wrap = el('div', { className: 'choice transfer-agent' }, d);
-        const r = el('input', {}, d);
-        r.type = 'radio';
-        r.name = 'transfer-agent';
-        r.value = a.username;
-        r.id = `transfer-agent-${a.username}`;
+        const r = el(
+          'input',
+          {
+            id: `transfer-agent-${a.username}`,
+            attrs: { type: 'radio', name: 'transfer-agent', value: a.username },
+          },
+          d,
+        );
         r.disabled = !canTakeTransfer(a);
         r.checked = a.username === chosen && !r.disabled;
         const l = el('label', {}, d);
-        l.htmlFor = r.id;
         const name = bdi(a.display_name || a.username, d);
         name.className = 'transfer-agent-name';
         l.append(
@@ -332,8 +318,8 @@ export class TransferDialog {
             d,
           ),
         );
+        const wrap = choice(r, l, 'choice transfer-agent', d);
         wrap.dataset.status = a.connected ? a.status : 'not-connected';
-        wrap.append(r, l);
         return wrap;
       }),
     );

@@ -5,7 +5,7 @@
  */
 import { actionFailure, errorOf } from './chat-errors';
 import { ModalDialog } from './dialog';
-import { el, setParts, setText, type Part } from '../common/dom';
+import { button, el, setParts, setText, type Part } from '../common/dom';
 
 /** Records how the customer's identity was verified (audited). */
 export class VerifyDialog {
@@ -20,37 +20,30 @@ export class VerifyDialog {
 
   constructor(doc: Document) {
     this.modal = new ModalDialog('verify-dialog', 'Verify identity', doc);
-    this.intro = el('p', {}, doc);
-    this.intro.id = 'verify-intro';
+    this.intro = el('p', { id: 'verify-intro' }, doc);
     const why = el(
       'p',
       {
+        id: 'verify-why',
         className: 'muted',
         text: 'Confirm who the customer is before you discuss claim details: unemployment information is confidential. Ask for the items of one method and tell the customer why you ask. Never ask for the full Social Security number. Recording the verification is audited: your name, the time and the method are logged.',
       },
       doc,
     );
-    why.id = 'verify-why';
-    this.form = el('form', {}, doc);
-    this.form.noValidate = true;
+    this.form = el('form', { attrs: { novalidate: '' } }, doc);
     const field = el('div', { className: 'field' }, doc);
     const label = el('label', { text: 'How the identity was verified (required)' }, doc);
-    this.method = el('select', {}, doc);
-    this.method.id = 'verify-method';
-    this.method.required = true;
+    this.method = el('select', { id: 'verify-method', attrs: { required: '' } }, doc);
     label.htmlFor = this.method.id;
-    this.error = el('p', { className: 'form-error' }, doc);
-    this.error.id = 'verify-error';
-    this.error.setAttribute('role', 'alert');
+    this.error = el('p', { id: 'verify-error', className: 'form-error', attrs: { role: 'alert' } }, doc);
     this.method.setAttribute('aria-describedby', `verify-why ${this.error.id}`);
     field.append(label, this.method);
     const buttons = el('div', { className: 'modal-buttons' }, doc);
-    this.submit = el('button', { className: 'button', text: 'Record as verified' }, doc);
-    this.submit.type = 'submit';
-    this.submit.id = 'verify-submit';
-    const cancel = el('button', { className: 'button button-secondary', text: 'Cancel' }, doc);
-    cancel.type = 'button';
-    cancel.id = 'verify-cancel';
+    this.submit = button(
+      { id: 'verify-submit', className: 'button', text: 'Record as verified', type: 'submit' },
+      doc,
+    );
+    const cancel = button({ id: 'verify-cancel', className: 'button button-secondary', text: 'Cancel' }, doc);
     buttons.append(this.submit, cancel);
     this.form.append(field, this.error, buttons);
     this.modal.body.append(this.intro, why, this.form);
@@ -74,15 +67,10 @@ export class VerifyDialog {
     const d = this.method.ownerDocument;
     this.submitFn = o.submit;
     setParts(this.intro, ['Customer: ', o.customer]);
-    const placeholder = el('option', { text: 'Choose a method' }, d);
-    placeholder.value = '';
+    const placeholder = el('option', { text: 'Choose a method', attrs: { value: '' } }, d);
     this.method.replaceChildren(
       placeholder,
-      ...o.methods.map((m) => {
-        const opt = el('option', { text: m }, d);
-        opt.value = m;
-        return opt;
-      }),
+      ...o.methods.map((m) => el('option', { text: m, attrs: { value: m } }, d)),
     );
     setText(this.error, o.methods.length === 0 ? 'No identity methods are configured.' : '');
     this.method.removeAttribute('aria-invalid');

@@ -36,7 +36,6 @@ import { DEFAULT_KEEP_MS, loadRecord, resumedRecord, startedRecord, type ChatRec
 import { ChatStorage } from './chat-storage';
 import { ChatView } from './chat-view';
 import { EndedView } from './ended-view';
-import { make } from './make';
 import { PanelView } from './panel-view';
 import { PrechatForm } from './prechat-form';
 import { printTranscript } from './print';
@@ -66,7 +65,7 @@ import { MessageStore } from '../chat/store';
 import { downloadText, transcriptFileName, transcriptText } from '../chat/transcript';
 import { RemoteTyping } from '../chat/typing';
 import { asChatEvent, isStaffRole, type ChatEntry } from '../chat/types';
-import { sentence } from '../common/dom';
+import { el, sentence } from '../common/dom';
 import { CLIENT_VERSION } from '../common/version';
 import { TitleAlert } from '../console/title';
 import { Connection, RequestError, type ConnectionState } from '../net/connection';
@@ -187,7 +186,7 @@ export class SwitchboardChat extends HTMLElement {
         this.conv?.discard(id);
       },
     });
-    this.chatNote = make('p', { id: 'sb-chat-note', role: 'status' }, 'note');
+    this.chatNote = el('p', { id: 'sb-chat-note', className: 'note', attrs: { role: 'status' } });
     this.chat.root.prepend(this.chatNote);
     this.remoteTyping = new RemoteTyping({
       onChange: (typing) => {
