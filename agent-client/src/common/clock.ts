@@ -82,6 +82,14 @@ export class Countdown {
   }
 }
 
+/**
+ * "2:20 PM": a time of day as the staff apps show it, in the browser's locale (the page keeps the
+ * narrow no-break space some locales put before "PM", so the two never part on a line end).
+ */
+export function timeOfDay(d: Date): string {
+  return d.toLocaleTimeString([], { hour: 'numeric', minute: '2-digit' });
+}
+
 /** "45 s", "2 min 5 s", "1 h 3 min": an elapsed time, in words a screen reader reads well. */
 export function formatElapsed(ms: number): string {
   const total = Math.max(0, Math.floor(ms / 1000));

@@ -3,10 +3,11 @@
  * required reason (audited). Cancel has the focus, as the safe choice; the chat desk sends
  * chat.block and the dialog shows a refusal next to the reason.
  */
-import { actionFailure, errorOf } from './chat-errors';
+import { actionFailure } from './chat-errors';
 import { ModalDialog } from './dialog';
 import { utf8Length } from '../chat/ids';
 import { button, el, setParts, setText, type Part } from '../common/dom';
+import { errorOf } from '../net/connection';
 
 export const MAX_BLOCK_REASON_BYTES = 500;
 

@@ -19,7 +19,7 @@ import { unreadAfter, unreadTitle } from './activity';
 import { BlockDialog } from './block-dialog';
 import { fillPlaceholders, insertText, missingPlaceholders } from './canned';
 import { CannedDialog } from './canned-dialog';
-import { actionFailure, errorOf } from './chat-errors';
+import { actionFailure } from './chat-errors';
 import {
   buildChatTabView,
   customerPart,
@@ -35,13 +35,13 @@ import { languageName } from './format';
 import type { TitleAlert } from './title';
 import { sendTransfer, TransferDialog } from './transfer-dialog';
 import { VerifyDialog } from './verify-dialog';
-import { ServerClock } from '../common/clock';
+import { ServerClock, timeOfDay } from '../common/clock';
 import { el, isolate, setBusy, setFieldError, setParts, setText } from '../common/dom';
 import { Conversation } from '../chat/conversation';
 import { utf8Length } from '../chat/ids';
 import { RemoteTyping } from '../chat/typing';
 import { asChatEvent, type ChatEntry } from '../chat/types';
-import { RequestError, type Connection, type ConnectionState } from '../net/connection';
+import { errorOf, RequestError, type Connection, type ConnectionState } from '../net/connection';
 import type { ChatOpen, HelloReply, StaffSetup, WorkItem } from '../proto/schema.gen';
 
 export { actionFailure } from './chat-errors';
@@ -576,7 +576,7 @@ export class ChatDesk {
   }
 
   private timeOfDay(ms: number): string {
-    return this.clock.toLocalDate(ms).toLocaleTimeString([], { hour: 'numeric', minute: '2-digit' });
+    return timeOfDay(this.clock.toLocalDate(ms));
   }
 
   private renderLog(t: ChatTab): void {

@@ -32,9 +32,9 @@ import { OfferSound } from './sound';
 import { TitleAlert } from './title';
 import type { ConsoleUI } from './ui';
 import { checkWrapup, notesCounterText, wrapupFieldOf, type WrapupField } from './wrapup';
-import { ServerClock, formatElapsed, monotonicNow } from '../common/clock';
+import { ServerClock, formatElapsed, monotonicNow, timeOfDay } from '../common/clock';
 import { button, choice, el, setBusy, setFieldError, setText } from '../common/dom';
-import { RequestError, type Connection, type ConnectionState } from '../net/connection';
+import { errorOf, RequestError, type Connection, type ConnectionState } from '../net/connection';
 import type { AgentState, AgentWork, HelloReply, StaffSetup, WorkItem } from '../proto/schema.gen';
 
 export interface ConsoleDeps {
@@ -103,14 +103,6 @@ interface ItemEls {
 }
 
 const RECENT_MS = 10_000;
-
-function errorOf(e: unknown): RequestError {
-  return e instanceof RequestError ? e : new RequestError('INTERNAL', String(e));
-}
-
-function timeOfDay(d: Date): string {
-  return d.toLocaleTimeString([], { hour: 'numeric', minute: '2-digit' });
-}
 
 export class ConsoleController {
   private readonly ui: ConsoleUI;

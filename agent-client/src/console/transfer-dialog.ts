@@ -4,12 +4,12 @@
  * plays out. A queue takes the chat at once; a colleague answers only when they accept or decline
  * the offer, so the dialog waits a moment for a quick refusal and the chat panel follows the rest.
  */
-import { actionFailure, errorOf } from './chat-errors';
+import { actionFailure } from './chat-errors';
 import { ModalDialog } from './dialog';
 import { languageName } from './format';
 import { utf8Length } from '../chat/ids';
 import { bdi, button, choice, el, isolate, setText } from '../common/dom';
-import { RequestError, type Connection } from '../net/connection';
+import { errorOf, RequestError, type Connection } from '../net/connection';
 import type { DirectoryEntry, QueueRef } from '../proto/schema.gen';
 
 export const MAX_TRANSFER_NOTE_BYTES = 1000;

@@ -3,9 +3,10 @@
  * used. It says why identity is asked for, that the full SSN never is, and that the record is
  * audited; the chat desk sends chat.verify and the dialog shows a refusal next to the choice.
  */
-import { actionFailure, errorOf } from './chat-errors';
+import { actionFailure } from './chat-errors';
 import { ModalDialog } from './dialog';
 import { button, el, setParts, setText, type Part } from '../common/dom';
+import { errorOf } from '../net/connection';
 
 /** Records how the customer's identity was verified (audited). */
 export class VerifyDialog {

@@ -68,7 +68,7 @@ import { asChatEvent, isStaffRole, type ChatEntry } from '../chat/types';
 import { el, sentence } from '../common/dom';
 import { CLIENT_VERSION } from '../common/version';
 import { TitleAlert } from '../console/title';
-import { Connection, RequestError, type ConnectionState } from '../net/connection';
+import { Connection, errorOf, RequestError, type ConnectionState } from '../net/connection';
 import type { ContactStatus, CustomerSetup, ServerNotice } from '../proto/schema.gen';
 
 export { widgetStatus } from './widget-status';
@@ -452,7 +452,7 @@ export class SwitchboardChat extends HTMLElement {
           this.setModel(waitFor(this.model, rep.contact_id, rep.queue_name));
         },
         (e: unknown) => {
-          const err = e instanceof RequestError ? e : new RequestError('INTERNAL', String(e));
+          const err = errorOf(e);
           if (err.code === 'BAD_FIELD' && (err.field === 'name' || err.field === 'claim_ref')) {
             this.prechat.refuseField(err.field, tc);
             return;
@@ -504,7 +504,7 @@ export class SwitchboardChat extends HTMLElement {
           this.prechat.message.sent(t, rep.reference, f.callback ? (f.replyTo ?? '') : '');
         },
         (e: unknown) => {
-          const err = e instanceof RequestError ? e : new RequestError('INTERNAL', String(e));
+          const err = errorOf(e);
           // a field the server refused is said next to that field
           if (err.code === 'BAD_FIELD' && (err.field === 'name' || err.field === 'claim_ref')) {
             this.prechat.refuseField(err.field, this.chatStrings());
@@ -546,7 +546,7 @@ export class SwitchboardChat extends HTMLElement {
             });
         },
         (e: unknown) => {
-          const err = e instanceof RequestError ? e : new RequestError('INTERNAL', String(e));
+          const err = errorOf(e);
           this.model = { ...this.model, leaving: false };
           if (err.code === 'NOT_FOUND' || err.code === 'CONFLICT') {
             if (
