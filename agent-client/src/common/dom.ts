@@ -53,6 +53,23 @@ export function button(
 }
 
 /**
+ * A form field in a `div.field`: the label (its `for` names the control), the control, then what
+ * follows it (a hint, an error line).
+ */
+export function field(
+  label: string | HTMLLabelElement,
+  control: HTMLElement,
+  after: readonly Node[] = [],
+  doc: Document = document,
+): HTMLDivElement {
+  const l = typeof label === 'string' ? el('label', { text: label }, doc) : label;
+  l.htmlFor = control.id;
+  const box = el('div', { className: 'field' }, doc);
+  box.append(l, control, ...after);
+  return box;
+}
+
+/**
  * A radio button or checkbox followed by its label (the label's `for` names the input), in a
  * `div.choice` (both apps style that class; `className` replaces it).
  */

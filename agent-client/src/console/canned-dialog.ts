@@ -4,9 +4,9 @@
  * chat desk, which fills in the names and puts it at the caret for the agent to edit and send.
  */
 import { cannedForLanguage, searchCanned } from './canned';
-import { ModalDialog } from './dialog';
 import { languageName } from './format';
-import { button, choice, el, setText } from '../common/dom';
+import { ModalDialog } from '../common/dialog';
+import { button, choice, el, field, setText } from '../common/dom';
 import type { StaffSetup } from '../proto/schema.gen';
 
 /** Canned responses in the chat's language, searchable; choosing one fills the composer. */
@@ -16,7 +16,6 @@ export class CannedDialog {
   private readonly allLanguages: HTMLInputElement;
   private readonly count: HTMLElement;
   private readonly list: HTMLUListElement;
-  private readonly cancel: HTMLButtonElement;
   private opts: {
     list: StaffSetup['canned'];
     language: string;
@@ -26,11 +25,7 @@ export class CannedDialog {
 
   constructor(doc: Document) {
     this.modal = new ModalDialog('canned-dialog', 'Canned responses', doc);
-    const field = el('div', { className: 'field' }, doc);
-    const label = el('label', { text: 'Search' }, doc);
     this.search = el('input', { id: 'canned-search', attrs: { type: 'search', autocomplete: 'off' } }, doc);
-    label.htmlFor = this.search.id;
-    field.append(label, this.search);
     this.allLanguages = el('input', { id: 'canned-all-languages', attrs: { type: 'checkbox' } }, doc);
     const all = choice(
       this.allLanguages,
@@ -44,7 +39,6 @@ export class CannedDialog {
       { id: 'canned-list', className: 'canned-list', attrs: { 'aria-label': 'Canned responses' } },
       doc,
     );
-    this.cancel = button({ id: 'canned-cancel', className: 'button button-secondary', text: 'Cancel' }, doc);
     this.modal.body.append(
       el(
         'p',
@@ -54,20 +48,17 @@ export class CannedDialog {
         },
         doc,
       ),
-      field,
+      field('Search', this.search, [], doc),
       all,
       this.count,
       this.list,
-      this.cancel,
+      this.modal.cancelButton('canned-cancel'),
     );
     this.search.addEventListener('input', () => {
       this.render();
     });
     this.allLanguages.addEventListener('change', () => {
       this.render();
-    });
-    this.cancel.addEventListener('click', () => {
-      this.modal.close();
     });
   }
 

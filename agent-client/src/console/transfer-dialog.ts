@@ -5,10 +5,10 @@
  * the offer, so the dialog waits a moment for a quick refusal and the chat panel follows the rest.
  */
 import { actionFailure } from './chat-errors';
-import { ModalDialog } from './dialog';
 import { languageName } from './format';
 import { utf8Length } from '../chat/ids';
-import { bdi, button, choice, el, isolate, setText } from '../common/dom';
+import { FormDialog } from '../common/dialog';
+import { bdi, button, choice, el, field, isolate, setText } from '../common/dom';
 import { errorOf, RequestError, type Connection } from '../net/connection';
 import type { DirectoryEntry, QueueRef } from '../proto/schema.gen';
 
@@ -94,8 +94,7 @@ export type TransferTarget = { kind: 'queue' | 'agent'; id: string; name: string
 
 /** Transfers the chat to a queue or to a named colleague, with a note for the next specialist. */
 export class TransferDialog {
-  private readonly modal: ModalDialog;
-  private readonly form: HTMLFormElement;
+  private readonly d: FormDialog;
   private readonly toQueue: HTMLInputElement;
   private readonly toAgent: HTMLInputElement;
   private readonly queueField: HTMLElement;
@@ -105,11 +104,10 @@ export class TransferDialog {
   private readonly agentStatus: HTMLElement;
   private readonly refresh: HTMLButtonElement;
   private readonly note: HTMLTextAreaElement;
-  private readonly error: HTMLElement;
-  private readonly submit: HTMLButtonElement;
-  private busy = false;
   private loadSeq = 0;
   private agents: DirectoryEntry[] = [];
+  /** Where the request under way sends the chat. */
+  private target: TransferTarget | null = null;
   private o: {
     queues: readonly QueueRef[];
     me: string;
@@ -119,10 +117,18 @@ export class TransferDialog {
   } | null = null;
 
   constructor(doc: Document) {
-    this.modal = new ModalDialog('transfer-dialog', 'Transfer chat', doc);
-    this.form = el('form', { attrs: { novalidate: '' } }, doc);
+    this.d = new FormDialog(
+      {
+        id: 'transfer-dialog',
+        title: 'Transfer chat',
+        prefix: 'transfer',
+        submit: { text: 'Transfer', busyText: 'Transferring…' },
+        send: () => this.send(),
+        failed: (err) => this.failed(err),
+      },
+      doc,
+    );
     const kind = el('fieldset', { className: 'state-fieldset' }, doc);
-    kind.append(el('legend', { text: 'Transfer to' }, doc));
     const row = el('div', { className: 'radio-row' }, doc);
     const radio = (id: string, value: string, text: string): HTMLInputElement => {
       const r = el('input', { id, attrs: { type: 'radio', name: 'transfer-kind', value } }, doc);
@@ -131,24 +137,23 @@ export class TransferDialog {
     };
     this.toQueue = radio('transfer-kind-queue', 'queue', 'A queue');
     this.toAgent = radio('transfer-kind-agent', 'agent', 'A colleague');
-    kind.append(row);
+    kind.append(el('legend', { text: 'Transfer to' }, doc), row);
 
-    this.queueField = el('div', { className: 'field' }, doc);
-    const ql = el('label', { text: 'Queue' }, doc);
     this.queue = el('select', { id: 'transfer-queue' }, doc);
-    ql.htmlFor = this.queue.id;
-    this.queueField.append(
-      ql,
+    this.queueField = field(
+      'Queue',
       this.queue,
-      el(
-        'p',
-        { className: 'muted', text: 'The customer keeps their place in line, ahead of new arrivals.' },
-        doc,
-      ),
+      [
+        el(
+          'p',
+          { className: 'muted', text: 'The customer keeps their place in line, ahead of new arrivals.' },
+          doc,
+        ),
+      ],
+      doc,
     );
 
     this.agentField = el('fieldset', { className: 'state-fieldset transfer-agents' }, doc);
-    this.agentField.append(el('legend', { text: 'Colleague' }, doc));
     this.agentStatus = el(
       'p',
       { id: 'transfer-agent-status', className: 'muted', attrs: { role: 'status' } },
@@ -160,6 +165,7 @@ export class TransferDialog {
       doc,
     );
     this.agentField.append(
+      el('legend', { text: 'Colleague' }, doc),
       this.agentStatus,
       this.agentList,
       el(
@@ -173,11 +179,8 @@ export class TransferDialog {
       this.refresh,
     );
 
-    const noteField = el('div', { className: 'field' }, doc);
-    const nl = el('label', { text: 'Note for the next specialist (required)' }, doc);
     this.note = el('textarea', { id: 'transfer-note', attrs: { rows: '3' } }, doc);
-    nl.htmlFor = this.note.id;
-    const nh = el(
+    const hint = el(
       'p',
       {
         id: 'transfer-note-hint',
@@ -186,22 +189,9 @@ export class TransferDialog {
       },
       doc,
     );
-    this.error = el('p', { id: 'transfer-error', className: 'form-error', attrs: { role: 'alert' } }, doc);
-    this.note.setAttribute('aria-describedby', `${nh.id} ${this.error.id}`);
-    noteField.append(nl, this.note, nh);
-
-    const buttons = el('div', { className: 'modal-buttons' }, doc);
-    this.submit = button(
-      { id: 'transfer-submit', className: 'button', text: 'Transfer', type: 'submit' },
-      doc,
-    );
-    const cancel = button(
-      { id: 'transfer-cancel', className: 'button button-secondary', text: 'Cancel' },
-      doc,
-    );
-    buttons.append(this.submit, cancel);
-    this.form.append(kind, this.queueField, this.agentField, noteField, this.error, buttons);
-    this.modal.body.append(this.form);
+    this.d.describe(this.note, hint.id);
+    const noteField = field('Note for the next specialist (required)', this.note, [hint], doc);
+    this.d.addFields(kind, this.queueField, this.agentField, noteField);
 
     for (const r of [this.toQueue, this.toAgent]) {
       r.addEventListener('change', () => {
@@ -211,13 +201,6 @@ export class TransferDialog {
     }
     this.refresh.addEventListener('click', () => {
       this.load();
-    });
-    cancel.addEventListener('click', () => {
-      this.modal.close();
-    });
-    this.form.addEventListener('submit', (ev) => {
-      ev.preventDefault();
-      this.send();
     });
   }
 
@@ -235,20 +218,17 @@ export class TransferDialog {
     this.agents = [];
     this.agentList.replaceChildren();
     setText(this.agentStatus, '');
-    const placeholder = el('option', { text: 'Choose a queue', attrs: { value: '' } }, d);
     this.queue.replaceChildren(
-      placeholder,
+      el('option', { text: 'Choose a queue', attrs: { value: '' } }, d),
       ...o.queues.map((q) => el('option', { text: q.name || q.id, attrs: { value: q.id } }, d)),
     );
     this.toQueue.checked = o.queues.length > 0;
     this.toAgent.checked = o.queues.length === 0;
     this.toQueue.disabled = o.queues.length === 0;
     this.note.value = '';
-    setText(this.error, '');
-    for (const x of [this.queue, this.note]) x.removeAttribute('aria-invalid');
     this.renderKind();
     if (this.toAgent.checked) this.load();
-    this.modal.open({
+    this.d.open({
       returnTo: o.returnTo,
       focus: this.toQueue.checked ? this.toQueue : this.toAgent,
       fallback: o.fallback,
@@ -332,66 +312,47 @@ export class TransferDialog {
     );
   }
 
-  private send(): void {
+  private send(): Promise<void> | null {
     const o = this.o;
-    if (this.busy || !o) return;
-    let target: TransferTarget | null = null;
-    const fail = (msg: string, focus: HTMLElement): void => {
-      setText(this.error, msg);
-      focus.setAttribute('aria-invalid', 'true');
-      focus.focus();
-    };
-    for (const x of [this.queue, this.note]) x.removeAttribute('aria-invalid');
+    if (!o) return null;
+    let target: TransferTarget;
     if (this.toQueue.checked) {
       const q = o.queues.find((x) => x.id === this.queue.value);
       if (!q) {
-        fail('Choose the queue to transfer to.', this.queue);
-        return;
+        this.d.refuse('Choose the queue to transfer to.', this.queue);
+        return null;
       }
       target = { kind: 'queue', id: q.id, name: q.name || q.id };
     } else {
       const r = this.agentList.querySelector<HTMLInputElement>('input:checked');
       const a = this.agents.find((x) => x.username === r?.value);
       if (!a) {
-        setText(this.error, 'Choose an available colleague.');
+        this.d.say('Choose an available colleague.');
         (this.agentList.querySelector<HTMLInputElement>('input:not([disabled])') ?? this.refresh).focus();
-        return;
+        return null;
       }
       target = { kind: 'agent', id: a.username, name: a.display_name || a.username };
     }
     const note = this.note.value.trim();
     if (note === '') {
-      fail('Write a note for the next specialist.', this.note);
-      return;
+      this.d.refuse('Write a note for the next specialist.', this.note);
+      return null;
     }
     if (utf8Length(note) > MAX_TRANSFER_NOTE_BYTES) {
-      fail('The note is too long (at most 1000 bytes).', this.note);
-      return;
+      this.d.refuse('The note is too long (at most 1000 bytes).', this.note);
+      return null;
     }
-    setText(this.error, '');
-    this.busy = true;
-    this.submit.setAttribute('aria-disabled', 'true');
-    setText(this.submit, 'Transferring…');
-    o.submit(target, note)
-      .then(
-        () => {
-          this.modal.close();
-        },
-        (e: unknown) => {
-          const err = errorOf(e);
-          setText(
-            this.error,
-            err.code === 'CONFLICT' && target.kind === 'agent'
-              ? `${isolate(target.name)} cannot take it now (${err.message}). Choose someone else or a queue.`
-              : actionFailure('Could not transfer', err),
-          );
-          if (target.kind === 'agent') this.load();
-        },
-      )
-      .finally(() => {
-        this.busy = false;
-        this.submit.removeAttribute('aria-disabled');
-        setText(this.submit, 'Transfer');
-      });
+    this.target = target;
+    return o.submit(target, note);
+  }
+
+  private failed(err: RequestError): string {
+    const target = this.target;
+    if (target?.kind !== 'agent') return actionFailure('Could not transfer', err);
+    // the colleague's state changed: the list shows it again
+    this.load();
+    return err.code === 'CONFLICT'
+      ? `${isolate(target.name)} cannot take it now (${err.message}). Choose someone else or a queue.`
+      : actionFailure('Could not transfer', err);
   }
 }
