@@ -98,6 +98,13 @@ export function setText(node: HTMLElement, text: string): void {
   if (node.textContent !== text) node.textContent = text;
 }
 
+/** A <time>: its words and the moment they name (datetime), written only when the words changed. */
+export function setTime(node: HTMLTimeElement, text: string, ms: number): void {
+  if (node.textContent === text) return;
+  node.textContent = text;
+  node.dateTime = new Date(ms).toISOString();
+}
+
 /**
  * Shows what is wrong with a field in its error element (its role=alert, or the field's
  * aria-describedby, says it), and marks the field aria-invalid while there is something; '' clears

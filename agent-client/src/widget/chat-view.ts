@@ -13,12 +13,12 @@ import type { ChatStrings } from './chat-strings';
 import type { Conversation } from '../chat/conversation';
 import { itemKey, markOf, type Mark } from '../chat/marks';
 import { utf8Length } from '../chat/ids';
-import { appendMessageText } from '../chat/links';
+import { showMessageText } from '../chat/links';
 import type { LogItem, Outgoing } from '../chat/store';
 import { formatTime } from '../chat/transcript';
 import type { ChatEntry } from '../chat/types';
+import { KeyedLog } from '../common/keyed-log';
 import {
-  balanceIsolates,
   button,
   el,
   foreign,
@@ -26,6 +26,7 @@ import {
   setBusy,
   setFieldError,
   setParts,
+  setTime,
   type Part,
 } from '../common/dom';
 
@@ -59,8 +60,6 @@ interface MsgNode {
   failure: { el: HTMLElement; why: HTMLSpanElement; code: string } | null;
 }
 
-const QUIET_BATCH = 3;
-
 export class ChatView {
   readonly root: HTMLDivElement;
   readonly log: HTMLDivElement;
@@ -83,9 +82,8 @@ export class ChatView {
 
   private readonly doc: Document;
   private readonly cb: ChatViewCallbacks;
-  private readonly nodes = new Map<string, MsgNode>();
+  private readonly messages: KeyedLog<LogItem, MsgNode>;
   private ctx: ChatViewContext | null = null;
-  private quietTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(cb: ChatViewCallbacks, doc: Document = document) {
     this.doc = doc;
@@ -111,6 +109,11 @@ export class ChatView {
     );
     this.list = el('ol', { id: 'sb-messages', className: 'messages' }, doc);
     this.log.append(this.list);
+    this.messages = new KeyedLog(this.log, this.list, {
+      key: itemKey,
+      own: (item) => item.type === 'pending' || item.own,
+      create: (item) => this.create(item),
+    });
     this.typingLine = el('p', { id: 'sb-typing', className: 'typing' }, doc);
     this.typingLine.hidden = true;
 
@@ -207,31 +210,9 @@ export class ChatView {
     const unsent = conv?.store.unacked().length ?? 0;
     this.offline.hidden = !(ctx.composing && !ctx.connected) && !(unsent > 0 && !ctx.connected);
 
-    const nearBottom = this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < 48;
-    const keep = new Set<string>();
-    let added = 0;
-    let ownAdded = false;
-    for (const [index, item] of items.entries()) {
-      const key = itemKey(item);
-      keep.add(key);
-      let node = this.nodes.get(key);
-      if (!node) {
-        node = this.create(item);
-        this.nodes.set(key, node);
-        added++;
-        if (item.type === 'pending' || item.own) ownAdded = true;
-      }
+    this.messages.render(items, (node, item) => {
       this.update(node, item, conv, ctx);
-      if (this.list.children[index] !== node.li)
-        this.list.insertBefore(node.li, this.list.children[index] ?? null);
-    }
-    for (const [key, node] of [...this.nodes]) {
-      if (keep.has(key)) continue;
-      node.li.remove();
-      this.nodes.delete(key);
-    }
-    if (added > QUIET_BATCH) this.quietFor(1000);
-    if (added > 0 && (nearBottom || ownAdded)) this.log.scrollTop = this.log.scrollHeight;
+    });
   }
 
   /** "Maria is typing…" (null: nobody). */
@@ -269,8 +250,7 @@ export class ChatView {
 
   /** Forgets the rendered messages (a new chat). */
   clear(): void {
-    this.nodes.clear();
-    this.list.replaceChildren();
+    this.messages.clear();
     this.textarea.value = '';
     this.setError('');
     this.setTyping(null);
@@ -296,16 +276,6 @@ export class ChatView {
     this.setError('');
     this.textarea.value = '';
     this.cb.send(text);
-  }
-
-  private quietFor(ms: number): void {
-    // a batch of history (after a reload or a resync) is not read out message by message
-    this.log.setAttribute('aria-live', 'off');
-    if (this.quietTimer !== null) clearTimeout(this.quietTimer);
-    this.quietTimer = setTimeout(() => {
-      this.quietTimer = null;
-      this.log.setAttribute('aria-live', 'polite');
-    }, ms);
   }
 
   private create(item: LogItem): MsgNode {
@@ -354,10 +324,7 @@ export class ChatView {
     node.who.hidden = isSystem;
     const ts = entry ? entry.ts_ms : (out?.createdMs ?? 0);
     const when = formatTime(ts, ctx.locale);
-    if (node.time.textContent !== when) {
-      node.time.textContent = when;
-      node.time.dateTime = new Date(ts).toISOString();
-    }
+    setTime(node.time, when, ts);
 
     // the text (an acknowledged message shows the text as stored: SSNs masked)
     if (isSystem && entry.system !== undefined) {
@@ -371,9 +338,7 @@ export class ChatView {
       const text = entry?.text ?? out?.text ?? '';
       if (node.text !== text) {
         node.text = text;
-        node.body.dir = 'auto';
-        node.body.replaceChildren();
-        appendMessageText(node.body, balanceIsolates(text), isSystem ? 'system' : role, t.newTab, this.doc);
+        showMessageText(node.body, text, isSystem ? 'system' : role, t.newTab, this.doc);
       }
     }
 
