@@ -14,6 +14,14 @@ export function monotonicNow(): number {
   return typeof performance !== 'undefined' ? performance.now() : Date.now();
 }
 
+/** Calls `fn` every second until the returned function is called (the views' one-second tick). */
+export function everySecond(fn: () => void): () => void {
+  const t = setInterval(fn, 1000);
+  return () => {
+    clearInterval(t);
+  };
+}
+
 /** The server's wall clock as seen from this browser. */
 export class ServerClock {
   private offset = 0;

@@ -98,6 +98,14 @@ export function setText(node: HTMLElement, text: string): void {
   if (node.textContent !== text) node.textContent = text;
 }
 
+/**
+ * Whether a keydown in a message box sends the message: Enter alone (Shift+Enter adds a line; a
+ * key that ends an input method's composition is not a send).
+ */
+export function isSendKey(ev: KeyboardEvent): boolean {
+  return ev.key === 'Enter' && !ev.shiftKey && !ev.altKey && !ev.ctrlKey && !ev.metaKey && !ev.isComposing;
+}
+
 /** A <time>: its words and the moment they name (datetime), written only when the words changed. */
 export function setTime(node: HTMLTimeElement, text: string, ms: number): void {
   if (node.textContent === text) return;

@@ -12,6 +12,7 @@ import { signedInText, statusView, type ShownState } from './status';
 import { CLIENT_VERSION } from './version';
 import { Connection, type ConnectionState } from '../net/connection';
 import type { HelloReply, ServerNotice } from '../proto/schema.gen';
+import { everySecond } from './clock';
 
 export interface StaffAppOptions {
   /** "console" or "dashboard": names the client in hello. */
@@ -58,7 +59,7 @@ export function startStaffApp(opts: StaffAppOptions): void {
   ui.status.replaceChildren(dot, statusText);
 
   let conn: Connection | null = null;
-  let ticker: ReturnType<typeof setInterval> | null = null;
+  let stopTicker: (() => void) | null = null;
   let shown: ShownState = { status: 'signed-out' };
   let busy = false;
   let checkingSession = false;
@@ -79,10 +80,10 @@ export function startStaffApp(opts: StaffAppOptions): void {
   function showStatus(s: ShownState): void {
     shown = s;
     renderStatus();
-    if (s.status === 'reconnecting' && ticker === null) ticker = setInterval(renderStatus, 1000);
-    if (s.status !== 'reconnecting' && ticker !== null) {
-      clearInterval(ticker);
-      ticker = null;
+    if (s.status === 'reconnecting') stopTicker ??= everySecond(renderStatus);
+    else {
+      stopTicker?.();
+      stopTicker = null;
     }
   }
 

@@ -35,8 +35,8 @@ import { languageName } from './format';
 import type { TitleAlert } from './title';
 import { sendTransfer, TransferDialog } from './transfer-dialog';
 import { VerifyDialog } from './verify-dialog';
-import { ServerClock, timeOfDay } from '../common/clock';
-import { el, isolate, setBusy, setFieldError, setParts, setText } from '../common/dom';
+import { everySecond, ServerClock, timeOfDay } from '../common/clock';
+import { el, isolate, isSendKey, setBusy, setFieldError, setParts, setText } from '../common/dom';
 import { Conversation } from '../chat/conversation';
 import { utf8Length } from '../chat/ids';
 import { RemoteTyping } from '../chat/typing';
@@ -117,14 +117,7 @@ export class ChatDesk {
     this.visible = deps.visible ?? (() => doc.visibilityState === 'visible');
     this.receiptDelayMs = deps.receiptDelayMs;
     this.transferGraceMs = deps.transferGraceMs ?? 1500;
-    this.startTicker =
-      deps.startTicker ??
-      ((fn) => {
-        const t = setInterval(fn, 1000);
-        return () => {
-          clearInterval(t);
-        };
-      });
+    this.startTicker = deps.startTicker ?? everySecond;
 
     this.root = el(
       'section',
@@ -530,8 +523,7 @@ export class ChatDesk {
       this.select(t, false);
     });
     textarea.addEventListener('keydown', (ev) => {
-      if (ev.key !== 'Enter' || ev.shiftKey || ev.altKey || ev.ctrlKey || ev.metaKey || ev.isComposing)
-        return;
+      if (!isSendKey(ev)) return;
       ev.preventDefault();
       this.submit(t);
     });

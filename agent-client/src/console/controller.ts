@@ -32,7 +32,7 @@ import { OfferSound } from './sound';
 import { TitleAlert } from './title';
 import type { ConsoleUI } from './ui';
 import { checkWrapup, notesCounterText, wrapupFieldOf, type WrapupField } from './wrapup';
-import { ServerClock, formatElapsed, monotonicNow, timeOfDay } from '../common/clock';
+import { everySecond, formatElapsed, monotonicNow, ServerClock, timeOfDay } from '../common/clock';
 import { button, choice, el, setBusy, setFieldError, setText } from '../common/dom';
 import { errorOf, RequestError, type Connection, type ConnectionState } from '../net/connection';
 import type { AgentState, AgentWork, HelloReply, StaffSetup, WorkItem } from '../proto/schema.gen';
@@ -156,14 +156,7 @@ export class ConsoleController {
       (() => {
         window.focus();
       });
-    this.startTicker =
-      deps.startTicker ??
-      ((fn) => {
-        const t = setInterval(fn, 1000);
-        return () => {
-          clearInterval(t);
-        };
-      });
+    this.startTicker = deps.startTicker ?? everySecond;
     this.openChat = deps.openChat ?? null;
     this.wireControls();
   }

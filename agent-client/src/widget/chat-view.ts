@@ -22,6 +22,7 @@ import {
   button,
   el,
   foreign,
+  isSendKey,
   sentence,
   setBusy,
   setFieldError,
@@ -169,8 +170,7 @@ export class ChatView {
     this.root.append(logTitle, this.log, this.typingLine, this.inactive, this.alert, this.offline, this.form);
 
     this.textarea.addEventListener('keydown', (ev) => {
-      if (ev.key !== 'Enter' || ev.shiftKey || ev.altKey || ev.ctrlKey || ev.metaKey || ev.isComposing)
-        return;
+      if (!isSendKey(ev)) return;
       ev.preventDefault();
       this.submit();
     });
