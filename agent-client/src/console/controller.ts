@@ -33,7 +33,7 @@ import { TitleAlert } from './title';
 import type { ConsoleUI } from './ui';
 import { checkWrapup, notesCounterText, wrapupFieldOf, type WrapupField } from './wrapup';
 import { everySecond, formatElapsed, monotonicNow, ServerClock, timeOfDay } from '../common/clock';
-import { button, choice, el, setBusy, setFieldError, setText } from '../common/dom';
+import { button, choice, el, field, setBusy, setFieldError, setText } from '../common/dom';
 import { errorOf, RequestError, type Connection, type ConnectionState } from '../net/connection';
 import type { AgentState, AgentWork, HelloReply, StaffSetup, WorkItem } from '../proto/schema.gen';
 
@@ -930,24 +930,20 @@ export class ConsoleController {
       el('p', { id: `${base}-${field}-error`, className: 'field-error' }, d);
 
     // disposition
-    const dispField = el('div', { className: 'field' }, d);
-    const dispLabel = el('label', { text: 'Disposition (required)' }, d);
     const disposition = el(
       'select',
       { id: `${base}-disposition`, attrs: { name: 'disposition', required: '' } },
       d,
     );
-    dispLabel.htmlFor = disposition.id;
-    const placeholder = el('option', { text: 'Choose a disposition', attrs: { value: '' } }, d);
     disposition.append(
-      placeholder,
+      el('option', { text: 'Choose a disposition', attrs: { value: '' } }, d),
       ...setup.dispositions.map((c) =>
         el('option', { text: c.label || c.code, attrs: { value: c.code } }, d),
       ),
     );
     const dispError = errorEl('disposition');
     disposition.setAttribute('aria-describedby', dispError.id);
-    dispField.append(dispLabel, disposition, dispError);
+    const dispField = field('Disposition (required)', disposition, [dispError], d);
 
     // service codes
     const codes = el('fieldset', { id: `${base}-codes`, className: 'codes' }, d);
@@ -969,10 +965,7 @@ export class ConsoleController {
     codes.append(grid, codesError);
 
     // notes
-    const notesField = el('div', { className: 'field' }, d);
-    const notesLabel = el('label', { text: 'Notes (optional)' }, d);
     const notes = el('textarea', { id: `${base}-notes`, attrs: { name: 'notes', rows: '3' } }, d);
-    notesLabel.htmlFor = notes.id;
     const counter = el(
       'p',
       { id: `${base}-notes-counter`, className: 'muted counter', text: notesCounterText('') },
@@ -983,7 +976,7 @@ export class ConsoleController {
     notes.addEventListener('input', () => {
       setText(counter, notesCounterText(notes.value));
     });
-    notesField.append(notesLabel, notes, counter, notesError);
+    const notesField = field('Notes (optional)', notes, [counter, notesError], d);
 
     const formError = el('p', { id: `${base}-error`, className: 'form-error', attrs: { role: 'alert' } }, d);
     const submit = button(

@@ -3,7 +3,7 @@
  * settings for the header, the offer card, the agent's status and queues, and "My work".
  * Every text that may come from the server is set later with textContent.
  */
-import { button, choice, el } from '../common/dom';
+import { button, choice, el, field } from '../common/dom';
 
 export interface ConsoleUI {
   /** Goes into the header's session bar. */
@@ -217,19 +217,14 @@ export function buildConsoleUI(doc: Document = document): ConsoleUI {
     radioRow.append(choice(input, el('label', { text: label }, doc), 'choice', doc));
     radios[value] = input;
   }
-  const reasonField = el('div', { id: 'agent-away-reason-field', className: 'field' }, doc);
-  reasonField.hidden = true;
-  const reasonLabel = el(
-    'label',
-    { text: 'Reason for Away (required)', attrs: { for: 'agent-away-reason' } },
-    doc,
-  );
   const reasonSelect = el(
     'select',
     { id: 'agent-away-reason', attrs: { name: 'reason', 'aria-describedby': 'agent-state-error' } },
     doc,
   );
-  reasonField.append(reasonLabel, reasonSelect);
+  const reasonField = field('Reason for Away (required)', reasonSelect, [], doc);
+  reasonField.id = 'agent-away-reason-field';
+  reasonField.hidden = true;
   const stateError = el(
     'p',
     { id: 'agent-state-error', className: 'form-error', attrs: { role: 'alert' } },
