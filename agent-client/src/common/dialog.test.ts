@@ -150,7 +150,7 @@ describe('FormDialog', () => {
     });
     const input = el('textarea', { id: 'thing-reason' });
     d.describe(input, 'thing-hint');
-    d.addFields(field('Reason', input, [el('p', { id: 'thing-hint', text: 'A hint.' })]));
+    d.addFields(field('Reason', input, { after: [el('p', { id: 'thing-hint', text: 'A hint.' })] }));
     return { d, input, failed };
   }
 

@@ -53,19 +53,20 @@ export function button(
 }
 
 /**
- * A form field in a `div.field`: the label (its `for` names the control), the control, then what
- * follows it (a hint, an error line).
+ * A form field in a `div.field`: the label (its `for` names the control; a string becomes a label
+ * with that text), what goes between the label and the control (a hint to read first), the
+ * control, then what follows it (a hint, an error line).
  */
 export function field(
   label: string | HTMLLabelElement,
   control: HTMLElement,
-  after: readonly Node[] = [],
+  parts: { before?: readonly Node[]; after?: readonly Node[] } = {},
   doc: Document = document,
 ): HTMLDivElement {
   const l = typeof label === 'string' ? el('label', { text: label }, doc) : label;
   l.htmlFor = control.id;
   const box = el('div', { className: 'field' }, doc);
-  box.append(l, control, ...after);
+  box.append(l, ...(parts.before ?? []), control, ...(parts.after ?? []));
   return box;
 }
 

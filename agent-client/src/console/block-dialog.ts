@@ -32,7 +32,7 @@ export class BlockDialog {
     );
     this.reason = el('textarea', { id: 'block-reason', attrs: { rows: '3' } }, doc);
     this.d.describe(this.reason);
-    this.d.addFields(field('Reason (required)', this.reason, [], doc));
+    this.d.addFields(field('Reason (required)', this.reason, {}, doc));
   }
 
   show(o: {

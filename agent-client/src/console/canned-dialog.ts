@@ -48,7 +48,7 @@ export class CannedDialog {
         },
         doc,
       ),
-      field('Search', this.search, [], doc),
+      field('Search', this.search, {}, doc),
       all,
       this.count,
       this.list,

@@ -943,7 +943,7 @@ export class ConsoleController {
     );
     const dispError = errorEl('disposition');
     disposition.setAttribute('aria-describedby', dispError.id);
-    const dispField = field('Disposition (required)', disposition, [dispError], d);
+    const dispField = field('Disposition (required)', disposition, { after: [dispError] }, d);
 
     // service codes
     const codes = el('fieldset', { id: `${base}-codes`, className: 'codes' }, d);
@@ -976,7 +976,7 @@ export class ConsoleController {
     notes.addEventListener('input', () => {
       setText(counter, notesCounterText(notes.value));
     });
-    const notesField = field('Notes (optional)', notes, [counter, notesError], d);
+    const notesField = field('Notes (optional)', notes, { after: [counter, notesError] }, d);
 
     const formError = el('p', { id: `${base}-error`, className: 'form-error', attrs: { role: 'alert' } }, d);
     const submit = button(

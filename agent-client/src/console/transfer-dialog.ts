@@ -140,18 +140,12 @@ export class TransferDialog {
     kind.append(el('legend', { text: 'Transfer to' }, doc), row);
 
     this.queue = el('select', { id: 'transfer-queue' }, doc);
-    this.queueField = field(
-      'Queue',
-      this.queue,
-      [
-        el(
-          'p',
-          { className: 'muted', text: 'The customer keeps their place in line, ahead of new arrivals.' },
-          doc,
-        ),
-      ],
+    const keeps = el(
+      'p',
+      { className: 'muted', text: 'The customer keeps their place in line, ahead of new arrivals.' },
       doc,
     );
+    this.queueField = field('Queue', this.queue, { after: [keeps] }, doc);
 
     this.agentField = el('fieldset', { className: 'state-fieldset transfer-agents' }, doc);
     this.agentStatus = el(
@@ -190,7 +184,7 @@ export class TransferDialog {
       doc,
     );
     this.d.describe(this.note, hint.id);
-    const noteField = field('Note for the next specialist (required)', this.note, [hint], doc);
+    const noteField = field('Note for the next specialist (required)', this.note, { after: [hint] }, doc);
     this.d.addFields(kind, this.queueField, this.agentField, noteField);
 
     for (const r of [this.toQueue, this.toAgent]) {

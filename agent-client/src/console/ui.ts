@@ -222,7 +222,7 @@ export function buildConsoleUI(doc: Document = document): ConsoleUI {
     { id: 'agent-away-reason', attrs: { name: 'reason', 'aria-describedby': 'agent-state-error' } },
     doc,
   );
-  const reasonField = field('Reason for Away (required)', reasonSelect, [], doc);
+  const reasonField = field('Reason for Away (required)', reasonSelect, {}, doc);
   reasonField.id = 'agent-away-reason-field';
   reasonField.hidden = true;
   const stateError = el(

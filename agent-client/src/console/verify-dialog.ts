@@ -29,7 +29,7 @@ export class VerifyDialog {
     );
     this.method = el('select', { id: 'verify-method', attrs: { required: '' } }, doc);
     this.d.describe(this.method);
-    this.d.addFields(field('How the identity was verified (required)', this.method, [], doc));
+    this.d.addFields(field('How the identity was verified (required)', this.method, {}, doc));
   }
 
   show(o: {

@@ -6,7 +6,7 @@
 import type { ChatStrings } from './chat-strings';
 import type { LogItem } from '../chat/store';
 import { formatDay, formatTime, type TranscriptLine } from '../chat/transcript';
-import { bdi, button, choice, el, isolate, setBusy, setText } from '../common/dom';
+import { bdi, button, choice, el, field, isolate, setBusy, setText } from '../common/dom';
 
 export interface TranscriptNames {
   customerName: string;
@@ -185,8 +185,7 @@ export class AfterChat {
       this.radioLabels.push(label);
     }
     fs.append(this.rateLegend, choices);
-    const field = el('div', { className: 'field' }, doc);
-    this.commentLabel = el('label', { className: 'label', attrs: { for: 'sb-rate-comment' } }, doc);
+    this.commentLabel = el('label', { className: 'label' }, doc);
     this.comment = el(
       'textarea',
       {
@@ -197,10 +196,10 @@ export class AfterChat {
       doc,
     );
     this.commentHint = el('p', { id: 'sb-rate-comment-hint', className: 'note' }, doc);
-    field.append(this.commentLabel, this.comment, this.commentHint);
+    const commentField = field(this.commentLabel, this.comment, { after: [this.commentHint] }, doc);
     this.rateError = el('p', { id: 'sb-rate-error', className: 'error', attrs: { role: 'alert' } }, doc);
     this.rateSubmit = button({ id: 'sb-rate-submit', className: 'action', type: 'submit' }, doc);
-    this.rateForm.append(fs, field, this.rateError, this.rateSubmit);
+    this.rateForm.append(fs, commentField, this.rateError, this.rateSubmit);
     this.thanks = el(
       'p',
       { id: 'sb-rate-thanks', className: 'thanks', attrs: { role: 'status', tabindex: '-1' } },

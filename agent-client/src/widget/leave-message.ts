@@ -7,7 +7,7 @@
  * `callback: true`. After it was taken, a confirmation with the reference replaces the form.
  */
 import type { WidgetStrings } from './strings';
-import { button, el, sentence, setFieldError, setParts } from '../common/dom';
+import { button, el, field, sentence, setFieldError, setParts } from '../common/dom';
 
 export const MESSAGE_MAX_BYTES = 4000;
 export const REPLY_TO_MAX_BYTES = 200;
@@ -99,9 +99,7 @@ export class LeaveMessageFields {
     this.fields = el('div', { id: 'sb-lm', className: 'leave-message' });
     this.fields.hidden = true;
     this.heading = el('p', { id: 'sb-lm-heading', className: 'note note-important' });
-    const textField = el('div', { className: 'field' });
-    this.textField = textField;
-    this.textLabel = el('label', { className: 'label', attrs: { for: 'sb-lm-text' } });
+    this.textLabel = el('label', { className: 'label' });
     this.textInput = el('textarea', {
       id: 'sb-lm-text',
       className: 'input textarea',
@@ -114,10 +112,11 @@ export class LeaveMessageFields {
     });
     this.textHint = el('p', { id: 'sb-lm-text-hint', className: 'note' });
     this.textError = el('p', { id: 'sb-lm-text-error', className: 'error' });
-    textField.append(this.textLabel, this.textHint, this.textInput, this.textError);
-    const replyField = el('div', { className: 'field' });
-    this.replyField = replyField;
-    this.replyLabel = el('label', { className: 'label', attrs: { for: 'sb-lm-reply' } });
+    this.textField = field(this.textLabel, this.textInput, {
+      before: [this.textHint],
+      after: [this.textError],
+    });
+    this.replyLabel = el('label', { className: 'label' });
     this.replyInput = el('input', {
       id: 'sb-lm-reply',
       className: 'input',
@@ -130,8 +129,11 @@ export class LeaveMessageFields {
     });
     this.replyHint = el('p', { id: 'sb-lm-reply-hint', className: 'note' });
     this.replyError = el('p', { id: 'sb-lm-reply-error', className: 'error' });
-    replyField.append(this.replyLabel, this.replyHint, this.replyInput, this.replyError);
-    this.fields.append(this.heading, textField, replyField);
+    this.replyField = field(this.replyLabel, this.replyInput, {
+      before: [this.replyHint],
+      after: [this.replyError],
+    });
+    this.fields.append(this.heading, this.textField, this.replyField);
 
     this.done = el('div', { id: 'sb-lm-done', className: 'leave-message-done', attrs: { tabindex: '-1' } });
     this.done.hidden = true;

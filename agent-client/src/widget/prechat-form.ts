@@ -19,7 +19,7 @@ import {
   type WidgetStrings,
 } from './strings';
 import type { CustomerSetup, Topic } from '../proto/schema.gen';
-import { button, choice, el, setBusy, setFieldError, setText } from '../common/dom';
+import { button, choice, el, field, setBusy, setFieldError, setText } from '../common/dom';
 
 /** What the form reads from the element when it renders. */
 export interface PrechatContext {
@@ -137,20 +137,18 @@ export class PrechatForm {
       attrs: { role: 'status' },
     });
     topicSet.append(this.topicLegend, this.topicList, this.topicNote);
-    const langField = el('div', { className: 'field' });
-    this.languageLabel = el('label', { className: 'label', attrs: { for: 'sb-language' } });
+    this.languageLabel = el('label', { className: 'label' });
     this.languageSelect = el('select', {
       id: 'sb-language',
       className: 'select',
       attrs: { name: 'lang', 'aria-describedby': 'sb-language-note' },
     });
     this.languageNote = el('p', { id: 'sb-language-note', className: 'note' });
-    langField.append(this.languageLabel, this.languageSelect, this.languageNote);
+    const langField = field(this.languageLabel, this.languageSelect, { after: [this.languageNote] });
     this.error = el('p', { id: 'sb-prechat-error', className: 'error', attrs: { role: 'alert' } });
     this.startButton = button({ id: 'sb-start', className: 'action', type: 'submit' });
 
-    const nameField = el('div', { className: 'field' });
-    this.nameLabel = el('label', { className: 'label', attrs: { for: 'sb-name' } });
+    this.nameLabel = el('label', { className: 'label' });
     this.nameInput = el('input', {
       id: 'sb-name',
       className: 'input',
@@ -165,10 +163,9 @@ export class PrechatForm {
     });
     this.nameHint = el('p', { id: 'sb-name-hint', className: 'note' });
     this.nameError = el('p', { id: 'sb-name-error', className: 'error' });
-    nameField.append(this.nameLabel, this.nameInput, this.nameHint, this.nameError);
+    const nameField = field(this.nameLabel, this.nameInput, { after: [this.nameHint, this.nameError] });
 
-    const claimField = el('div', { className: 'field' });
-    this.claimLabel = el('label', { className: 'label', attrs: { for: 'sb-claim' } });
+    this.claimLabel = el('label', { className: 'label' });
     this.claimInput = el('input', {
       id: 'sb-claim',
       className: 'input',
@@ -182,7 +179,11 @@ export class PrechatForm {
     });
     this.claimHint = el('p', { id: 'sb-claim-hint', className: 'note note-important' });
     this.claimError = el('p', { id: 'sb-claim-error', className: 'error' });
-    claimField.append(this.claimLabel, this.claimHint, this.claimInput, this.claimError);
+    // the hint (never an SSN) is read before the box
+    const claimField = field(this.claimLabel, this.claimInput, {
+      before: [this.claimHint],
+      after: [this.claimError],
+    });
 
     const deviceSet = el('fieldset', {
       id: 'sb-device',
