@@ -5,18 +5,17 @@
 // With $SB_SCREENSHOTS set, every state is saved for a person to look at (tests never compare
 // pixels).
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import {
   agentPage,
   askForChat,
   axeViolations,
-  launchChromium,
-  Pages,
   screenshot,
+  serverAndBrowser,
   widgetPage,
 } from '../support/browser.ts';
-import { ROOT, sanitizerReports, startServer, testPasswordHash, type Server } from '../support/harness.ts';
+import { ROOT, testPasswordHash } from '../support/harness.ts';
 
 function day(offset: number): string {
   return new Date(Date.now() + offset * 86400_000).toISOString().slice(0, 10);
@@ -58,23 +57,7 @@ away_reasons: [Break]
 `;
 }
 
-let server: Server;
-let browser: Browser;
-let pages: Pages;
-
-beforeAll(async () => {
-  server = await startServer({ yaml: config });
-  browser = await launchChromium();
-  pages = new Pages(browser);
-});
-
-afterAll(async () => {
-  await pages?.closeAll();
-  await browser?.close();
-  const r = await server.stop();
-  expect(sanitizerReports(server)).toEqual([]);
-  expect(r.code).toBe(0);
-});
+const { server, pages } = serverAndBrowser(config);
 
 /** The id of the focused element, looking into the widget's shadow root. */
 function focusedId(page: Page): Promise<string> {
@@ -181,7 +164,8 @@ async function checkDialog(page: Page, cid: string, d: DialogCase, size: string)
     await d.refuse.act(page);
     const error = page.locator(`#${d.id} [role=alert]`);
     await expect.poll(() => error.textContent()).toBe(d.refuse.error);
-    if (d.refuse.invalid) expect(await page.locator(d.refuse.invalid).getAttribute('aria-invalid')).toBe('true');
+    if (d.refuse.invalid)
+      expect(await page.locator(d.refuse.invalid).getAttribute('aria-invalid')).toBe('true');
     expect(await dialog.evaluate((e) => (e as HTMLDialogElement).open)).toBe(true);
     await screenshot(page, `dialog-${d.name}-error-${size}`);
     expect(await axeViolations(page)).toEqual([]);
@@ -195,15 +179,15 @@ async function checkDialog(page: Page, cid: string, d: DialogCase, size: string)
 
 describe('the console dialogs', () => {
   it('take the focus, keep it, say refusals, close with Escape and give it back', async () => {
-    const ana = await agentPage(pages, server, 'ana');
-    const cust = await askForChat(await widgetPage(pages, server), 'Lee Customer');
+    const ana = await agentPage(pages(), server(), 'ana');
+    const cust = await askForChat(await widgetPage(pages(), server()), 'Lee Customer');
     await ana.locator('#offer-accept').click();
     const tab = ana.locator('#chat-tabs [role=tab]');
     await expect.poll(() => tab.count()).toBe(1);
     const cid = (await tab.getAttribute('id'))!.replace(/^chat-tab-/, '');
     await expect.poll(() => cust.locator('switchboard-chat #sb-message').isVisible()).toBe(true);
     // a colleague to transfer to, signed in once the chat is Ana's
-    await agentPage(pages, server, 'bo');
+    await agentPage(pages(), server(), 'bo');
 
     for (const d of DIALOGS) await checkDialog(ana, cid, d, 'desktop');
     await ana.setViewportSize({ width: 390, height: 844 });
@@ -216,7 +200,7 @@ describe('the widget forms and confirmations', () => {
     ['desktop', 1440, 900],
     ['phone', 390, 844],
   ] as const)('say what is wrong next to each field (%s)', async (size, width, height) => {
-    const page = await widgetPage(pages, server, { width, height });
+    const page = await widgetPage(pages(), server(), { width, height });
     const w = (sel: string) => page.locator(`switchboard-chat ${sel}`);
 
     // the pre-chat form, sent empty
