@@ -3,8 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { expect } from 'vitest';
-import { TEST_PASSWORD, type Server } from './harness.ts';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { sanitizerReports, startServer, TEST_PASSWORD, type Server } from './harness.ts';
 
 const require = createRequire(import.meta.url);
 const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -42,6 +42,36 @@ export class Pages {
   async closeAll(): Promise<void> {
     for (const c of this.contexts.splice(0)) await c.close().catch(() => undefined);
   }
+}
+
+/**
+ * The server (configured by `yaml`) and Chromium for the tests of one file: started before them,
+ * stopped after them, with the server checked for sanitizer reports and a clean exit.
+ */
+export function serverAndBrowser(yaml: (port: number, redis: string) => string): {
+  server: () => Server;
+  pages: () => Pages;
+} {
+  let server: Server | undefined;
+  let browser: Browser | undefined;
+  let pages: Pages | undefined;
+  beforeAll(async () => {
+    server = await startServer({ yaml });
+    browser = await launchChromium();
+    pages = new Pages(browser);
+  });
+  afterAll(async () => {
+    await pages?.closeAll();
+    await browser?.close();
+    if (!server) return;
+    const r = await server.stop();
+    expect(sanitizerReports(server)).toEqual([]);
+    expect(r.code).toBe(0);
+  });
+  return {
+    server: () => server!,
+    pages: () => pages!,
+  };
 }
 
 /** axe-core's serious and critical violations (WCAG 2.1 A and AA rules). */

@@ -9,7 +9,7 @@ import { newClientMsgId } from './ids';
 import { MessageStore, type Outgoing } from './store';
 import { TypingThrottle, type TimerDeps } from './typing';
 import { asSyncReply, type ChatEntry, type ChatEventMessage, type ChatRole } from './types';
-import { RequestError } from '../net/connection';
+import { errorOf, RequestError } from '../net/connection';
 import type { RequestType, Requests } from '../proto/schema.gen';
 
 /** What a conversation needs from a connection (Connection has it). */
@@ -43,10 +43,6 @@ export interface ConversationOptions extends TimerDeps {
 export interface OtherMarks {
   delivered: number;
   read: number;
-}
-
-function errorOf(e: unknown): RequestError {
-  return e instanceof RequestError ? e : new RequestError('INTERNAL', String(e));
 }
 
 const OFFLINE = new Set(['NOT_CONNECTED', 'DISCONNECTED']);

@@ -9,6 +9,7 @@
  * stay text too. Nothing is ever parsed as HTML: the caller builds text nodes and <a> elements.
  */
 import { isStaffRole, type ChatRole } from './types';
+import { balanceIsolates, el } from '../common/dom';
 
 export type Segment = { type: 'text'; text: string } | { type: 'link'; text: string; href: string };
 
@@ -90,15 +91,29 @@ export function appendMessageText(
       parent.append(doc.createTextNode(seg.text));
       continue;
     }
-    const a = doc.createElement('a');
-    a.href = seg.href;
-    a.target = '_blank';
-    a.rel = 'noopener noreferrer';
-    a.textContent = seg.text;
-    const note = doc.createElement('span');
-    note.className = 'visually-hidden';
-    note.textContent = ` (${newTabNote})`;
-    a.append(note);
+    const a = el(
+      'a',
+      { text: seg.text, attrs: { href: seg.href, target: '_blank', rel: 'noopener noreferrer' } },
+      doc,
+    );
+    a.append(el('span', { className: 'visually-hidden', text: ` (${newTabNote})` }, doc));
     parent.append(a);
   }
+}
+
+/**
+ * Shows a message's text as the whole content of `body`: it takes its own direction (dir=auto)
+ * and stays apart from the rest of the page (the isolates it carries balanced), its links made as
+ * appendMessageText makes them.
+ */
+export function showMessageText(
+  body: HTMLElement,
+  text: string,
+  from: ChatRole,
+  newTabNote: string,
+  doc: Document = body.ownerDocument,
+): void {
+  body.dir = 'auto';
+  body.replaceChildren();
+  appendMessageText(body, balanceIsolates(text), from, newTabNote, doc);
 }

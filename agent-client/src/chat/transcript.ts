@@ -5,7 +5,7 @@
  * bidirectional controls, are wrapped in U+2068 ... U+2069 so they cannot reorder the time or the
  * name beside them).
  */
-import { isolate } from '../common/dom';
+import { el, isolate } from '../common/dom';
 
 export interface TranscriptLine {
   /** When (ms since the epoch). */
@@ -97,10 +97,7 @@ export function downloadText(text: string, fileName: string, parent: ParentNode 
   const doc = parent.ownerDocument ?? document;
   const blob = new Blob(['\uFEFF', text], { type: 'text/plain;charset=utf-8' });
   const url = URL.createObjectURL(blob);
-  const a = doc.createElement('a');
-  a.href = url;
-  a.download = fileName;
-  a.rel = 'noopener';
+  const a = el('a', { attrs: { href: url, download: fileName, rel: 'noopener' } }, doc);
   a.hidden = true;
   parent.append(a);
   a.click();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { Countdown, ServerClock, formatElapsed } from './clock';
+import { Countdown, ServerClock, formatElapsed, timeOfDay } from './clock';
 
 function manualClock(start = 1000): { now: () => number; advance: (ms: number) => void } {
   let t = start;
@@ -68,5 +68,13 @@ describe('formatElapsed', () => {
     [-5000, '0 s'],
   ])('%i ms -> %s', (ms, text) => {
     expect(formatElapsed(ms)).toBe(text);
+  });
+});
+
+describe('timeOfDay', () => {
+  it('says the hour and the minutes, never the seconds', () => {
+    const t = timeOfDay(new Date(2026, 0, 1, 14, 5, 59));
+    expect(t).toMatch(/(^|\D)(2|14):05(\D|$)/);
+    expect(t).not.toContain('59');
   });
 });

@@ -14,6 +14,14 @@ export function monotonicNow(): number {
   return typeof performance !== 'undefined' ? performance.now() : Date.now();
 }
 
+/** Calls `fn` every second until the returned function is called (the views' one-second tick). */
+export function everySecond(fn: () => void): () => void {
+  const t = setInterval(fn, 1000);
+  return () => {
+    clearInterval(t);
+  };
+}
+
 /** The server's wall clock as seen from this browser. */
 export class ServerClock {
   private offset = 0;
@@ -80,6 +88,14 @@ export class Countdown {
   get expired(): boolean {
     return this.remainingMs() === 0;
   }
+}
+
+/**
+ * "2:20 PM": a time of day as the staff apps show it, in the browser's locale (the page keeps the
+ * narrow no-break space some locales put before "PM", so the two never part on a line end).
+ */
+export function timeOfDay(d: Date): string {
+  return d.toLocaleTimeString([], { hour: 'numeric', minute: '2-digit' });
 }
 
 /** "45 s", "2 min 5 s", "1 h 3 min": an elapsed time, in words a screen reader reads well. */

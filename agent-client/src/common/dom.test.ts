@@ -3,7 +3,17 @@
 // text, with the isolates it carries balanced so it cannot close ours.
 import { describe, expect, it } from 'vitest';
 
-import { balanceIsolates, bdi, foreign, isolate, plainText, sentence, setForeignText, setParts } from './dom';
+import {
+  balanceIsolates,
+  bdi,
+  foreign,
+  isolate,
+  isSendKey,
+  plainText,
+  sentence,
+  setForeignText,
+  setParts,
+} from './dom';
 
 const RLO = '\u202E';
 const FSI = '\u2068';
@@ -88,5 +98,18 @@ describe('in the page', () => {
     setForeignText(p, 'مرحبا');
     expect(p.getAttribute('dir')).toBe('auto');
     expect(p.textContent).toBe('مرحبا');
+  });
+});
+
+describe('isSendKey', () => {
+  it('sends on Enter alone; Shift+Enter adds a line, other modifiers and an input method do not send', () => {
+    const k = (init: KeyboardEventInit) => isSendKey(new KeyboardEvent('keydown', { key: 'Enter', ...init }));
+    expect(k({})).toBe(true);
+    expect(k({ shiftKey: true })).toBe(false);
+    expect(k({ altKey: true })).toBe(false);
+    expect(k({ ctrlKey: true })).toBe(false);
+    expect(k({ metaKey: true })).toBe(false);
+    expect(k({ isComposing: true })).toBe(false);
+    expect(isSendKey(new KeyboardEvent('keydown', { key: 'a' }))).toBe(false);
   });
 });

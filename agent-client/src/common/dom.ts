@@ -1,4 +1,9 @@
-/** Small DOM helpers. Everything that may come from a server or a user is set with textContent. */
+/**
+ * The DOM helpers of all three apps: creating elements (el, button, choice), setting text only when
+ * it changed, field errors and busy buttons, and rendering text someone else wrote (bidi isolation,
+ * below). Everything that may come from a server or a user is set as text or attribute text, never
+ * parsed as markup. There is no second helper module: a view that needs a new habit adds it here.
+ */
 
 /** The element with this id, of this type; throws when the page lacks it (a build mistake). */
 export function byId<T extends HTMLElement>(
@@ -11,16 +16,74 @@ export function byId<T extends HTMLElement>(
   return el;
 }
 
-/** A new element with a class and text. */
+/**
+ * What a new element starts with. Text is set as text and attributes as attribute text, never as
+ * markup, so anything a server or a user sent can go in.
+ */
+export interface ElOptions {
+  id?: string;
+  className?: string;
+  text?: string;
+  /** Any other attributes (role, aria-*, for, type, name, tabindex, ...). */
+  attrs?: Readonly<Record<string, string>>;
+}
+
+/** A new element: the one way both apps create one. */
 export function el<K extends keyof HTMLElementTagNameMap>(
   tag: K,
-  opts: { className?: string; text?: string } = {},
+  opts: ElOptions = {},
   doc: Document = document,
 ): HTMLElementTagNameMap[K] {
   const e = doc.createElement(tag);
+  if (opts.id !== undefined) e.id = opts.id;
   if (opts.className) e.className = opts.className;
+  if (opts.attrs) for (const [k, v] of Object.entries(opts.attrs)) e.setAttribute(k, v);
   if (opts.text !== undefined) e.textContent = opts.text;
   return e;
+}
+
+/** A new <button>: type "button" unless asked for "submit", so that it never sends a form by chance. */
+export function button(
+  opts: ElOptions & { type?: 'button' | 'submit' } = {},
+  doc: Document = document,
+): HTMLButtonElement {
+  const b = el('button', opts, doc);
+  b.type = opts.type ?? 'button';
+  return b;
+}
+
+/**
+ * A form field in a `div.field`: the label (its `for` names the control; a string becomes a label
+ * with that text), what goes between the label and the control (a hint to read first), the
+ * control, then what follows it (a hint, an error line).
+ */
+export function field(
+  label: string | HTMLLabelElement,
+  control: HTMLElement,
+  parts: { before?: readonly Node[]; after?: readonly Node[] } = {},
+  doc: Document = document,
+): HTMLDivElement {
+  const l = typeof label === 'string' ? el('label', { text: label }, doc) : label;
+  l.htmlFor = control.id;
+  const box = el('div', { className: 'field' }, doc);
+  box.append(l, ...(parts.before ?? []), control, ...(parts.after ?? []));
+  return box;
+}
+
+/**
+ * A radio button or checkbox followed by its label (the label's `for` names the input), in a
+ * `div.choice` (both apps style that class; `className` replaces it).
+ */
+export function choice(
+  input: HTMLInputElement,
+  label: HTMLLabelElement,
+  className = 'choice',
+  doc: Document = document,
+): HTMLDivElement {
+  label.htmlFor = input.id;
+  const row = el('div', { className }, doc);
+  row.append(input, label);
+  return row;
 }
 
 /** ws:// or wss:// URL of `path` on the page's own origin. */
@@ -34,6 +97,43 @@ export function sameOriginSocketUrl(
 /** Sets an element's text only when it changed (a live region then speaks only when there is news). */
 export function setText(node: HTMLElement, text: string): void {
   if (node.textContent !== text) node.textContent = text;
+}
+
+/**
+ * Whether a keydown in a message box sends the message: Enter alone (Shift+Enter adds a line; a
+ * key that ends an input method's composition is not a send).
+ */
+export function isSendKey(ev: KeyboardEvent): boolean {
+  return ev.key === 'Enter' && !ev.shiftKey && !ev.altKey && !ev.ctrlKey && !ev.metaKey && !ev.isComposing;
+}
+
+/** A <time>: its words and the moment they name (datetime), written only when the words changed. */
+export function setTime(node: HTMLTimeElement, text: string, ms: number): void {
+  if (node.textContent === text) return;
+  node.textContent = text;
+  node.dateTime = new Date(ms).toISOString();
+}
+
+/**
+ * Shows what is wrong with a field in its error element (its role=alert, or the field's
+ * aria-describedby, says it), and marks the field aria-invalid while there is something; '' clears
+ * both.
+ */
+export function setFieldError(field: HTMLElement, error: HTMLElement, text: string): void {
+  setText(error, text);
+  if (text) field.setAttribute('aria-invalid', 'true');
+  else field.removeAttribute('aria-invalid');
+}
+
+/**
+ * A button while its request is under way: aria-disabled (unlike `disabled` it keeps the focus,
+ * and the handler ignores presses meanwhile) and words that say so (`text`: "Sending…" while busy,
+ * the usual words after).
+ */
+export function setBusy(b: HTMLElement, busy: boolean, text: string): void {
+  if (busy) b.setAttribute('aria-disabled', 'true');
+  else b.removeAttribute('aria-disabled');
+  setText(b, text);
 }
 
 // ------------------------------------------------------------------------------------------------

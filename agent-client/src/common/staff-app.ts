@@ -7,11 +7,12 @@
  * them, with textContent.
  */
 import { fetchMe, login, loginErrorMessage, logout, type StaffUser } from './api';
-import { byId, el, sameOriginSocketUrl, setParts } from './dom';
+import { byId, el, sameOriginSocketUrl, setBusy, setParts, setText } from './dom';
 import { signedInText, statusView, type ShownState } from './status';
 import { CLIENT_VERSION } from './version';
 import { Connection, type ConnectionState } from '../net/connection';
 import type { HelloReply, ServerNotice } from '../proto/schema.gen';
+import { everySecond } from './clock';
 
 export interface StaffAppOptions {
   /** "console" or "dashboard": names the client in hello. */
@@ -50,25 +51,18 @@ export function startStaffApp(opts: StaffAppOptions): void {
   // The status line is built once; later only its text changes, so that the live region announces
   // state changes and not the countdown ticking inside it (that part is hidden from screen readers).
   const statusMain = el('span');
-  const statusCount = el('span');
-  statusCount.setAttribute('aria-hidden', 'true');
+  const statusCount = el('span', { attrs: { 'aria-hidden': 'true' } });
   const statusTail = el('span');
-  const statusText = el('span', { className: 'connection-text' });
-  statusText.id = 'connection-status-text';
+  const statusText = el('span', { id: 'connection-status-text', className: 'connection-text' });
   statusText.append(statusMain, statusCount, statusTail);
-  const dot = el('span', { className: 'connection-dot' });
-  dot.setAttribute('aria-hidden', 'true');
+  const dot = el('span', { className: 'connection-dot', attrs: { 'aria-hidden': 'true' } });
   ui.status.replaceChildren(dot, statusText);
 
   let conn: Connection | null = null;
-  let ticker: ReturnType<typeof setInterval> | null = null;
+  let stopTicker: (() => void) | null = null;
   let shown: ShownState = { status: 'signed-out' };
   let busy = false;
   let checkingSession = false;
-
-  const setText = (node: HTMLElement, text: string): void => {
-    if (node.textContent !== text) node.textContent = text;
-  };
 
   function renderStatus(): void {
     const v = statusView(shown, Date.now());
@@ -86,10 +80,10 @@ export function startStaffApp(opts: StaffAppOptions): void {
   function showStatus(s: ShownState): void {
     shown = s;
     renderStatus();
-    if (s.status === 'reconnecting' && ticker === null) ticker = setInterval(renderStatus, 1000);
-    if (s.status !== 'reconnecting' && ticker !== null) {
-      clearInterval(ticker);
-      ticker = null;
+    if (s.status === 'reconnecting') stopTicker ??= everySecond(renderStatus);
+    else {
+      stopTicker?.();
+      stopTicker = null;
     }
   }
 
@@ -222,8 +216,7 @@ export function startStaffApp(opts: StaffAppOptions): void {
     ev.preventDefault();
     if (busy) return;
     busy = true;
-    ui.submit.setAttribute('aria-disabled', 'true');
-    ui.submit.textContent = 'Signing in…';
+    setBusy(ui.submit, true, 'Signing in…');
     showLoginError('');
     void login(ui.username.value, ui.password.value)
       .then((outcome) => {
@@ -245,8 +238,7 @@ export function startStaffApp(opts: StaffAppOptions): void {
       })
       .finally(() => {
         busy = false;
-        ui.submit.removeAttribute('aria-disabled');
-        ui.submit.textContent = 'Sign in';
+        setBusy(ui.submit, false, 'Sign in');
       });
   });
 

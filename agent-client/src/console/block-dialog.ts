@@ -3,67 +3,36 @@
  * required reason (audited). Cancel has the focus, as the safe choice; the chat desk sends
  * chat.block and the dialog shows a refusal next to the reason.
  */
-import { actionFailure, errorOf } from './chat-errors';
-import { ModalDialog } from './dialog';
+import { actionFailure } from './chat-errors';
 import { utf8Length } from '../chat/ids';
-import { el, setParts, setText, type Part } from '../common/dom';
+import { FormDialog } from '../common/dialog';
+import { el, field, type Part } from '../common/dom';
 
 export const MAX_BLOCK_REASON_BYTES = 500;
 
 /** Ends the chat and blocks the customer, with a required reason (audited). */
 export class BlockDialog {
-  private readonly modal: ModalDialog;
-  private readonly intro: HTMLElement;
-  private readonly form: HTMLFormElement;
+  private readonly d: FormDialog;
   private readonly reason: HTMLTextAreaElement;
-  private readonly error: HTMLElement;
-  private readonly submit: HTMLButtonElement;
-  private busy = false;
   private submitFn: ((reason: string) => Promise<void>) | null = null;
 
   constructor(doc: Document) {
-    this.modal = new ModalDialog('block-dialog', 'End the chat and block this customer?', doc);
-    this.intro = el('p', {}, doc);
-    this.intro.id = 'block-intro';
-    const why = el(
-      'p',
+    this.d = new FormDialog(
       {
-        className: 'muted',
-        text: 'This ends the chat now and stops this customer from starting new chats. Use it only for abusive behaviour, following your agency’s policy. It is audited: your name, the time and the reason are logged.',
+        id: 'block-dialog',
+        title: 'End the chat and block this customer?',
+        prefix: 'block',
+        intro: true,
+        why: 'This ends the chat now and stops this customer from starting new chats. Use it only for abusive behaviour, following your agency’s policy. It is audited: your name, the time and the reason are logged.',
+        submit: { text: 'End chat and block', busyText: 'Ending…', className: 'button button-danger' },
+        send: () => this.send(),
+        failed: (err) => actionFailure('Could not block', err),
       },
       doc,
     );
-    why.id = 'block-why';
-    this.form = el('form', {}, doc);
-    this.form.noValidate = true;
-    const field = el('div', { className: 'field' }, doc);
-    const label = el('label', { text: 'Reason (required)' }, doc);
-    this.reason = el('textarea', {}, doc);
-    this.reason.id = 'block-reason';
-    this.reason.rows = 3;
-    label.htmlFor = this.reason.id;
-    this.error = el('p', { className: 'form-error' }, doc);
-    this.error.id = 'block-error';
-    this.error.setAttribute('role', 'alert');
-    this.reason.setAttribute('aria-describedby', `block-why ${this.error.id}`);
-    field.append(label, this.reason);
-    const buttons = el('div', { className: 'modal-buttons' }, doc);
-    this.submit = el('button', { className: 'button button-danger', text: 'End chat and block' }, doc);
-    this.submit.type = 'submit';
-    this.submit.id = 'block-submit';
-    const cancel = el('button', { className: 'button button-secondary', text: 'Cancel' }, doc);
-    cancel.type = 'button';
-    cancel.id = 'block-cancel';
-    buttons.append(this.submit, cancel);
-    this.form.append(field, this.error, buttons);
-    this.modal.body.append(this.intro, why, this.form);
-    cancel.addEventListener('click', () => {
-      this.modal.close();
-    });
-    this.form.addEventListener('submit', (ev) => {
-      ev.preventDefault();
-      this.send();
-    });
+    this.reason = el('textarea', { id: 'block-reason', attrs: { rows: '3' } }, doc);
+    this.d.describe(this.reason);
+    this.d.addFields(field('Reason (required)', this.reason, {}, doc));
   }
 
   show(o: {
@@ -74,52 +43,26 @@ export class BlockDialog {
     submit: (reason: string) => Promise<void>;
   }): void {
     this.submitFn = o.submit;
-    setParts(this.intro, ['Customer: ', o.customer]);
     this.reason.value = '';
-    this.reason.removeAttribute('aria-invalid');
-    setText(this.error, '');
     // the safe choice has the focus
-    this.modal.open({
+    this.d.open({
       returnTo: o.returnTo,
-      focus: this.form.querySelector<HTMLElement>('#block-cancel'),
+      focus: this.d.cancelButton,
       fallback: o.fallback,
+      intro: ['Customer: ', o.customer],
     });
   }
 
-  private send(): void {
-    const fn = this.submitFn;
-    if (this.busy || !fn) return;
+  private send(): Promise<void> | null {
     const reason = this.reason.value.trim();
-    const fail = (msg: string): void => {
-      setText(this.error, msg);
-      this.reason.setAttribute('aria-invalid', 'true');
-      this.reason.focus();
-    };
     if (reason === '') {
-      fail('Give the reason for blocking this customer.');
-      return;
+      this.d.refuse('Give the reason for blocking this customer.', this.reason);
+      return null;
     }
     if (utf8Length(reason) > MAX_BLOCK_REASON_BYTES) {
-      fail('The reason is too long (at most 500 bytes).');
-      return;
+      this.d.refuse('The reason is too long (at most 500 bytes).', this.reason);
+      return null;
     }
-    setText(this.error, '');
-    this.busy = true;
-    this.submit.setAttribute('aria-disabled', 'true');
-    setText(this.submit, 'Ending…');
-    fn(reason)
-      .then(
-        () => {
-          this.modal.close();
-        },
-        (e: unknown) => {
-          setText(this.error, actionFailure('Could not block', errorOf(e)));
-        },
-      )
-      .finally(() => {
-        this.busy = false;
-        this.submit.removeAttribute('aria-disabled');
-        setText(this.submit, 'End chat and block');
-      });
+    return this.submitFn?.(reason) ?? null;
   }
 }

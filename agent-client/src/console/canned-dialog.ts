@@ -4,9 +4,9 @@
  * chat desk, which fills in the names and puts it at the caret for the agent to edit and send.
  */
 import { cannedForLanguage, searchCanned } from './canned';
-import { ModalDialog } from './dialog';
 import { languageName } from './format';
-import { el, setText } from '../common/dom';
+import { ModalDialog } from '../common/dialog';
+import { button, choice, el, field, setText } from '../common/dom';
 import type { StaffSetup } from '../proto/schema.gen';
 
 /** Canned responses in the chat's language, searchable; choosing one fills the composer. */
@@ -16,7 +16,6 @@ export class CannedDialog {
   private readonly allLanguages: HTMLInputElement;
   private readonly count: HTMLElement;
   private readonly list: HTMLUListElement;
-  private readonly cancel: HTMLButtonElement;
   private opts: {
     list: StaffSetup['canned'];
     language: string;
@@ -26,30 +25,20 @@ export class CannedDialog {
 
   constructor(doc: Document) {
     this.modal = new ModalDialog('canned-dialog', 'Canned responses', doc);
-    const field = el('div', { className: 'field' }, doc);
-    const label = el('label', { text: 'Search' }, doc);
-    this.search = el('input', {}, doc);
-    this.search.type = 'search';
-    this.search.id = 'canned-search';
-    this.search.autocomplete = 'off';
-    label.htmlFor = this.search.id;
-    field.append(label, this.search);
-    const all = el('div', { className: 'choice' }, doc);
-    this.allLanguages = el('input', {}, doc);
-    this.allLanguages.type = 'checkbox';
-    this.allLanguages.id = 'canned-all-languages';
-    const allLabel = el('label', { text: 'Show responses in all languages' }, doc);
-    allLabel.htmlFor = this.allLanguages.id;
-    all.append(this.allLanguages, allLabel);
-    this.count = el('p', { className: 'muted' }, doc);
-    this.count.id = 'canned-count';
-    this.count.setAttribute('role', 'status');
-    this.list = el('ul', { className: 'canned-list' }, doc);
-    this.list.id = 'canned-list';
-    this.list.setAttribute('aria-label', 'Canned responses');
-    this.cancel = el('button', { className: 'button button-secondary', text: 'Cancel' }, doc);
-    this.cancel.type = 'button';
-    this.cancel.id = 'canned-cancel';
+    this.search = el('input', { id: 'canned-search', attrs: { type: 'search', autocomplete: 'off' } }, doc);
+    this.allLanguages = el('input', { id: 'canned-all-languages', attrs: { type: 'checkbox' } }, doc);
+    const all = choice(
+      this.allLanguages,
+      el('label', { text: 'Show responses in all languages' }, doc),
+      'choice',
+      doc,
+    );
+    this.count = el('p', { id: 'canned-count', className: 'muted', attrs: { role: 'status' } }, doc);
+    this.list = el(
+      'ul',
+      { id: 'canned-list', className: 'canned-list', attrs: { 'aria-label': 'Canned responses' } },
+      doc,
+    );
     this.modal.body.append(
       el(
         'p',
@@ -59,20 +48,17 @@ export class CannedDialog {
         },
         doc,
       ),
-      field,
+      field('Search', this.search, {}, doc),
       all,
       this.count,
       this.list,
-      this.cancel,
+      this.modal.cancelButton('canned-cancel'),
     );
     this.search.addEventListener('input', () => {
       this.render();
     });
     this.allLanguages.addEventListener('change', () => {
       this.render();
-    });
-    this.cancel.addEventListener('click', () => {
-      this.modal.close();
     });
   }
 
@@ -100,10 +86,10 @@ export class CannedDialog {
     this.list.replaceChildren(
       ...found.map((c) => {
         const li = el('li', {}, d);
-        const b = el('button', { className: 'canned-item' }, d);
-        b.type = 'button';
-        b.dataset.cannedId = c.id;
-        b.id = `canned-${c.id}`;
+        const b = button(
+          { id: `canned-${c.id}`, className: 'canned-item', attrs: { 'data-canned-id': c.id } },
+          d,
+        );
         b.append(
           el('span', { className: 'canned-title', text: c.title }, d),
           el('span', { className: 'canned-lang', text: ` (${languageName(c.language)})` }, d),

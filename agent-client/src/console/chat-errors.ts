@@ -2,12 +2,7 @@
  * Words for a chat action the server refused (ending, verifying, transferring, blocking), shared by
  * the chat desk and its dialogs: what was attempted, then why in terms the agent can act on.
  */
-import { RequestError } from '../net/connection';
-
-/** A RequestError for whatever a request rejected with (anything else counts as INTERNAL). */
-export function errorOf(e: unknown): RequestError {
-  return e instanceof RequestError ? e : new RequestError('INTERNAL', String(e));
-}
+import type { RequestError } from '../net/connection';
 
 /** Words for a refused chat action. */
 export function actionFailure(what: string, err: RequestError): string {

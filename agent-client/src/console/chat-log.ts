@@ -5,8 +5,9 @@
  * always plain text (a link a customer writes is not clickable for the agent either); https links
  * a staff member wrote are.
  */
-import { balanceIsolates, el, foreign, setParts, type Part } from '../common/dom';
-import { appendMessageText } from '../chat/links';
+import { button, el, foreign, setParts, setTime, type Part } from '../common/dom';
+import { showMessageText } from '../chat/links';
+import { KeyedLog } from '../common/keyed-log';
 import { itemKey, markOf, type Mark } from '../chat/marks';
 import type { Conversation } from '../chat/conversation';
 import type { LogItem } from '../chat/store';
@@ -86,11 +87,10 @@ export interface ChatLogNames {
 export class ChatLog {
   readonly box: HTMLDivElement;
   readonly list: HTMLOListElement;
-  private readonly nodes = new Map<string, Node>();
+  private readonly log: KeyedLog<LogItem, Node>;
   private readonly doc: Document;
   private readonly onRetry: (id: string) => void;
   private readonly onRemove: (id: string) => void;
-  private quietTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     id: string,
@@ -101,52 +101,34 @@ export class ChatLog {
     this.doc = doc;
     this.onRetry = cb.retry;
     this.onRemove = cb.remove;
-    this.box = el('div', { className: 'chat-log' }, doc);
-    this.box.id = id;
-    this.box.setAttribute('role', 'log');
-    this.box.setAttribute('aria-live', 'polite');
-    this.box.setAttribute('aria-relevant', 'additions');
-    this.box.setAttribute('aria-label', label);
-    this.box.tabIndex = 0;
+    this.box = el(
+      'div',
+      {
+        id,
+        className: 'chat-log',
+        attrs: {
+          role: 'log',
+          'aria-live': 'polite',
+          'aria-relevant': 'additions',
+          'aria-label': label,
+          tabindex: '0',
+        },
+      },
+      doc,
+    );
     this.list = el('ol', { className: 'chat-messages' }, doc);
     this.box.append(this.list);
+    this.log = new KeyedLog(this.box, this.list, {
+      key: itemKey,
+      own: (item) => item.type === 'pending' || item.own,
+      create: (item) => this.create(item),
+    });
   }
 
   render(conv: Conversation, names: ChatLogNames, formatTime: (ms: number) => string): void {
-    const items = conv.store.items();
-    const nearBottom = this.box.scrollHeight - this.box.scrollTop - this.box.clientHeight < 48;
-    const keep = new Set<string>();
-    let added = 0;
-    let ownAdded = false;
-    for (const [index, item] of items.entries()) {
-      const key = itemKey(item);
-      keep.add(key);
-      let node = this.nodes.get(key);
-      if (!node) {
-        node = this.create(item);
-        this.nodes.set(key, node);
-        added++;
-        if (item.type === 'pending' || item.own) ownAdded = true;
-      }
+    this.log.render(conv.store.items(), (node, item) => {
       this.update(node, item, conv, names, formatTime);
-      if (this.list.children[index] !== node.li)
-        this.list.insertBefore(node.li, this.list.children[index] ?? null);
-    }
-    for (const [key, node] of [...this.nodes]) {
-      if (keep.has(key)) continue;
-      node.li.remove();
-      this.nodes.delete(key);
-    }
-    if (added > 3) {
-      // history (a newly opened chat, a resync) is not read out entry by entry
-      this.box.setAttribute('aria-live', 'off');
-      if (this.quietTimer !== null) clearTimeout(this.quietTimer);
-      this.quietTimer = setTimeout(() => {
-        this.quietTimer = null;
-        this.box.setAttribute('aria-live', 'polite');
-      }, 1000);
-    }
-    if (added > 0 && (nearBottom || ownAdded)) this.box.scrollTop = this.box.scrollHeight;
+    });
   }
 
   private create(item: LogItem): Node {
@@ -207,10 +189,7 @@ export class ChatLog {
     node.who.hidden = kind === 'system';
     const ts = entry ? entry.ts_ms : (out?.createdMs ?? 0);
     const when = formatTime(ts);
-    if (node.time.textContent !== when) {
-      node.time.textContent = when;
-      node.time.dateTime = new Date(ts).toISOString();
-    }
+    setTime(node.time, when, ts);
     if (entry && kind === 'system') {
       setParts(node.body, systemParts(entry));
     } else {
@@ -218,9 +197,7 @@ export class ChatLog {
       const text = entry?.text ?? out?.text ?? '';
       if (node.text !== text) {
         node.text = text;
-        node.body.dir = 'auto';
-        node.body.replaceChildren();
-        appendMessageText(node.body, balanceIsolates(text), role, 'opens in a new tab', this.doc);
+        showMessageText(node.body, text, role, 'opens in a new tab', this.doc);
       }
     }
     if (node.mark) {
@@ -241,10 +218,8 @@ export class ChatLog {
       const d = this.doc;
       const box = el('div', { className: 'chat-msg-failure' }, d);
       box.append(el('span', { text: `${sendFailureText(code)} ` }, d));
-      const retry = el('button', { className: 'link-button', text: 'Try again' }, d);
-      retry.type = 'button';
-      const remove = el('button', { className: 'link-button', text: 'Remove' }, d);
-      remove.type = 'button';
+      const retry = button({ className: 'link-button', text: 'Try again' }, d);
+      const remove = button({ className: 'link-button', text: 'Remove' }, d);
       const id = out.clientMsgId;
       retry.addEventListener('click', () => {
         this.onRetry(id);

@@ -11,7 +11,7 @@ import { ChatLog, NOTE_LABEL } from './chat-log';
 import { languageName } from './format';
 import type { Conversation } from '../chat/conversation';
 import type { RemoteTyping } from '../chat/typing';
-import { el, foreign, isolate, setParts, setText, type Part } from '../common/dom';
+import { button, choice, el, foreign, isolate, setParts, setText, type Part } from '../common/dom';
 import type { ChatOpen } from '../proto/schema.gen';
 
 /** The elements of one chat: its tab button and its panel. */
@@ -93,14 +93,20 @@ export function buildChatTabView(
   const cid = info.conversation_id;
   const base = `chat-${cid}`;
 
-  const tab = el('button', { className: 'chat-tab' }, d);
-  tab.type = 'button';
-  tab.id = `chat-tab-${cid}`;
-  tab.setAttribute('role', 'tab');
-  tab.setAttribute('aria-selected', 'false');
-  tab.setAttribute('aria-controls', `chat-panel-${cid}`);
-  tab.tabIndex = -1;
-  tab.dataset.conversationId = cid;
+  const tab = button(
+    {
+      id: `chat-tab-${cid}`,
+      className: 'chat-tab',
+      attrs: {
+        role: 'tab',
+        'aria-selected': 'false',
+        'aria-controls': `chat-panel-${cid}`,
+        tabindex: '-1',
+        'data-conversation-id': cid,
+      },
+    },
+    d,
+  );
   const tabName = el('span', { className: 'chat-tab-name' }, d);
   const tabMeta = el('span', { className: 'chat-tab-meta' }, d);
   const tabUnread = el('span', { className: 'chat-tab-unread' }, d);
@@ -108,19 +114,21 @@ export function buildChatTabView(
   const tabState = el('span', { className: 'chat-tab-state' }, d);
   tab.append(tabName, tabMeta, tabUnread, tabWaiting, tabState);
 
-  const panel = el('section', { className: 'chat-panel' }, d);
-  panel.id = `chat-panel-${cid}`;
-  panel.setAttribute('role', 'tabpanel');
-  panel.setAttribute('aria-labelledby', tab.id);
-  panel.dataset.conversationId = cid;
+  const panel = el(
+    'section',
+    {
+      id: `chat-panel-${cid}`,
+      className: 'chat-panel',
+      attrs: { role: 'tabpanel', 'aria-labelledby': tab.id, 'data-conversation-id': cid },
+    },
+    d,
+  );
   panel.hidden = true;
 
-  const heading = el('h3', { className: 'chat-heading' }, d);
-  heading.id = `${base}-heading`;
+  const heading = el('h3', { id: `${base}-heading`, className: 'chat-heading' }, d);
   const facts = el('dl', { className: 'chat-facts' }, d);
   const fact = (label: string, id: string): HTMLElement => {
-    const dd = el('dd', {}, d);
-    dd.id = `${base}-${id}`;
+    const dd = el('dd', { id: `${base}-${id}` }, d);
     facts.append(el('dt', { text: label }, d), dd);
     return dd;
   };
@@ -129,36 +137,36 @@ export function buildChatTabView(
   const dLang = fact('Language', 'language');
   const dClaim = fact('Claim reference', 'claim');
   const dVerified = fact('Identity', 'verified');
-  const transferNote = el('p', { className: 'chat-transfer-note' }, d);
-  transferNote.id = `${base}-transfer-note`;
+  const transferNote = el('p', { id: `${base}-transfer-note`, className: 'chat-transfer-note' }, d);
   transferNote.hidden = true;
 
-  const status = el('p', { className: 'chat-status' }, d);
-  status.id = `${base}-status`;
-  status.setAttribute('role', 'status');
-  const wrapupButton = el('button', { className: 'button button-secondary', text: 'Go to the wrap-up' }, d);
-  wrapupButton.type = 'button';
-  wrapupButton.id = `${base}-wrapup`;
+  const status = el('p', { id: `${base}-status`, className: 'chat-status', attrs: { role: 'status' } }, d);
+  const wrapupButton = button(
+    { id: `${base}-wrapup`, className: 'button button-secondary', text: 'Go to the wrap-up' },
+    d,
+  );
   wrapupButton.hidden = true;
 
   // actions
-  const actions = el('div', { className: 'chat-actions' }, d);
-  actions.setAttribute('role', 'group');
-  actions.setAttribute('aria-label', 'Chat actions');
-  const mk = (id: string, text: string, cls = 'button button-secondary'): HTMLButtonElement => {
-    const b = el('button', { className: cls, text }, d);
-    b.type = 'button';
-    b.id = `${base}-${id}`;
-    return b;
-  };
-  const verifyButton = mk('verify', 'Verify identity');
-  const transferButton = mk('transfer', 'Transfer');
-  const endButton = mk('end', 'End chat');
-  const blockButton = mk('block', 'End and block', 'button button-danger');
+  const actions = el(
+    'div',
+    { className: 'chat-actions', attrs: { role: 'group', 'aria-label': 'Chat actions' } },
+    d,
+  );
+  const secondary = 'button button-secondary';
+  const verifyButton = button({ id: `${base}-verify`, className: secondary, text: 'Verify identity' }, d);
+  const transferButton = button({ id: `${base}-transfer`, className: secondary, text: 'Transfer' }, d);
+  const endButton = button({ id: `${base}-end`, className: secondary, text: 'End chat' }, d);
+  const blockButton = button(
+    { id: `${base}-block`, className: 'button button-danger', text: 'End and block' },
+    d,
+  );
   actions.append(verifyButton, transferButton, endButton, blockButton);
-  const actionError = el('p', { className: 'form-error' }, d);
-  actionError.id = `${base}-action-error`;
-  actionError.setAttribute('role', 'alert');
+  const actionError = el(
+    'p',
+    { id: `${base}-action-error`, className: 'form-error', attrs: { role: 'alert' } },
+    d,
+  );
 
   // log and typing
   const log = new ChatLog(
@@ -167,37 +175,42 @@ export function buildChatTabView(
     logActions,
     d,
   );
-  const typing = el('p', { className: 'chat-typing' }, d);
-  typing.id = `${base}-typing`;
+  const typing = el('p', { id: `${base}-typing`, className: 'chat-typing' }, d);
 
   // composer
-  const form = el('form', { className: 'chat-composer' }, d);
-  form.id = `${base}-composer`;
-  form.noValidate = true;
+  const form = el(
+    'form',
+    { id: `${base}-composer`, className: 'chat-composer', attrs: { novalidate: '' } },
+    d,
+  );
   const composerLabel = el('label', { className: 'chat-composer-label' }, d);
-  const textarea = el('textarea', {}, d);
-  textarea.id = `${base}-message`;
-  textarea.rows = 3;
+  const textarea = el('textarea', { id: `${base}-message`, attrs: { rows: '3' } }, d);
   composerLabel.htmlFor = textarea.id;
-  const composerHint = el('p', { className: 'muted chat-composer-hint' }, d);
-  composerHint.id = `${base}-message-hint`;
-  const composerError = el('p', { className: 'field-error' }, d);
-  composerError.id = `${base}-message-error`;
-  composerError.setAttribute('role', 'alert');
+  const composerHint = el('p', { id: `${base}-message-hint`, className: 'muted chat-composer-hint' }, d);
+  const composerError = el(
+    'p',
+    { id: `${base}-message-error`, className: 'field-error', attrs: { role: 'alert' } },
+    d,
+  );
   textarea.setAttribute('aria-describedby', `${composerHint.id} ${composerError.id}`);
   const tools = el('div', { className: 'chat-composer-tools' }, d);
-  const privWrap = el('div', { className: 'choice chat-private' }, d);
-  const privateToggle = el('input', {}, d);
-  privateToggle.type = 'checkbox';
-  privateToggle.id = `${base}-private`;
-  const privLabel = el('label', { text: 'Private note (not sent to the customer)' }, d);
-  privLabel.htmlFor = privateToggle.id;
-  privWrap.append(privateToggle, privLabel);
-  const cannedButton = mk('canned', 'Canned responses');
-  cannedButton.setAttribute('aria-haspopup', 'dialog');
-  const send = el('button', { className: 'button', text: 'Send' }, d);
-  send.type = 'submit';
-  send.id = `${base}-send`;
+  const privateToggle = el('input', { id: `${base}-private`, attrs: { type: 'checkbox' } }, d);
+  const privWrap = choice(
+    privateToggle,
+    el('label', { text: 'Private note (not sent to the customer)' }, d),
+    'choice chat-private',
+    d,
+  );
+  const cannedButton = button(
+    {
+      id: `${base}-canned`,
+      className: secondary,
+      text: 'Canned responses',
+      attrs: { 'aria-haspopup': 'dialog' },
+    },
+    d,
+  );
+  const send = button({ id: `${base}-send`, className: 'button', text: 'Send', type: 'submit' }, d);
   tools.append(privWrap, cannedButton, send);
   form.append(composerLabel, textarea, composerHint, composerError, tools);
 

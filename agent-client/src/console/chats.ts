@@ -19,7 +19,7 @@ import { unreadAfter, unreadTitle } from './activity';
 import { BlockDialog } from './block-dialog';
 import { fillPlaceholders, insertText, missingPlaceholders } from './canned';
 import { CannedDialog } from './canned-dialog';
-import { actionFailure, errorOf } from './chat-errors';
+import { actionFailure } from './chat-errors';
 import {
   buildChatTabView,
   customerPart,
@@ -35,13 +35,13 @@ import { languageName } from './format';
 import type { TitleAlert } from './title';
 import { sendTransfer, TransferDialog } from './transfer-dialog';
 import { VerifyDialog } from './verify-dialog';
-import { ServerClock } from '../common/clock';
-import { el, isolate, setParts, setText } from '../common/dom';
+import { everySecond, ServerClock, timeOfDay } from '../common/clock';
+import { el, isolate, isSendKey, setBusy, setFieldError, setParts, setText } from '../common/dom';
 import { Conversation } from '../chat/conversation';
 import { utf8Length } from '../chat/ids';
 import { RemoteTyping } from '../chat/typing';
 import { asChatEvent, type ChatEntry } from '../chat/types';
-import { RequestError, type Connection, type ConnectionState } from '../net/connection';
+import { errorOf, RequestError, type Connection, type ConnectionState } from '../net/connection';
 import type { ChatOpen, HelloReply, StaffSetup, WorkItem } from '../proto/schema.gen';
 
 export { actionFailure } from './chat-errors';
@@ -117,33 +117,35 @@ export class ChatDesk {
     this.visible = deps.visible ?? (() => doc.visibilityState === 'visible');
     this.receiptDelayMs = deps.receiptDelayMs;
     this.transferGraceMs = deps.transferGraceMs ?? 1500;
-    this.startTicker =
-      deps.startTicker ??
-      ((fn) => {
-        const t = setInterval(fn, 1000);
-        return () => {
-          clearInterval(t);
-        };
-      });
+    this.startTicker = deps.startTicker ?? everySecond;
 
-    this.root = el('section', { className: 'panel chats' }, doc);
-    this.root.id = 'chats';
-    this.root.setAttribute('aria-labelledby', 'chats-heading');
-    this.heading = el('h2', { text: 'Chats' }, doc);
-    this.heading.id = 'chats-heading';
-    this.heading.tabIndex = -1;
-    this.empty = el('p', { className: 'muted', text: 'No chats open. Chats you accept appear here.' }, doc);
-    this.empty.id = 'chats-empty';
-    this.tablist = el('div', { className: 'chat-tabs' }, doc);
-    this.tablist.id = 'chat-tabs';
-    this.tablist.setAttribute('role', 'tablist');
-    this.tablist.setAttribute('aria-label', 'Your chats');
+    this.root = el(
+      'section',
+      { id: 'chats', className: 'panel chats', attrs: { 'aria-labelledby': 'chats-heading' } },
+      doc,
+    );
+    this.heading = el('h2', { id: 'chats-heading', text: 'Chats', attrs: { tabindex: '-1' } }, doc);
+    this.empty = el(
+      'p',
+      { id: 'chats-empty', className: 'muted', text: 'No chats open. Chats you accept appear here.' },
+      doc,
+    );
+    this.tablist = el(
+      'div',
+      { id: 'chat-tabs', className: 'chat-tabs', attrs: { role: 'tablist', 'aria-label': 'Your chats' } },
+      doc,
+    );
     this.tablist.hidden = true;
     this.panels = el('div', { className: 'chat-panels' }, doc);
-    this.announcer = el('div', { className: 'visually-hidden' }, doc);
-    this.announcer.id = 'chat-announcer';
-    this.announcer.setAttribute('role', 'status');
-    this.announcer.setAttribute('aria-atomic', 'true');
+    this.announcer = el(
+      'div',
+      {
+        id: 'chat-announcer',
+        className: 'visually-hidden',
+        attrs: { role: 'status', 'aria-atomic': 'true' },
+      },
+      doc,
+    );
     this.root.append(this.heading, this.empty, this.announcer, this.tablist, this.panels);
 
     this.tablist.addEventListener('keydown', (ev) => {
@@ -521,14 +523,12 @@ export class ChatDesk {
       this.select(t, false);
     });
     textarea.addEventListener('keydown', (ev) => {
-      if (ev.key !== 'Enter' || ev.shiftKey || ev.altKey || ev.ctrlKey || ev.metaKey || ev.isComposing)
-        return;
+      if (!isSendKey(ev)) return;
       ev.preventDefault();
       this.submit(t);
     });
     textarea.addEventListener('input', () => {
-      setText(view.composerError, '');
-      textarea.removeAttribute('aria-invalid');
+      setFieldError(textarea, view.composerError, '');
       // a private note is not "typing" for the customer
       if (!privateToggle.checked) conv.typing.input(textarea.value.trim() !== '');
       renderComposerHint(t);
@@ -568,7 +568,7 @@ export class ChatDesk {
   }
 
   private timeOfDay(ms: number): string {
-    return this.clock.toLocalDate(ms).toLocaleTimeString([], { hour: 'numeric', minute: '2-digit' });
+    return timeOfDay(this.clock.toLocalDate(ms));
   }
 
   private renderLog(t: ChatTab): void {
@@ -579,8 +579,7 @@ export class ChatDesk {
     if (t.state !== 'open') return;
     const text = t.textarea.value.replace(/\s+$/u, '');
     const fail = (msg: string): void => {
-      setText(t.composerError, msg);
-      t.textarea.setAttribute('aria-invalid', 'true');
+      setFieldError(t.textarea, t.composerError, msg);
       t.textarea.focus();
     };
     if (text.trim() === '') {
@@ -596,8 +595,7 @@ export class ChatDesk {
       fail(`Fill in ${missing.map((m) => `{${m}}`).join(', ')} first.`);
       return;
     }
-    setText(t.composerError, '');
-    t.textarea.removeAttribute('aria-invalid');
+    setFieldError(t.textarea, t.composerError, '');
     t.textarea.value = '';
     t.conv.send(text, t.privateToggle.checked);
     renderComposerHint(t);
@@ -611,8 +609,7 @@ export class ChatDesk {
       return;
     }
     t.ending = true;
-    t.endButton.setAttribute('aria-disabled', 'true');
-    setText(t.endButton, 'Ending…');
+    setBusy(t.endButton, true, 'Ending…');
     setText(t.actionError, '');
     conn
       .request('contact.end', { contact_id: t.info.contact_id })
@@ -632,8 +629,7 @@ export class ChatDesk {
       )
       .finally(() => {
         t.ending = false;
-        t.endButton.removeAttribute('aria-disabled');
-        setText(t.endButton, 'End chat');
+        setBusy(t.endButton, false, 'End chat');
       });
   }
 

@@ -32,9 +32,9 @@ import { OfferSound } from './sound';
 import { TitleAlert } from './title';
 import type { ConsoleUI } from './ui';
 import { checkWrapup, notesCounterText, wrapupFieldOf, type WrapupField } from './wrapup';
-import { ServerClock, formatElapsed, monotonicNow } from '../common/clock';
-import { el } from '../common/dom';
-import { RequestError, type Connection, type ConnectionState } from '../net/connection';
+import { everySecond, formatElapsed, monotonicNow, ServerClock, timeOfDay } from '../common/clock';
+import { button, choice, el, field, setBusy, setFieldError, setText } from '../common/dom';
+import { errorOf, RequestError, type Connection, type ConnectionState } from '../net/connection';
 import type { AgentState, AgentWork, HelloReply, StaffSetup, WorkItem } from '../proto/schema.gen';
 
 export interface ConsoleDeps {
@@ -104,18 +104,6 @@ interface ItemEls {
 
 const RECENT_MS = 10_000;
 
-function setText(node: HTMLElement, text: string): void {
-  if (node.textContent !== text) node.textContent = text;
-}
-
-function errorOf(e: unknown): RequestError {
-  return e instanceof RequestError ? e : new RequestError('INTERNAL', String(e));
-}
-
-function timeOfDay(d: Date): string {
-  return d.toLocaleTimeString([], { hour: 'numeric', minute: '2-digit' });
-}
-
 export class ConsoleController {
   private readonly ui: ConsoleUI;
   private readonly doc: Document;
@@ -168,14 +156,7 @@ export class ConsoleController {
       (() => {
         window.focus();
       });
-    this.startTicker =
-      deps.startTicker ??
-      ((fn) => {
-        const t = setInterval(fn, 1000);
-        return () => {
-          clearInterval(t);
-        };
-      });
+    this.startTicker = deps.startTicker ?? everySecond;
     this.openChat = deps.openChat ?? null;
     this.wireControls();
   }
@@ -391,15 +372,10 @@ export class ConsoleController {
     this.setupTimer = null;
     const select = this.ui.reasonSelect;
     const chosen = select.value;
-    const placeholder = el('option', { text: 'Choose a reason' }, this.doc);
-    placeholder.value = '';
+    const placeholder = el('option', { text: 'Choose a reason', attrs: { value: '' } }, this.doc);
     select.replaceChildren(
       placeholder,
-      ...s.away_reasons.map((r) => {
-        const o = el('option', { text: r }, this.doc);
-        o.value = r;
-        return o;
-      }),
+      ...s.away_reasons.map((r) => el('option', { text: r, attrs: { value: r } }, this.doc)),
     );
     select.value = s.away_reasons.includes(chosen) ? chosen : '';
     this.ui.stateFieldset.disabled = false;
@@ -480,8 +456,7 @@ export class ConsoleController {
     const conn = this.conn;
     if (!conn) return;
     this.stateBusy = true;
-    this.ui.stateSubmit.setAttribute('aria-disabled', 'true');
-    setText(this.ui.stateSubmit, 'Setting status…');
+    setBusy(this.ui.stateSubmit, true, 'Setting status…');
     const wanted: StateLike = { status: check.body.status, reason: check.body.reason };
     this.requested = { state: wanted, at: this.mono() };
     conn
@@ -503,8 +478,7 @@ export class ConsoleController {
       )
       .finally(() => {
         this.stateBusy = false;
-        this.ui.stateSubmit.removeAttribute('aria-disabled');
-        setText(this.ui.stateSubmit, 'Set status');
+        setBusy(this.ui.stateSubmit, false, 'Set status');
       });
   }
 
@@ -538,10 +512,8 @@ export class ConsoleController {
     setText(ui.offerQueue, o.queueName || o.queue);
     setText(ui.offerLanguage, languageName(o.language));
     setText(ui.offerError, '');
-    setText(ui.offerAccept, 'Accept');
-    setText(ui.offerDecline, 'Decline');
-    ui.offerAccept.removeAttribute('aria-disabled');
-    ui.offerDecline.removeAttribute('aria-disabled');
+    setBusy(ui.offerAccept, false, 'Accept');
+    setBusy(ui.offerDecline, false, 'Decline');
     ui.offerCard.dataset.offerId = String(o.offerId);
     ui.offerCard.dataset.channel = o.channel;
     ui.offerResult.hidden = true;
@@ -601,12 +573,9 @@ export class ConsoleController {
   private setOfferBusy(which: 'accept' | 'decline' | null): void {
     const ui = this.ui;
     this.offerBusy = which !== null;
-    for (const b of [ui.offerAccept, ui.offerDecline]) {
-      if (which) b.setAttribute('aria-disabled', 'true');
-      else b.removeAttribute('aria-disabled');
-    }
-    setText(ui.offerAccept, which === 'accept' ? 'Accepting…' : 'Accept');
-    setText(ui.offerDecline, which === 'decline' ? 'Declining…' : 'Decline');
+    // both wait for the answer; the one pressed says so
+    setBusy(ui.offerAccept, which !== null, which === 'accept' ? 'Accepting…' : 'Accept');
+    setBusy(ui.offerDecline, which !== null, which === 'decline' ? 'Declining…' : 'Decline');
   }
 
   private accept(): void {
@@ -763,11 +732,16 @@ export class ConsoleController {
 
   private createItem(item: WorkItem): ItemEls {
     const d = this.doc;
-    const li = el('li', { className: 'work-item' }, d);
-    li.id = `work-${item.contact_id}`;
-    li.dataset.contactId = item.contact_id;
-    const title = el('h3', { className: 'work-title' }, d);
-    title.id = `work-${item.contact_id}-title`;
+    const li = el(
+      'li',
+      {
+        id: `work-${item.contact_id}`,
+        className: 'work-item',
+        attrs: { 'data-contact-id': item.contact_id },
+      },
+      d,
+    );
+    const title = el('h3', { id: `work-${item.contact_id}-title`, className: 'work-title' }, d);
     li.setAttribute('aria-labelledby', title.id);
     const meta = el('p', { className: 'work-meta' }, d);
     const state = el('span', { className: 'work-state' }, d);
@@ -782,12 +756,13 @@ export class ConsoleController {
     timeBox.append(timerLabel, timer);
     meta.append(stateBox, langBox, timeBox);
     const actions = el('div', { className: 'work-actions' }, d);
-    const away = el('p', { className: 'work-away' }, d);
-    away.id = `work-${item.contact_id}-away`;
+    const away = el('p', { id: `work-${item.contact_id}-away`, className: 'work-away' }, d);
     away.hidden = true;
-    const error = el('p', { className: 'form-error' }, d);
-    error.id = `work-${item.contact_id}-error`;
-    error.setAttribute('role', 'alert');
+    const error = el(
+      'p',
+      { id: `work-${item.contact_id}-error`, className: 'form-error', attrs: { role: 'alert' } },
+      d,
+    );
     li.append(title, meta, away, actions, error);
     return {
       item,
@@ -819,10 +794,15 @@ export class ConsoleController {
     if (stateChanged) setText(e.error, '');
     // End for an assigned contact
     if (item.state === 'assigned' && !e.end) {
-      const b = el('button', { className: 'button work-end', text: 'End' }, this.doc);
-      b.type = 'button';
-      b.id = `work-${item.contact_id}-end`;
-      b.setAttribute('aria-describedby', e.title.id);
+      const b = button(
+        {
+          id: `work-${item.contact_id}-end`,
+          className: 'button work-end',
+          text: 'End',
+          attrs: { 'aria-describedby': e.title.id },
+        },
+        this.doc,
+      );
       b.addEventListener('click', () => {
         this.endContact(e);
       });
@@ -891,8 +871,7 @@ export class ConsoleController {
     const b = e.end;
     if (!conn || !b || e.endBusy) return;
     e.endBusy = true;
-    b.setAttribute('aria-disabled', 'true');
-    setText(b, 'Ending…');
+    setBusy(b, true, 'Ending…');
     setText(e.error, '');
     const hadFocus = this.doc.activeElement === b;
     conn
@@ -917,10 +896,7 @@ export class ConsoleController {
       )
       .finally(() => {
         e.endBusy = false;
-        if (e.end) {
-          e.end.removeAttribute('aria-disabled');
-          setText(e.end, 'End');
-        }
+        if (e.end) setBusy(e.end, false, 'End');
       });
   }
 
@@ -930,17 +906,18 @@ export class ConsoleController {
   private createWrapup(e: ItemEls, setup: StaffSetup): WrapupEls {
     const d = this.doc;
     const base = `wrapup-${e.item.contact_id}`;
-    const form = el('form', { className: 'wrapup-form' }, d);
-    form.id = base;
-    form.noValidate = true;
-    form.setAttribute('aria-labelledby', `${base}-heading`);
-    const heading = el('h4', { className: 'wrapup-heading', text: 'Wrap-up' }, d);
-    heading.id = `${base}-heading`;
+    const form = el(
+      'form',
+      { id: base, className: 'wrapup-form', attrs: { novalidate: '', 'aria-labelledby': `${base}-heading` } },
+      d,
+    );
+    const heading = el('h4', { id: `${base}-heading`, className: 'wrapup-heading', text: 'Wrap-up' }, d);
     // only a queue with a wrap-up time limit has one (its deadline is after the wrap-up began)
     const limitMs = (e.item.deadline_ms ?? 0) - e.item.since_ms;
     const hint = el(
       'p',
       {
+        id: `${base}-hint`,
         className: 'muted',
         text:
           limitMs > 0
@@ -949,53 +926,38 @@ export class ConsoleController {
       },
       d,
     );
-    hint.id = `${base}-hint`;
-    const errorEl = (field: string): HTMLElement => {
-      const p = el('p', { className: 'field-error' }, d);
-      p.id = `${base}-${field}-error`;
-      return p;
-    };
+    const errorEl = (field: string): HTMLElement =>
+      el('p', { id: `${base}-${field}-error`, className: 'field-error' }, d);
 
     // disposition
-    const dispField = el('div', { className: 'field' }, d);
-    const dispLabel = el('label', { text: 'Disposition (required)' }, d);
-    const disposition = el('select', {}, d);
-    disposition.id = `${base}-disposition`;
-    disposition.name = 'disposition';
-    disposition.required = true;
-    dispLabel.htmlFor = disposition.id;
-    const placeholder = el('option', { text: 'Choose a disposition' }, d);
-    placeholder.value = '';
+    const disposition = el(
+      'select',
+      { id: `${base}-disposition`, attrs: { name: 'disposition', required: '' } },
+      d,
+    );
     disposition.append(
-      placeholder,
-      ...setup.dispositions.map((c) => {
-        const o = el('option', { text: c.label || c.code }, d);
-        o.value = c.code;
-        return o;
-      }),
+      el('option', { text: 'Choose a disposition', attrs: { value: '' } }, d),
+      ...setup.dispositions.map((c) =>
+        el('option', { text: c.label || c.code, attrs: { value: c.code } }, d),
+      ),
     );
     const dispError = errorEl('disposition');
     disposition.setAttribute('aria-describedby', dispError.id);
-    dispField.append(dispLabel, disposition, dispError);
+    const dispField = field('Disposition (required)', disposition, { after: [dispError] }, d);
 
     // service codes
-    const codes = el('fieldset', { className: 'codes' }, d);
-    codes.id = `${base}-codes`;
+    const codes = el('fieldset', { id: `${base}-codes`, className: 'codes' }, d);
     codes.append(el('legend', { text: 'Service codes (choose all that apply)' }, d));
     const codesError = errorEl('codes');
     codes.setAttribute('aria-describedby', codesError.id);
     const grid = el('div', { className: 'codes-grid' }, d);
     const checkboxes = setup.service_codes.map((c) => {
-      const wrap = el('div', { className: 'choice' }, d);
-      const cb = el('input', {}, d);
-      cb.type = 'checkbox';
-      cb.name = 'service_codes';
-      cb.value = c.code;
-      cb.id = `${base}-code-${c.code}`;
-      const l = el('label', { text: c.label || c.code }, d);
-      l.htmlFor = cb.id;
-      wrap.append(cb, l);
-      grid.append(wrap);
+      const cb = el(
+        'input',
+        { id: `${base}-code-${c.code}`, attrs: { type: 'checkbox', name: 'service_codes', value: c.code } },
+        d,
+      );
+      grid.append(choice(cb, el('label', { text: c.label || c.code }, d), 'choice', d));
       return cb;
     });
     if (checkboxes.length === 0)
@@ -1003,28 +965,24 @@ export class ConsoleController {
     codes.append(grid, codesError);
 
     // notes
-    const notesField = el('div', { className: 'field' }, d);
-    const notesLabel = el('label', { text: 'Notes (optional)' }, d);
-    const notes = el('textarea', {}, d);
-    notes.id = `${base}-notes`;
-    notes.name = 'notes';
-    notes.rows = 3;
-    notesLabel.htmlFor = notes.id;
-    const counter = el('p', { className: 'muted counter', text: notesCounterText('') }, d);
-    counter.id = `${base}-notes-counter`;
+    const notes = el('textarea', { id: `${base}-notes`, attrs: { name: 'notes', rows: '3' } }, d);
+    const counter = el(
+      'p',
+      { id: `${base}-notes-counter`, className: 'muted counter', text: notesCounterText('') },
+      d,
+    );
     const notesError = errorEl('notes');
     notes.setAttribute('aria-describedby', `${counter.id} ${notesError.id}`);
     notes.addEventListener('input', () => {
       setText(counter, notesCounterText(notes.value));
     });
-    notesField.append(notesLabel, notes, counter, notesError);
+    const notesField = field('Notes (optional)', notes, { after: [counter, notesError] }, d);
 
-    const formError = el('p', { className: 'form-error' }, d);
-    formError.id = `${base}-error`;
-    formError.setAttribute('role', 'alert');
-    const submit = el('button', { className: 'button', text: 'Submit wrap-up' }, d);
-    submit.type = 'submit';
-    submit.id = `${base}-submit`;
+    const formError = el('p', { id: `${base}-error`, className: 'form-error', attrs: { role: 'alert' } }, d);
+    const submit = button(
+      { id: `${base}-submit`, className: 'button', text: 'Submit wrap-up', type: 'submit' },
+      d,
+    );
     form.append(heading, hint, dispField, codes, notesField, formError, submit);
 
     const w: WrapupEls = {
@@ -1057,9 +1015,7 @@ export class ConsoleController {
     };
     for (const f of ['disposition', 'service_codes', 'notes'] as const) {
       const err = errors.find((x) => x.field === f);
-      setText(w.errors[f], err ? err.message : '');
-      if (err) targets[f].setAttribute('aria-invalid', 'true');
-      else targets[f].removeAttribute('aria-invalid');
+      setFieldError(targets[f], w.errors[f], err ? err.message : '');
     }
   }
 
@@ -1096,8 +1052,7 @@ export class ConsoleController {
     w.busy = true;
     // the agent.work that drops the item may come before the reply: the item left as submitted
     e.submitted = true;
-    w.submit.setAttribute('aria-disabled', 'true');
-    setText(w.submit, 'Saving…');
+    setBusy(w.submit, true, 'Saving…');
     conn
       .request('contact.wrapup', check.body)
       .then(
@@ -1126,8 +1081,7 @@ export class ConsoleController {
       )
       .finally(() => {
         w.busy = false;
-        w.submit.removeAttribute('aria-disabled');
-        setText(w.submit, 'Submit wrap-up');
+        setBusy(w.submit, false, 'Submit wrap-up');
       });
   }
 }

@@ -4,12 +4,12 @@
  * plays out. A queue takes the chat at once; a colleague answers only when they accept or decline
  * the offer, so the dialog waits a moment for a quick refusal and the chat panel follows the rest.
  */
-import { actionFailure, errorOf } from './chat-errors';
-import { ModalDialog } from './dialog';
+import { actionFailure } from './chat-errors';
 import { languageName } from './format';
 import { utf8Length } from '../chat/ids';
-import { bdi, el, isolate, setText } from '../common/dom';
-import { RequestError, type Connection } from '../net/connection';
+import { FormDialog } from '../common/dialog';
+import { bdi, button, choice, el, field, isolate, setText } from '../common/dom';
+import { errorOf, RequestError, type Connection } from '../net/connection';
 import type { DirectoryEntry, QueueRef } from '../proto/schema.gen';
 
 export const MAX_TRANSFER_NOTE_BYTES = 1000;
@@ -94,8 +94,7 @@ export type TransferTarget = { kind: 'queue' | 'agent'; id: string; name: string
 
 /** Transfers the chat to a queue or to a named colleague, with a note for the next specialist. */
 export class TransferDialog {
-  private readonly modal: ModalDialog;
-  private readonly form: HTMLFormElement;
+  private readonly d: FormDialog;
   private readonly toQueue: HTMLInputElement;
   private readonly toAgent: HTMLInputElement;
   private readonly queueField: HTMLElement;
@@ -105,11 +104,10 @@ export class TransferDialog {
   private readonly agentStatus: HTMLElement;
   private readonly refresh: HTMLButtonElement;
   private readonly note: HTMLTextAreaElement;
-  private readonly error: HTMLElement;
-  private readonly submit: HTMLButtonElement;
-  private busy = false;
   private loadSeq = 0;
   private agents: DirectoryEntry[] = [];
+  /** Where the request under way sends the chat. */
+  private target: TransferTarget | null = null;
   private o: {
     queues: readonly QueueRef[];
     me: string;
@@ -119,55 +117,49 @@ export class TransferDialog {
   } | null = null;
 
   constructor(doc: Document) {
-    this.modal = new ModalDialog('transfer-dialog', 'Transfer chat', doc);
-    this.form = el('form', {}, doc);
-    this.form.noValidate = true;
+    this.d = new FormDialog(
+      {
+        id: 'transfer-dialog',
+        title: 'Transfer chat',
+        prefix: 'transfer',
+        submit: { text: 'Transfer', busyText: 'Transferring…' },
+        send: () => this.send(),
+        failed: (err) => this.failed(err),
+      },
+      doc,
+    );
     const kind = el('fieldset', { className: 'state-fieldset' }, doc);
-    kind.append(el('legend', { text: 'Transfer to' }, doc));
     const row = el('div', { className: 'radio-row' }, doc);
     const radio = (id: string, value: string, text: string): HTMLInputElement => {
-      const wrap = el('div', { className: 'choice' }, doc);
-      const r = el('input', {}, doc);
-      r.type = 'radio';
-      r.name = 'transfer-kind';
-      r.id = id;
-      r.value = value;
-      const l = el('label', { text }, doc);
-      l.htmlFor = id;
-      wrap.append(r, l);
-      row.append(wrap);
+      const r = el('input', { id, attrs: { type: 'radio', name: 'transfer-kind', value } }, doc);
+      row.append(choice(r, el('label', { text }, doc), 'choice', doc));
       return r;
     };
     this.toQueue = radio('transfer-kind-queue', 'queue', 'A queue');
     this.toAgent = radio('transfer-kind-agent', 'agent', 'A colleague');
-    kind.append(row);
+    kind.append(el('legend', { text: 'Transfer to' }, doc), row);
 
-    this.queueField = el('div', { className: 'field' }, doc);
-    const ql = el('label', { text: 'Queue' }, doc);
-    this.queue = el('select', {}, doc);
-    this.queue.id = 'transfer-queue';
-    ql.htmlFor = this.queue.id;
-    this.queueField.append(
-      ql,
-      this.queue,
-      el(
-        'p',
-        { className: 'muted', text: 'The customer keeps their place in line, ahead of new arrivals.' },
-        doc,
-      ),
+    this.queue = el('select', { id: 'transfer-queue' }, doc);
+    const keeps = el(
+      'p',
+      { className: 'muted', text: 'The customer keeps their place in line, ahead of new arrivals.' },
+      doc,
     );
+    this.queueField = field('Queue', this.queue, { after: [keeps] }, doc);
 
     this.agentField = el('fieldset', { className: 'state-fieldset transfer-agents' }, doc);
-    this.agentField.append(el('legend', { text: 'Colleague' }, doc));
-    this.agentStatus = el('p', { className: 'muted' }, doc);
-    this.agentStatus.id = 'transfer-agent-status';
-    this.agentStatus.setAttribute('role', 'status');
-    this.agentList = el('div', { className: 'transfer-agent-list' }, doc);
-    this.agentList.id = 'transfer-agent-list';
-    this.refresh = el('button', { className: 'button button-secondary', text: 'Refresh the list' }, doc);
-    this.refresh.type = 'button';
-    this.refresh.id = 'transfer-refresh';
+    this.agentStatus = el(
+      'p',
+      { id: 'transfer-agent-status', className: 'muted', attrs: { role: 'status' } },
+      doc,
+    );
+    this.agentList = el('div', { id: 'transfer-agent-list', className: 'transfer-agent-list' }, doc);
+    this.refresh = button(
+      { id: 'transfer-refresh', className: 'button button-secondary', text: 'Refresh the list' },
+      doc,
+    );
     this.agentField.append(
+      el('legend', { text: 'Colleague' }, doc),
       this.agentStatus,
       this.agentList,
       el(
@@ -181,37 +173,19 @@ export class TransferDialog {
       this.refresh,
     );
 
-    const noteField = el('div', { className: 'field' }, doc);
-    const nl = el('label', { text: 'Note for the next specialist (required)' }, doc);
-    this.note = el('textarea', {}, doc);
-    this.note.id = 'transfer-note';
-    this.note.rows = 3;
-    nl.htmlFor = this.note.id;
-    const nh = el(
+    this.note = el('textarea', { id: 'transfer-note', attrs: { rows: '3' } }, doc);
+    const hint = el(
       'p',
       {
+        id: 'transfer-note-hint',
         className: 'muted',
         text: 'What the customer needs and what you already did. The customer does not see this note.',
       },
       doc,
     );
-    nh.id = 'transfer-note-hint';
-    this.error = el('p', { className: 'form-error' }, doc);
-    this.error.id = 'transfer-error';
-    this.error.setAttribute('role', 'alert');
-    this.note.setAttribute('aria-describedby', `${nh.id} ${this.error.id}`);
-    noteField.append(nl, this.note, nh);
-
-    const buttons = el('div', { className: 'modal-buttons' }, doc);
-    this.submit = el('button', { className: 'button', text: 'Transfer' }, doc);
-    this.submit.type = 'submit';
-    this.submit.id = 'transfer-submit';
-    const cancel = el('button', { className: 'button button-secondary', text: 'Cancel' }, doc);
-    cancel.type = 'button';
-    cancel.id = 'transfer-cancel';
-    buttons.append(this.submit, cancel);
-    this.form.append(kind, this.queueField, this.agentField, noteField, this.error, buttons);
-    this.modal.body.append(this.form);
+    this.d.describe(this.note, hint.id);
+    const noteField = field('Note for the next specialist (required)', this.note, { after: [hint] }, doc);
+    this.d.addFields(kind, this.queueField, this.agentField, noteField);
 
     for (const r of [this.toQueue, this.toAgent]) {
       r.addEventListener('change', () => {
@@ -221,13 +195,6 @@ export class TransferDialog {
     }
     this.refresh.addEventListener('click', () => {
       this.load();
-    });
-    cancel.addEventListener('click', () => {
-      this.modal.close();
-    });
-    this.form.addEventListener('submit', (ev) => {
-      ev.preventDefault();
-      this.send();
     });
   }
 
@@ -245,25 +212,17 @@ export class TransferDialog {
     this.agents = [];
     this.agentList.replaceChildren();
     setText(this.agentStatus, '');
-    const placeholder = el('option', { text: 'Choose a queue' }, d);
-    placeholder.value = '';
     this.queue.replaceChildren(
-      placeholder,
-      ...o.queues.map((q) => {
-        const opt = el('option', { text: q.name || q.id }, d);
-        opt.value = q.id;
-        return opt;
-      }),
+      el('option', { text: 'Choose a queue', attrs: { value: '' } }, d),
+      ...o.queues.map((q) => el('option', { text: q.name || q.id, attrs: { value: q.id } }, d)),
     );
     this.toQueue.checked = o.queues.length > 0;
     this.toAgent.checked = o.queues.length === 0;
     this.toQueue.disabled = o.queues.length === 0;
     this.note.value = '';
-    setText(this.error, '');
-    for (const x of [this.queue, this.note]) x.removeAttribute('aria-invalid');
     this.renderKind();
     if (this.toAgent.checked) this.load();
-    this.modal.open({
+    this.d.open({
       returnTo: o.returnTo,
       focus: this.toQueue.checked ? this.toQueue : this.toAgent,
       fallback: o.fallback,
@@ -308,16 +267,17 @@ export class TransferDialog {
     );
     this.agentList.replaceChildren(
       ...sorted.map((a) => {
-        const wrap = el('div', { className: 'choice transfer-agent' }, d);
-        const r = el('input', {}, d);
-        r.type = 'radio';
-        r.name = 'transfer-agent';
-        r.value = a.username;
-        r.id = `transfer-agent-${a.username}`;
+        const r = el(
+          'input',
+          {
+            id: `transfer-agent-${a.username}`,
+            attrs: { type: 'radio', name: 'transfer-agent', value: a.username },
+          },
+          d,
+        );
         r.disabled = !canTakeTransfer(a);
         r.checked = a.username === chosen && !r.disabled;
         const l = el('label', {}, d);
-        l.htmlFor = r.id;
         const name = bdi(a.display_name || a.username, d);
         name.className = 'transfer-agent-name';
         l.append(
@@ -332,8 +292,8 @@ export class TransferDialog {
             d,
           ),
         );
+        const wrap = choice(r, l, 'choice transfer-agent', d);
         wrap.dataset.status = a.connected ? a.status : 'not-connected';
-        wrap.append(r, l);
         return wrap;
       }),
     );
@@ -346,66 +306,47 @@ export class TransferDialog {
     );
   }
 
-  private send(): void {
+  private send(): Promise<void> | null {
     const o = this.o;
-    if (this.busy || !o) return;
-    let target: TransferTarget | null = null;
-    const fail = (msg: string, focus: HTMLElement): void => {
-      setText(this.error, msg);
-      focus.setAttribute('aria-invalid', 'true');
-      focus.focus();
-    };
-    for (const x of [this.queue, this.note]) x.removeAttribute('aria-invalid');
+    if (!o) return null;
+    let target: TransferTarget;
     if (this.toQueue.checked) {
       const q = o.queues.find((x) => x.id === this.queue.value);
       if (!q) {
-        fail('Choose the queue to transfer to.', this.queue);
-        return;
+        this.d.refuse('Choose the queue to transfer to.', this.queue);
+        return null;
       }
       target = { kind: 'queue', id: q.id, name: q.name || q.id };
     } else {
       const r = this.agentList.querySelector<HTMLInputElement>('input:checked');
       const a = this.agents.find((x) => x.username === r?.value);
       if (!a) {
-        setText(this.error, 'Choose an available colleague.');
+        this.d.say('Choose an available colleague.');
         (this.agentList.querySelector<HTMLInputElement>('input:not([disabled])') ?? this.refresh).focus();
-        return;
+        return null;
       }
       target = { kind: 'agent', id: a.username, name: a.display_name || a.username };
     }
     const note = this.note.value.trim();
     if (note === '') {
-      fail('Write a note for the next specialist.', this.note);
-      return;
+      this.d.refuse('Write a note for the next specialist.', this.note);
+      return null;
     }
     if (utf8Length(note) > MAX_TRANSFER_NOTE_BYTES) {
-      fail('The note is too long (at most 1000 bytes).', this.note);
-      return;
+      this.d.refuse('The note is too long (at most 1000 bytes).', this.note);
+      return null;
     }
-    setText(this.error, '');
-    this.busy = true;
-    this.submit.setAttribute('aria-disabled', 'true');
-    setText(this.submit, 'Transferring…');
-    o.submit(target, note)
-      .then(
-        () => {
-          this.modal.close();
-        },
-        (e: unknown) => {
-          const err = errorOf(e);
-          setText(
-            this.error,
-            err.code === 'CONFLICT' && target.kind === 'agent'
-              ? `${isolate(target.name)} cannot take it now (${err.message}). Choose someone else or a queue.`
-              : actionFailure('Could not transfer', err),
-          );
-          if (target.kind === 'agent') this.load();
-        },
-      )
-      .finally(() => {
-        this.busy = false;
-        this.submit.removeAttribute('aria-disabled');
-        setText(this.submit, 'Transfer');
-      });
+    this.target = target;
+    return o.submit(target, note);
+  }
+
+  private failed(err: RequestError): string {
+    const target = this.target;
+    if (target?.kind !== 'agent') return actionFailure('Could not transfer', err);
+    // the colleague's state changed: the list shows it again
+    this.load();
+    return err.code === 'CONFLICT'
+      ? `${isolate(target.name)} cannot take it now (${err.message}). Choose someone else or a queue.`
+      : actionFailure('Could not transfer', err);
   }
 }

@@ -3,7 +3,7 @@
  * settings for the header, the offer card, the agent's status and queues, and "My work".
  * Every text that may come from the server is set later with textContent.
  */
-import { el } from '../common/dom';
+import { button, choice, el, field } from '../common/dom';
 
 export interface ConsoleUI {
   /** Goes into the header's session bar. */
@@ -51,17 +51,6 @@ export interface ConsoleUI {
   workNotice: HTMLElement;
 }
 
-function withId<T extends HTMLElement>(e: T, id: string): T {
-  e.id = id;
-  return e;
-}
-
-function button(doc: Document, id: string, text: string, className = 'button'): HTMLButtonElement {
-  const b = withId(el('button', { className, text }, doc), id);
-  b.type = 'button';
-  return b;
-}
-
 function fact(doc: Document, label: string, value: HTMLElement): [HTMLElement, HTMLElement] {
   const dt = el('dt', { text: label }, doc);
   const dd = el('dd', {}, doc);
@@ -71,46 +60,79 @@ function fact(doc: Document, label: string, value: HTMLElement): [HTMLElement, H
 
 export function buildConsoleUI(doc: Document = document): ConsoleUI {
   // --- header: how offers reach the agent -------------------------------------------------------
-  const settings = withId(el('div', { className: 'alert-settings' }, doc), 'alert-settings');
+  const settings = el('div', { id: 'alert-settings', className: 'alert-settings' }, doc);
   settings.hidden = true;
   const soundLabel = el('label', { className: 'header-check' }, doc);
-  const soundToggle = withId(el('input', {}, doc), 'sound-enabled');
-  soundToggle.type = 'checkbox';
+  const soundToggle = el('input', { id: 'sound-enabled', attrs: { type: 'checkbox' } }, doc);
   soundLabel.htmlFor = 'sound-enabled';
   soundLabel.append(soundToggle, el('span', { text: 'Sound for offers and new messages' }, doc));
-  const soundNote = withId(el('span', { className: 'header-note' }, doc), 'sound-note');
+  const soundNote = el('span', { id: 'sound-note', className: 'header-note' }, doc);
   soundNote.hidden = true;
-  const notifyButton = button(doc, 'notify-enable', 'Turn on desktop notifications', 'button button-header');
-  const notifyStatus = withId(el('span', { className: 'header-note' }, doc), 'notify-status');
+  const notifyButton = button(
+    { id: 'notify-enable', className: 'button button-header', text: 'Turn on desktop notifications' },
+    doc,
+  );
+  const notifyStatus = el('span', { id: 'notify-status', className: 'header-note' }, doc);
   notifyStatus.hidden = true;
   settings.append(soundLabel, soundNote, notifyButton, notifyStatus);
 
   // --- routing area -------------------------------------------------------------------------------
-  const routing = withId(el('div', { className: 'routing' }, doc), 'routing');
-  const stale = withId(el('p', { className: 'stale-note' }, doc), 'routing-stale');
+  const routing = el('div', { id: 'routing', className: 'routing' }, doc);
+  const stale = el(
+    'p',
+    {
+      id: 'routing-stale',
+      className: 'stale-note',
+      text: 'Not connected: what you see below may be out of date until the console reconnects.',
+    },
+    doc,
+  );
   stale.hidden = true;
-  stale.textContent = 'Not connected: what you see below may be out of date until the console reconnects.';
   // live regions exist from the start, so that what is written into them is announced
-  const assertive = withId(el('div', { className: 'visually-hidden' }, doc), 'offer-announcer');
-  assertive.setAttribute('aria-live', 'assertive');
-  assertive.setAttribute('aria-atomic', 'true');
-  const polite = withId(el('div', { className: 'visually-hidden' }, doc), 'console-announcer');
-  polite.setAttribute('role', 'status');
-  polite.setAttribute('aria-atomic', 'true');
+  const assertive = el(
+    'div',
+    {
+      id: 'offer-announcer',
+      className: 'visually-hidden',
+      attrs: { 'aria-live': 'assertive', 'aria-atomic': 'true' },
+    },
+    doc,
+  );
+  const polite = el(
+    'div',
+    {
+      id: 'console-announcer',
+      className: 'visually-hidden',
+      attrs: { role: 'status', 'aria-atomic': 'true' },
+    },
+    doc,
+  );
 
   // the offer card
-  const offerCard = withId(el('section', { className: 'offer-card' }, doc), 'offer-card');
+  const offerCard = el(
+    'section',
+    { id: 'offer-card', className: 'offer-card', attrs: { 'aria-labelledby': 'offer-title' } },
+    doc,
+  );
   offerCard.hidden = true;
-  offerCard.setAttribute('aria-labelledby', 'offer-title');
-  const offerTitle = withId(el('h2', { className: 'offer-title' }, doc), 'offer-title');
-  offerTitle.tabIndex = -1;
-  const offerQueue = withId(el('span', {}, doc), 'offer-queue');
-  const offerLanguage = withId(el('span', {}, doc), 'offer-language');
-  const offerWaited = withId(el('span', {}, doc), 'offer-waited');
-  const offerCountdown = withId(el('span', { className: 'offer-countdown' }, doc), 'offer-countdown');
-  const offerProgress = withId(el('progress', { className: 'offer-progress' }, doc), 'offer-progress');
-  offerProgress.setAttribute('aria-label', 'Time left to accept');
-  offerProgress.setAttribute('aria-hidden', 'true');
+  const offerTitle = el(
+    'h2',
+    { id: 'offer-title', className: 'offer-title', attrs: { tabindex: '-1' } },
+    doc,
+  );
+  const offerQueue = el('span', { id: 'offer-queue' }, doc);
+  const offerLanguage = el('span', { id: 'offer-language' }, doc);
+  const offerWaited = el('span', { id: 'offer-waited' }, doc);
+  const offerCountdown = el('span', { id: 'offer-countdown', className: 'offer-countdown' }, doc);
+  const offerProgress = el(
+    'progress',
+    {
+      id: 'offer-progress',
+      className: 'offer-progress',
+      attrs: { 'aria-label': 'Time left to accept', 'aria-hidden': 'true' },
+    },
+    doc,
+  );
   const facts = el('dl', { className: 'offer-facts' }, doc);
   const countdownBox = el('span', { className: 'offer-countdown-box' }, doc);
   countdownBox.append(offerCountdown, offerProgress);
@@ -120,11 +142,13 @@ export function buildConsoleUI(doc: Document = document): ConsoleUI {
     ...fact(doc, 'Customer waiting', offerWaited),
     ...fact(doc, 'Time left', countdownBox),
   );
-  const offerError = withId(el('p', { className: 'form-error' }, doc), 'offer-error');
-  offerError.setAttribute('role', 'alert');
+  const offerError = el('p', { id: 'offer-error', className: 'form-error', attrs: { role: 'alert' } }, doc);
   const offerActions = el('div', { className: 'offer-actions' }, doc);
-  const offerAccept = button(doc, 'offer-accept', 'Accept', 'button button-accept');
-  const offerDecline = button(doc, 'offer-decline', 'Decline', 'button button-secondary');
+  const offerAccept = button({ id: 'offer-accept', className: 'button button-accept', text: 'Accept' }, doc);
+  const offerDecline = button(
+    { id: 'offer-decline', className: 'button button-secondary', text: 'Decline' },
+    doc,
+  );
   offerActions.append(offerAccept, offerDecline);
   const offerHint = el(
     'p',
@@ -135,24 +159,46 @@ export function buildConsoleUI(doc: Document = document): ConsoleUI {
     doc,
   );
   offerCard.append(offerTitle, facts, offerError, offerActions, offerHint);
-  const offerResult = withId(el('p', { className: 'offer-result' }, doc), 'offer-result');
-  offerResult.tabIndex = -1;
+  const offerResult = el(
+    'p',
+    { id: 'offer-result', className: 'offer-result', attrs: { tabindex: '-1' } },
+    doc,
+  );
   offerResult.hidden = true;
 
   // status and queues
-  const statePanel = withId(el('section', { className: 'panel state-panel' }, doc), 'agent-state-panel');
-  statePanel.setAttribute('aria-labelledby', 'agent-state-heading');
-  const stateHeading = withId(el('h2', { text: 'Your status' }, doc), 'agent-state-heading');
-  const stateCurrent = withId(el('p', { className: 'state-current' }, doc), 'agent-state-current');
-  stateCurrent.textContent = 'Status not known yet.';
-  const stateAlert = withId(el('p', { className: 'alert-box' }, doc), 'agent-state-alert');
-  stateAlert.setAttribute('role', 'alert');
+  const statePanel = el(
+    'section',
+    {
+      id: 'agent-state-panel',
+      className: 'panel state-panel',
+      attrs: { 'aria-labelledby': 'agent-state-heading' },
+    },
+    doc,
+  );
+  const stateHeading = el('h2', { id: 'agent-state-heading', text: 'Your status' }, doc);
+  const stateCurrent = el(
+    'p',
+    { id: 'agent-state-current', className: 'state-current', text: 'Status not known yet.' },
+    doc,
+  );
+  const stateAlert = el(
+    'p',
+    { id: 'agent-state-alert', className: 'alert-box', attrs: { role: 'alert' } },
+    doc,
+  );
   stateAlert.hidden = true;
-  const setupNote = withId(el('p', { className: 'muted' }, doc), 'agent-setup-note');
-  setupNote.textContent = 'Loading your queues…';
+  const setupNote = el(
+    'p',
+    { id: 'agent-setup-note', className: 'muted', text: 'Loading your queues…' },
+    doc,
+  );
 
-  const stateForm = withId(el('form', { className: 'state-form' }, doc), 'agent-state-form');
-  stateForm.noValidate = true;
+  const stateForm = el(
+    'form',
+    { id: 'agent-state-form', className: 'state-form', attrs: { novalidate: '' } },
+    doc,
+  );
   const stateFieldset = el('fieldset', { className: 'state-fieldset' }, doc);
   stateFieldset.disabled = true;
   const legend = el('legend', { text: 'Change your status' }, doc);
@@ -163,32 +209,31 @@ export function buildConsoleUI(doc: Document = document): ConsoleUI {
     ['away', 'Away'],
     ['offline', 'Offline'],
   ] as const) {
-    const wrap = el('div', { className: 'choice' }, doc);
-    const input = withId(el('input', {}, doc), `agent-status-${value}`);
-    input.type = 'radio';
-    input.name = 'agent-status';
-    input.value = value;
-    const l = el('label', { text: label }, doc);
-    l.htmlFor = input.id;
-    wrap.append(input, l);
-    radioRow.append(wrap);
+    const input = el(
+      'input',
+      { id: `agent-status-${value}`, attrs: { type: 'radio', name: 'agent-status', value } },
+      doc,
+    );
+    radioRow.append(choice(input, el('label', { text: label }, doc), 'choice', doc));
     radios[value] = input;
   }
-  const reasonField = withId(el('div', { className: 'field' }, doc), 'agent-away-reason-field');
-  reasonField.hidden = true;
-  const reasonLabel = el('label', { text: 'Reason for Away (required)' }, doc);
-  reasonLabel.htmlFor = 'agent-away-reason';
-  const reasonSelect = withId(el('select', {}, doc), 'agent-away-reason');
-  reasonSelect.name = 'reason';
-  reasonSelect.setAttribute('aria-describedby', 'agent-state-error');
-  reasonField.append(reasonLabel, reasonSelect);
-  const stateError = withId(el('p', { className: 'form-error' }, doc), 'agent-state-error');
-  stateError.setAttribute('role', 'alert');
-  const stateSubmit = withId(
-    el('button', { className: 'button', text: 'Set status' }, doc),
-    'agent-state-submit',
+  const reasonSelect = el(
+    'select',
+    { id: 'agent-away-reason', attrs: { name: 'reason', 'aria-describedby': 'agent-state-error' } },
+    doc,
   );
-  stateSubmit.type = 'submit';
+  const reasonField = field('Reason for Away (required)', reasonSelect, {}, doc);
+  reasonField.id = 'agent-away-reason-field';
+  reasonField.hidden = true;
+  const stateError = el(
+    'p',
+    { id: 'agent-state-error', className: 'form-error', attrs: { role: 'alert' } },
+    doc,
+  );
+  const stateSubmit = button(
+    { id: 'agent-state-submit', className: 'button', text: 'Set status', type: 'submit' },
+    doc,
+  );
   stateSubmit.disabled = true;
   stateFieldset.append(legend, radioRow, reasonField);
   stateForm.append(stateFieldset, stateError, stateSubmit);
@@ -200,8 +245,8 @@ export function buildConsoleUI(doc: Document = document): ConsoleUI {
     },
     doc,
   );
-  const waiting = withId(el('p', { className: 'queue-waiting' }, doc), 'queue-waiting');
-  const queueList = withId(el('p', { className: 'muted' }, doc), 'queue-list');
+  const waiting = el('p', { id: 'queue-waiting', className: 'queue-waiting' }, doc);
+  const queueList = el('p', { id: 'queue-list', className: 'muted' }, doc);
   statePanel.append(
     stateHeading,
     stateCurrent,
@@ -214,17 +259,16 @@ export function buildConsoleUI(doc: Document = document): ConsoleUI {
   );
 
   // my work
-  const workPanel = withId(el('section', { className: 'panel work-panel' }, doc), 'work-panel');
-  workPanel.setAttribute('aria-labelledby', 'work-heading');
-  const workHeading = withId(el('h2', { text: 'My work' }, doc), 'work-heading');
-  workHeading.tabIndex = -1;
-  const workNotice = withId(el('p', { className: 'work-notice' }, doc), 'work-notice');
-  workNotice.hidden = true;
-  const workEmpty = withId(
-    el('p', { className: 'muted', text: 'No contacts right now.' }, doc),
-    'work-empty',
+  const workPanel = el(
+    'section',
+    { id: 'work-panel', className: 'panel work-panel', attrs: { 'aria-labelledby': 'work-heading' } },
+    doc,
   );
-  const workList = withId(el('ul', { className: 'work-list' }, doc), 'work-list');
+  const workHeading = el('h2', { id: 'work-heading', text: 'My work', attrs: { tabindex: '-1' } }, doc);
+  const workNotice = el('p', { id: 'work-notice', className: 'work-notice' }, doc);
+  workNotice.hidden = true;
+  const workEmpty = el('p', { id: 'work-empty', className: 'muted', text: 'No contacts right now.' }, doc);
+  const workList = el('ul', { id: 'work-list', className: 'work-list' }, doc);
   workPanel.append(workHeading, workNotice, workEmpty, workList);
 
   const columns = el('div', { className: 'routing-columns' }, doc);

@@ -3,64 +3,33 @@
  * used. It says why identity is asked for, that the full SSN never is, and that the record is
  * audited; the chat desk sends chat.verify and the dialog shows a refusal next to the choice.
  */
-import { actionFailure, errorOf } from './chat-errors';
-import { ModalDialog } from './dialog';
-import { el, setParts, setText, type Part } from '../common/dom';
+import { actionFailure } from './chat-errors';
+import { FormDialog } from '../common/dialog';
+import { el, field, type Part } from '../common/dom';
 
 /** Records how the customer's identity was verified (audited). */
 export class VerifyDialog {
-  private readonly modal: ModalDialog;
-  private readonly intro: HTMLElement;
-  private readonly form: HTMLFormElement;
+  private readonly d: FormDialog;
   private readonly method: HTMLSelectElement;
-  private readonly error: HTMLElement;
-  private readonly submit: HTMLButtonElement;
-  private busy = false;
   private submitFn: ((method: string) => Promise<void>) | null = null;
 
   constructor(doc: Document) {
-    this.modal = new ModalDialog('verify-dialog', 'Verify identity', doc);
-    this.intro = el('p', {}, doc);
-    this.intro.id = 'verify-intro';
-    const why = el(
-      'p',
+    this.d = new FormDialog(
       {
-        className: 'muted',
-        text: 'Confirm who the customer is before you discuss claim details: unemployment information is confidential. Ask for the items of one method and tell the customer why you ask. Never ask for the full Social Security number. Recording the verification is audited: your name, the time and the method are logged.',
+        id: 'verify-dialog',
+        title: 'Verify identity',
+        prefix: 'verify',
+        intro: true,
+        why: 'Confirm who the customer is before you discuss claim details: unemployment information is confidential. Ask for the items of one method and tell the customer why you ask. Never ask for the full Social Security number. Recording the verification is audited: your name, the time and the method are logged.',
+        submit: { text: 'Record as verified', busyText: 'Recording…' },
+        send: () => this.send(),
+        failed: (err) => actionFailure('Could not record the verification', err),
       },
       doc,
     );
-    why.id = 'verify-why';
-    this.form = el('form', {}, doc);
-    this.form.noValidate = true;
-    const field = el('div', { className: 'field' }, doc);
-    const label = el('label', { text: 'How the identity was verified (required)' }, doc);
-    this.method = el('select', {}, doc);
-    this.method.id = 'verify-method';
-    this.method.required = true;
-    label.htmlFor = this.method.id;
-    this.error = el('p', { className: 'form-error' }, doc);
-    this.error.id = 'verify-error';
-    this.error.setAttribute('role', 'alert');
-    this.method.setAttribute('aria-describedby', `verify-why ${this.error.id}`);
-    field.append(label, this.method);
-    const buttons = el('div', { className: 'modal-buttons' }, doc);
-    this.submit = el('button', { className: 'button', text: 'Record as verified' }, doc);
-    this.submit.type = 'submit';
-    this.submit.id = 'verify-submit';
-    const cancel = el('button', { className: 'button button-secondary', text: 'Cancel' }, doc);
-    cancel.type = 'button';
-    cancel.id = 'verify-cancel';
-    buttons.append(this.submit, cancel);
-    this.form.append(field, this.error, buttons);
-    this.modal.body.append(this.intro, why, this.form);
-    cancel.addEventListener('click', () => {
-      this.modal.close();
-    });
-    this.form.addEventListener('submit', (ev) => {
-      ev.preventDefault();
-      this.send();
-    });
+    this.method = el('select', { id: 'verify-method', attrs: { required: '' } }, doc);
+    this.d.describe(this.method);
+    this.d.addFields(field('How the identity was verified (required)', this.method, {}, doc));
   }
 
   show(o: {
@@ -73,48 +42,25 @@ export class VerifyDialog {
   }): void {
     const d = this.method.ownerDocument;
     this.submitFn = o.submit;
-    setParts(this.intro, ['Customer: ', o.customer]);
-    const placeholder = el('option', { text: 'Choose a method' }, d);
-    placeholder.value = '';
     this.method.replaceChildren(
-      placeholder,
-      ...o.methods.map((m) => {
-        const opt = el('option', { text: m }, d);
-        opt.value = m;
-        return opt;
-      }),
+      el('option', { text: 'Choose a method', attrs: { value: '' } }, d),
+      ...o.methods.map((m) => el('option', { text: m, attrs: { value: m } }, d)),
     );
-    setText(this.error, o.methods.length === 0 ? 'No identity methods are configured.' : '');
-    this.method.removeAttribute('aria-invalid');
-    this.modal.open({ returnTo: o.returnTo, focus: this.method, fallback: o.fallback });
+    this.d.open({
+      returnTo: o.returnTo,
+      focus: this.method,
+      fallback: o.fallback,
+      intro: ['Customer: ', o.customer],
+      error: o.methods.length === 0 ? 'No identity methods are configured.' : '',
+    });
   }
 
-  private send(): void {
-    const fn = this.submitFn;
-    if (this.busy || !fn) return;
+  private send(): Promise<void> | null {
     const method = this.method.value;
     if (method === '') {
-      setText(this.error, 'Choose how the identity was verified.');
-      this.method.setAttribute('aria-invalid', 'true');
-      this.method.focus();
-      return;
+      this.d.refuse('Choose how the identity was verified.', this.method);
+      return null;
     }
-    this.busy = true;
-    this.submit.setAttribute('aria-disabled', 'true');
-    setText(this.submit, 'Recording…');
-    fn(method)
-      .then(
-        () => {
-          this.modal.close();
-        },
-        (e: unknown) => {
-          setText(this.error, actionFailure('Could not record the verification', errorOf(e)));
-        },
-      )
-      .finally(() => {
-        this.busy = false;
-        this.submit.removeAttribute('aria-disabled');
-        setText(this.submit, 'Record as verified');
-      });
+    return this.submitFn?.(method) ?? null;
   }
 }

@@ -108,6 +108,11 @@ export class RequestError extends Error {
   }
 }
 
+/** A RequestError for whatever a request rejected with (anything else counts as INTERNAL). */
+export function errorOf(e: unknown): RequestError {
+  return e instanceof RequestError ? e : new RequestError('INTERNAL', String(e));
+}
+
 export interface ConnectionOptions {
   /** ws:// or wss:// URL of /ws/staff or /ws/customer. */
   url: string;
@@ -344,7 +349,7 @@ export class Connection {
       reply = await this.send(ws, 'hello', body, this.requestTimeoutMs);
     } catch (e) {
       if (ws !== this.ws) return;
-      const err = e instanceof RequestError ? e : new RequestError('INTERNAL', String(e));
+      const err = errorOf(e);
       if (err.code === 'DISCONNECTED') return; // the close handler took over
       if (err.code === 'TOKEN_INVALID' && token !== null && mayRetryWithoutToken) {
         store?.clear();

@@ -4,10 +4,9 @@
  * (1 to 5, each with words, an optional comment) with a thank-you.
  */
 import type { ChatStrings } from './chat-strings';
-import { make } from './make';
 import type { LogItem } from '../chat/store';
 import { formatDay, formatTime, type TranscriptLine } from '../chat/transcript';
-import { bdi, isolate } from '../common/dom';
+import { bdi, button, choice, el, field, isolate, setBusy, setText } from '../common/dom';
 
 export interface TranscriptNames {
   customerName: string;
@@ -76,41 +75,36 @@ export function buildPrintTranscript(
   locale: string,
   doc: Document,
 ): HTMLElement {
-  const section = make(
+  const section = el(
     'section',
-    { id: 'sb-print-transcript', 'aria-hidden': 'true' },
-    'print-transcript',
+    { id: 'sb-print-transcript', className: 'print-transcript', attrs: { 'aria-hidden': 'true' } },
     doc,
   );
   const [title, ...facts] = header;
-  const h = make('h1', {}, 'print-title', doc);
-  h.textContent = title ?? '';
+  const h = el('h1', { className: 'print-title', text: title ?? '' }, doc);
   section.append(h);
   for (const f of facts) {
-    const p = make('p', {}, 'print-fact', doc);
-    p.textContent = f;
+    const p = el('p', { className: 'print-fact', text: f }, doc);
     section.append(p);
   }
-  const list = make('ol', {}, 'print-lines', doc);
+  const list = el('ol', { className: 'print-lines' }, doc);
   let day = '';
   for (const l of lines) {
     const d = formatDay(l.ts, locale);
     if (d !== day) {
-      const li = make('li', {}, 'print-day', doc);
-      li.textContent = d;
+      const li = el('li', { className: 'print-day', text: d }, doc);
       list.append(li);
       day = d;
     }
-    const li = make('li', {}, l.who === null ? 'print-line print-event' : 'print-line', doc);
-    const time = make('span', {}, 'print-time', doc);
-    time.textContent = `[${formatTime(l.ts, locale)}] `;
+    const li = el('li', { className: l.who === null ? 'print-line print-event' : 'print-line' }, doc);
+    const time = el('span', { className: 'print-time', text: `[${formatTime(l.ts, locale)}] ` }, doc);
     li.append(time);
     if (l.who !== null) {
-      const who = make('strong', {}, 'print-who', doc);
+      const who = el('strong', { className: 'print-who' }, doc);
       who.append(bdi(l.who, doc), ': ');
       li.append(who);
     }
-    const text = make('span', {}, 'print-text', doc);
+    const text = el('span', { className: 'print-text' }, doc);
     if (l.who === null) {
       text.textContent = l.note ? `${l.text} (${l.note})` : l.text;
     } else {
@@ -123,8 +117,7 @@ export function buildPrintTranscript(
   }
   section.append(list);
   for (const f of footer) {
-    const p = make('p', {}, 'print-fact', doc);
-    p.textContent = f;
+    const p = el('p', { className: 'print-fact', text: f }, doc);
     section.append(p);
   }
   return section;
@@ -157,54 +150,61 @@ export class AfterChat {
   readonly thanks: HTMLParagraphElement;
 
   constructor(cb: AfterChatCallbacks, doc: Document = document) {
-    const m = <K extends keyof HTMLElementTagNameMap>(
-      tag: K,
-      attrs: Record<string, string> = {},
-      cls = '',
-    ): HTMLElementTagNameMap[K] => make(tag, attrs, cls, doc);
-    this.root = m('div', { id: 'sb-after' }, 'after');
-    this.nextSteps = m('p', { id: 'sb-next-steps' }, 'note');
-    const buttons = m('div', {}, 'buttons');
-    this.save = m('button', { id: 'sb-save-transcript', type: 'button' }, 'secondary');
-    this.print = m('button', { id: 'sb-print', type: 'button' }, 'secondary');
+    this.root = el('div', { id: 'sb-after', className: 'after' }, doc);
+    this.nextSteps = el('p', { id: 'sb-next-steps', className: 'note' }, doc);
+    const buttons = el('div', { className: 'buttons' }, doc);
+    this.save = button({ id: 'sb-save-transcript', className: 'secondary' }, doc);
+    this.print = button({ id: 'sb-print', className: 'secondary' }, doc);
     buttons.append(this.save, this.print);
-    this.sharedHint = m('p', { id: 'sb-shared-hint' }, 'note');
-    this.saveStatus = m('p', { id: 'sb-save-status', role: 'status' }, 'note');
+    this.sharedHint = el('p', { id: 'sb-shared-hint', className: 'note' }, doc);
+    this.saveStatus = el('p', { id: 'sb-save-status', className: 'note', attrs: { role: 'status' } }, doc);
 
-    this.rateForm = m('form', { id: 'sb-rating-form', novalidate: '' }, 'form rating');
-    const fs = m('fieldset', { id: 'sb-rating', 'aria-describedby': 'sb-rate-error' }, 'topics');
-    this.rateLegend = m('legend', {}, 'legend');
-    const choices = m('div', {}, 'choices');
+    this.rateForm = el(
+      'form',
+      { id: 'sb-rating-form', className: 'form rating', attrs: { novalidate: '' } },
+      doc,
+    );
+    const fs = el(
+      'fieldset',
+      { id: 'sb-rating', className: 'topics', attrs: { 'aria-describedby': 'sb-rate-error' } },
+      doc,
+    );
+    this.rateLegend = el('legend', { className: 'legend' }, doc);
+    const choices = el('div', { className: 'choices' }, doc);
     this.radios = [];
     this.radioLabels = [];
     for (let score = 1; score <= 5; score++) {
-      const row = m('div', {}, 'choice');
-      const input = m('input', {
-        type: 'radio',
-        name: 'score',
-        id: `sb-rate-${String(score)}`,
-        value: String(score),
-      });
-      const label = m('label', { for: input.id });
-      row.append(input, label);
-      choices.append(row);
+      const input = el(
+        'input',
+        { id: `sb-rate-${String(score)}`, attrs: { type: 'radio', name: 'score', value: String(score) } },
+        doc,
+      );
+      const label = el('label', {}, doc);
+      choices.append(choice(input, label, 'choice', doc));
       this.radios.push(input);
       this.radioLabels.push(label);
     }
     fs.append(this.rateLegend, choices);
-    const field = m('div', {}, 'field');
-    this.commentLabel = m('label', { for: 'sb-rate-comment' }, 'label');
-    this.comment = m(
+    this.commentLabel = el('label', { className: 'label' }, doc);
+    this.comment = el(
       'textarea',
-      { id: 'sb-rate-comment', name: 'comment', rows: '3', 'aria-describedby': 'sb-rate-comment-hint' },
-      'textarea',
+      {
+        id: 'sb-rate-comment',
+        className: 'textarea',
+        attrs: { name: 'comment', rows: '3', 'aria-describedby': 'sb-rate-comment-hint' },
+      },
+      doc,
     );
-    this.commentHint = m('p', { id: 'sb-rate-comment-hint' }, 'note');
-    field.append(this.commentLabel, this.comment, this.commentHint);
-    this.rateError = m('p', { id: 'sb-rate-error', role: 'alert' }, 'error');
-    this.rateSubmit = m('button', { id: 'sb-rate-submit', type: 'submit' }, 'action');
-    this.rateForm.append(fs, field, this.rateError, this.rateSubmit);
-    this.thanks = m('p', { id: 'sb-rate-thanks', role: 'status', tabindex: '-1' }, 'thanks');
+    this.commentHint = el('p', { id: 'sb-rate-comment-hint', className: 'note' }, doc);
+    const commentField = field(this.commentLabel, this.comment, { after: [this.commentHint] }, doc);
+    this.rateError = el('p', { id: 'sb-rate-error', className: 'error', attrs: { role: 'alert' } }, doc);
+    this.rateSubmit = button({ id: 'sb-rate-submit', className: 'action', type: 'submit' }, doc);
+    this.rateForm.append(fs, commentField, this.rateError, this.rateSubmit);
+    this.thanks = el(
+      'p',
+      { id: 'sb-rate-thanks', className: 'thanks', attrs: { role: 'status', tabindex: '-1' } },
+      doc,
+    );
     this.thanks.hidden = true;
     this.root.append(this.nextSteps, buttons, this.sharedHint, this.saveStatus, this.rateForm, this.thanks);
 
@@ -249,13 +249,12 @@ export class AfterChat {
     this.sharedHint.hidden = !o.transcript || !o.shared;
     this.rateForm.hidden = o.rating === 'none' || o.rating === 'done';
     this.thanks.hidden = o.rating !== 'done';
-    this.rateSubmit.textContent = o.rating === 'busy' ? o.t.rateSending : o.t.rateSubmit;
-    if (o.rating === 'busy') this.rateSubmit.setAttribute('aria-disabled', 'true');
-    else this.rateSubmit.removeAttribute('aria-disabled');
+    const busy = o.rating === 'busy';
+    setBusy(this.rateSubmit, busy, busy ? o.t.rateSending : o.t.rateSubmit);
   }
 
   setRateError(text: string, focus: 'radios' | 'comment' | null): void {
-    if (this.rateError.textContent !== text) this.rateError.textContent = text;
+    setText(this.rateError, text);
     const fs = this.rateForm.querySelector('fieldset');
     if (focus === 'radios') fs?.setAttribute('aria-invalid', 'true');
     else fs?.removeAttribute('aria-invalid');

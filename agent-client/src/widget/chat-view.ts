@@ -10,15 +10,26 @@
  * aria-relevant="additions" keeps quiet.
  */
 import type { ChatStrings } from './chat-strings';
-import { make } from './make';
 import type { Conversation } from '../chat/conversation';
 import { itemKey, markOf, type Mark } from '../chat/marks';
 import { utf8Length } from '../chat/ids';
-import { appendMessageText } from '../chat/links';
+import { showMessageText } from '../chat/links';
 import type { LogItem, Outgoing } from '../chat/store';
 import { formatTime } from '../chat/transcript';
 import type { ChatEntry } from '../chat/types';
-import { balanceIsolates, foreign, sentence, setParts, type Part } from '../common/dom';
+import { KeyedLog } from '../common/keyed-log';
+import {
+  button,
+  el,
+  foreign,
+  isSendKey,
+  sentence,
+  setBusy,
+  setFieldError,
+  setParts,
+  setTime,
+  type Part,
+} from '../common/dom';
 
 export const MAX_MESSAGE_BYTES = 4000;
 
@@ -50,8 +61,6 @@ interface MsgNode {
   failure: { el: HTMLElement; why: HTMLSpanElement; code: string } | null;
 }
 
-const QUIET_BATCH = 3;
-
 export class ChatView {
   readonly root: HTMLDivElement;
   readonly log: HTMLDivElement;
@@ -74,82 +83,94 @@ export class ChatView {
 
   private readonly doc: Document;
   private readonly cb: ChatViewCallbacks;
-  private readonly nodes = new Map<string, MsgNode>();
+  private readonly messages: KeyedLog<LogItem, MsgNode>;
   private ctx: ChatViewContext | null = null;
-  private quietTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(cb: ChatViewCallbacks, doc: Document = document) {
     this.doc = doc;
     this.cb = cb;
-    const m = <K extends keyof HTMLElementTagNameMap>(
-      tag: K,
-      attrs: Record<string, string> = {},
-      cls = '',
-    ): HTMLElementTagNameMap[K] => make(tag, attrs, cls, doc);
 
-    this.root = m('div', { id: 'sb-chat' }, 'chat');
+    this.root = el('div', { id: 'sb-chat', className: 'chat' }, doc);
     this.root.hidden = true;
-    const logTitle = m('h4', { id: 'sb-log-title' }, 'visually-hidden');
-    this.log = m(
+    const logTitle = el('h4', { id: 'sb-log-title', className: 'visually-hidden' }, doc);
+    this.log = el(
       'div',
       {
         id: 'sb-log',
-        role: 'log',
-        'aria-live': 'polite',
-        'aria-relevant': 'additions',
-        'aria-labelledby': 'sb-log-title',
-        tabindex: '0',
+        className: 'log-box',
+        attrs: {
+          role: 'log',
+          'aria-live': 'polite',
+          'aria-relevant': 'additions',
+          'aria-labelledby': 'sb-log-title',
+          tabindex: '0',
+        },
       },
-      'log-box',
+      doc,
     );
-    this.list = m('ol', { id: 'sb-messages' }, 'messages');
+    this.list = el('ol', { id: 'sb-messages', className: 'messages' }, doc);
     this.log.append(this.list);
-    this.typingLine = m('p', { id: 'sb-typing' }, 'typing');
+    this.messages = new KeyedLog(this.log, this.list, {
+      key: itemKey,
+      own: (item) => item.type === 'pending' || item.own,
+      create: (item) => this.create(item),
+    });
+    this.typingLine = el('p', { id: 'sb-typing', className: 'typing' }, doc);
     this.typingLine.hidden = true;
 
-    this.inactive = m(
+    this.inactive = el(
       'div',
-      { id: 'sb-inactive', role: 'group', 'aria-labelledby': 'sb-inactive-title' },
-      'inactive',
+      {
+        id: 'sb-inactive',
+        className: 'inactive',
+        attrs: { role: 'group', 'aria-labelledby': 'sb-inactive-title' },
+      },
+      doc,
     );
     this.inactive.hidden = true;
-    this.inactiveTitle = m('p', { id: 'sb-inactive-title' }, 'inactive-title');
-    this.inactiveText = m('p', { id: 'sb-inactive-text' }, 'inactive-text');
-    this.stayButton = m('button', { id: 'sb-stay', type: 'button' }, 'action');
-    this.stayStatus = m('p', { id: 'sb-stay-status', role: 'status' }, 'note');
+    this.inactiveTitle = el('p', { id: 'sb-inactive-title', className: 'inactive-title' }, doc);
+    this.inactiveText = el('p', { id: 'sb-inactive-text', className: 'inactive-text' }, doc);
+    this.stayButton = button({ id: 'sb-stay', className: 'action' }, doc);
+    this.stayStatus = el('p', { id: 'sb-stay-status', className: 'note', attrs: { role: 'status' } }, doc);
     this.inactive.append(this.inactiveTitle, this.inactiveText, this.stayButton, this.stayStatus);
-    this.alert = m(
+    this.alert = el(
       'div',
-      { id: 'sb-alert', 'aria-live': 'assertive', 'aria-atomic': 'true' },
-      'visually-hidden',
+      {
+        id: 'sb-alert',
+        className: 'visually-hidden',
+        attrs: { 'aria-live': 'assertive', 'aria-atomic': 'true' },
+      },
+      doc,
     );
 
-    this.form = m('form', { id: 'sb-composer', novalidate: '' }, 'composer');
-    this.label = m('label', { for: 'sb-message' }, 'label');
-    this.textarea = m(
+    this.form = el('form', { id: 'sb-composer', className: 'composer', attrs: { novalidate: '' } }, doc);
+    this.label = el('label', { className: 'label', attrs: { for: 'sb-message' } }, doc);
+    this.textarea = el(
       'textarea',
       {
         id: 'sb-message',
-        name: 'message',
-        rows: '3',
-        'aria-describedby': 'sb-composer-hint sb-composer-error',
+        className: 'textarea',
+        attrs: { name: 'message', rows: '3', 'aria-describedby': 'sb-composer-hint sb-composer-error' },
       },
-      'textarea',
+      doc,
     );
-    this.hint = m('p', { id: 'sb-composer-hint' }, 'note hint');
-    this.error = m('p', { id: 'sb-composer-error', role: 'alert' }, 'error');
-    this.send = m('button', { id: 'sb-send', type: 'submit' }, 'action');
-    const row = m('div', {}, 'composer-row');
+    this.hint = el('p', { id: 'sb-composer-hint', className: 'note hint' }, doc);
+    this.error = el('p', { id: 'sb-composer-error', className: 'error', attrs: { role: 'alert' } }, doc);
+    this.send = button({ id: 'sb-send', className: 'action', type: 'submit' }, doc);
+    const row = el('div', { className: 'composer-row' }, doc);
     row.append(this.send);
     this.form.append(this.label, this.textarea, this.hint, this.error, row);
-    this.offline = m('p', { id: 'sb-offline-note', role: 'status' }, 'note note-closed');
+    this.offline = el(
+      'p',
+      { id: 'sb-offline-note', className: 'note note-closed', attrs: { role: 'status' } },
+      doc,
+    );
     this.offline.hidden = true;
 
     this.root.append(logTitle, this.log, this.typingLine, this.inactive, this.alert, this.offline, this.form);
 
     this.textarea.addEventListener('keydown', (ev) => {
-      if (ev.key !== 'Enter' || ev.shiftKey || ev.altKey || ev.ctrlKey || ev.metaKey || ev.isComposing)
-        return;
+      if (!isSendKey(ev)) return;
       ev.preventDefault();
       this.submit();
     });
@@ -189,31 +210,9 @@ export class ChatView {
     const unsent = conv?.store.unacked().length ?? 0;
     this.offline.hidden = !(ctx.composing && !ctx.connected) && !(unsent > 0 && !ctx.connected);
 
-    const nearBottom = this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < 48;
-    const keep = new Set<string>();
-    let added = 0;
-    let ownAdded = false;
-    for (const [index, item] of items.entries()) {
-      const key = itemKey(item);
-      keep.add(key);
-      let node = this.nodes.get(key);
-      if (!node) {
-        node = this.create(item);
-        this.nodes.set(key, node);
-        added++;
-        if (item.type === 'pending' || item.own) ownAdded = true;
-      }
+    this.messages.render(items, (node, item) => {
       this.update(node, item, conv, ctx);
-      if (this.list.children[index] !== node.li)
-        this.list.insertBefore(node.li, this.list.children[index] ?? null);
-    }
-    for (const [key, node] of [...this.nodes]) {
-      if (keep.has(key)) continue;
-      node.li.remove();
-      this.nodes.delete(key);
-    }
-    if (added > QUIET_BATCH) this.quietFor(1000);
-    if (added > 0 && (nearBottom || ownAdded)) this.log.scrollTop = this.log.scrollHeight;
+    });
   }
 
   /** "Maria is typing…" (null: nobody). */
@@ -226,8 +225,7 @@ export class ChatView {
   setWarning(text: string | null, t: ChatStrings): void {
     if (text === null) {
       this.inactive.hidden = true;
-      this.stayButton.removeAttribute('aria-disabled');
-      this.stayButton.textContent = t.stay;
+      setBusy(this.stayButton, false, t.stay);
       return;
     }
     const first = this.inactive.hidden;
@@ -238,9 +236,7 @@ export class ChatView {
   }
 
   setStayBusy(busy: boolean, t: ChatStrings): void {
-    if (busy) this.stayButton.setAttribute('aria-disabled', 'true');
-    else this.stayButton.removeAttribute('aria-disabled');
-    this.stayButton.textContent = busy ? t.staying : t.stay;
+    setBusy(this.stayButton, busy, busy ? t.staying : t.stay);
   }
 
   announce(text: string): void {
@@ -249,15 +245,12 @@ export class ChatView {
   }
 
   setError(text: string): void {
-    if (this.error.textContent !== text) this.error.textContent = text;
-    if (text) this.textarea.setAttribute('aria-invalid', 'true');
-    else this.textarea.removeAttribute('aria-invalid');
+    setFieldError(this.textarea, this.error, text);
   }
 
   /** Forgets the rendered messages (a new chat). */
   clear(): void {
-    this.nodes.clear();
-    this.list.replaceChildren();
+    this.messages.clear();
     this.textarea.value = '';
     this.setError('');
     this.setTyping(null);
@@ -285,42 +278,25 @@ export class ChatView {
     this.cb.send(text);
   }
 
-  private quietFor(ms: number): void {
-    // a batch of history (after a reload or a resync) is not read out message by message
-    this.log.setAttribute('aria-live', 'off');
-    if (this.quietTimer !== null) clearTimeout(this.quietTimer);
-    this.quietTimer = setTimeout(() => {
-      this.quietTimer = null;
-      this.log.setAttribute('aria-live', 'polite');
-    }, ms);
-  }
-
   private create(item: LogItem): MsgNode {
-    const m = <K extends keyof HTMLElementTagNameMap>(
-      tag: K,
-      attrs: Record<string, string> = {},
-      cls = '',
-    ): HTMLElementTagNameMap[K] => make(tag, attrs, cls, this.doc);
-    const li = m('li', {}, 'msg');
-    const meta = m('p', {}, 'msg-meta');
-    const who = m('span', {}, 'msg-who');
-    const time = m('time', {}, 'msg-time');
-    const sep1 = m('span', {}, 'visually-hidden');
-    sep1.textContent = ', ';
-    const sep2 = m('span', {}, 'visually-hidden');
-    sep2.textContent = ': ';
+    const li = el('li', { className: 'msg' }, this.doc);
+    const meta = el('p', { className: 'msg-meta' }, this.doc);
+    const who = el('span', { className: 'msg-who' }, this.doc);
+    const time = el('time', { className: 'msg-time' }, this.doc);
+    const sep1 = el('span', { className: 'visually-hidden', text: ', ' }, this.doc);
+    const sep2 = el('span', { className: 'visually-hidden', text: ': ' }, this.doc);
     meta.append(who, sep1, time, sep2);
-    const body = m('p', {}, 'msg-text');
+    const body = el('p', { className: 'msg-text' }, this.doc);
     li.append(meta, body);
     const own = item.type === 'pending' || item.own;
     let mark: MsgNode['mark'] = null;
     if (own) {
-      const el = m('p', {}, 'msg-mark');
-      const glyph = m('span', { 'aria-hidden': 'true' }, 'msg-glyph');
+      const box = el('p', { className: 'msg-mark' }, this.doc);
+      const glyph = el('span', { className: 'msg-glyph', attrs: { 'aria-hidden': 'true' } }, this.doc);
       const text = this.doc.createTextNode('');
-      el.append(glyph, text);
-      li.append(el);
-      mark = { el, text, value: null };
+      box.append(glyph, text);
+      li.append(box);
+      mark = { el: box, text, value: null };
     }
     return { li, who, time, body, text: '\u0000', mark, failure: null };
   }
@@ -348,10 +324,7 @@ export class ChatView {
     node.who.hidden = isSystem;
     const ts = entry ? entry.ts_ms : (out?.createdMs ?? 0);
     const when = formatTime(ts, ctx.locale);
-    if (node.time.textContent !== when) {
-      node.time.textContent = when;
-      node.time.dateTime = new Date(ts).toISOString();
-    }
+    setTime(node.time, when, ts);
 
     // the text (an acknowledged message shows the text as stored: SSNs masked)
     if (isSystem && entry.system !== undefined) {
@@ -365,9 +338,7 @@ export class ChatView {
       const text = entry?.text ?? out?.text ?? '';
       if (node.text !== text) {
         node.text = text;
-        node.body.dir = 'auto';
-        node.body.replaceChildren();
-        appendMessageText(node.body, balanceIsolates(text), isSystem ? 'system' : role, t.newTab, this.doc);
+        showMessageText(node.body, text, isSystem ? 'system' : role, t.newTab, this.doc);
       }
     }
 
@@ -391,13 +362,10 @@ export class ChatView {
       node.failure = null;
     } else if (code !== null && out && (!node.failure || node.failure.code !== code)) {
       node.failure?.el.remove();
-      const el = make('div', {}, 'msg-failure', this.doc);
-      const why = make('span', {}, '', this.doc);
-      why.textContent = `${t.sendFailed(code)} `;
-      const retry = make('button', { type: 'button' }, 'link-button', this.doc);
-      retry.textContent = t.retry;
-      const removeB = make('button', { type: 'button' }, 'link-button', this.doc);
-      removeB.textContent = t.remove;
+      const box = el('div', { className: 'msg-failure' }, this.doc);
+      const why = el('span', { text: `${t.sendFailed(code)} ` }, this.doc);
+      const retry = button({ className: 'link-button', text: t.retry }, this.doc);
+      const removeB = button({ className: 'link-button', text: t.remove }, this.doc);
       const cid = out.clientMsgId;
       retry.addEventListener('click', () => {
         this.cb.retry(cid);
@@ -406,9 +374,9 @@ export class ChatView {
         this.cb.remove(cid);
         this.textarea.focus();
       });
-      el.append(why, retry, removeB);
-      node.li.append(el);
-      node.failure = { el, why, code };
+      box.append(why, retry, removeB);
+      node.li.append(box);
+      node.failure = { el: box, why, code };
     }
   }
 }

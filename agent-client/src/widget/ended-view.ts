@@ -6,8 +6,8 @@
 import { AfterChat, type AfterChatCallbacks } from './after-chat';
 import type { ChatStrings } from './chat-strings';
 import type { ContactModel } from './contact-view';
-import { make } from './make';
 import { endText, type WidgetStrings } from './strings';
+import { button, el, setText } from '../common/dom';
 
 export class EndedView {
   readonly root: HTMLElement;
@@ -19,13 +19,21 @@ export class EndedView {
   private readonly endMessage: HTMLParagraphElement;
 
   constructor(cb: AfterChatCallbacks) {
-    this.root = make('section', { id: 'sb-ended', 'aria-labelledby': 'sb-ended-title' }, 'view');
+    this.root = el('section', {
+      id: 'sb-ended',
+      className: 'view',
+      attrs: { 'aria-labelledby': 'sb-ended-title' },
+    });
     this.root.hidden = true;
-    this.title = make('h3', { id: 'sb-ended-title', tabindex: '-1' }, 'view-title');
-    this.endReason = make('p', { id: 'sb-end-reason', role: 'status', 'aria-atomic': 'true' }, 'end-reason');
-    this.endMessage = make('p', { id: 'sb-end-message' }, 'note');
-    this.newChat = make('button', { id: 'sb-new-chat', type: 'button' }, 'action');
-    this.leaveMessageButton = make('button', { id: 'sb-leave-message', type: 'button' }, 'action');
+    this.title = el('h3', { id: 'sb-ended-title', className: 'view-title', attrs: { tabindex: '-1' } });
+    this.endReason = el('p', {
+      id: 'sb-end-reason',
+      className: 'end-reason',
+      attrs: { role: 'status', 'aria-atomic': 'true' },
+    });
+    this.endMessage = el('p', { id: 'sb-end-message', className: 'note' });
+    this.newChat = button({ id: 'sb-new-chat', className: 'action' });
+    this.leaveMessageButton = button({ id: 'sb-leave-message', className: 'action' });
     this.leaveMessageButton.hidden = true;
     this.afterChat = new AfterChat(cb);
     this.root.append(
@@ -47,7 +55,7 @@ export class EndedView {
   /** The end as the model says, then what the after-chat part offers (`after`). */
   render(m: ContactModel, t: WidgetStrings, after: Parameters<AfterChat['render']>[0]): void {
     const reason = m.ended ? endText(m.ended, t) : t.ended;
-    if (this.endReason.textContent !== reason) this.endReason.textContent = reason;
+    setText(this.endReason, reason);
     this.root.dataset.reason =
       m.ended?.kind === 'canceled' ? (m.ended.reason ?? 'canceled') : (m.ended?.kind ?? 'ended');
     // the server's own words, unless they only repeat ours

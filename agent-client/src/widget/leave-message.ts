@@ -7,8 +7,7 @@
  * `callback: true`. After it was taken, a confirmation with the reference replaces the form.
  */
 import type { WidgetStrings } from './strings';
-import { make } from './make';
-import { sentence, setParts } from '../common/dom';
+import { button, el, field, sentence, setFieldError, setParts } from '../common/dom';
 
 export const MESSAGE_MAX_BYTES = 4000;
 export const REPLY_TO_MAX_BYTES = 200;
@@ -97,49 +96,49 @@ export class LeaveMessageFields {
   private kind: MessageKind = 'message';
 
   constructor() {
-    this.fields = make('div', { id: 'sb-lm' }, 'leave-message');
+    this.fields = el('div', { id: 'sb-lm', className: 'leave-message' });
     this.fields.hidden = true;
-    this.heading = make('p', { id: 'sb-lm-heading' }, 'note note-important');
-    const textField = make('div', {}, 'field');
-    this.textField = textField;
-    this.textLabel = make('label', { for: 'sb-lm-text' }, 'label');
-    this.textInput = make(
-      'textarea',
-      {
-        id: 'sb-lm-text',
+    this.heading = el('p', { id: 'sb-lm-heading', className: 'note note-important' });
+    this.textLabel = el('label', { className: 'label' });
+    this.textInput = el('textarea', {
+      id: 'sb-lm-text',
+      className: 'input textarea',
+      attrs: {
         name: 'message',
         rows: '4',
         'aria-required': 'true',
         'aria-describedby': 'sb-lm-text-hint sb-lm-text-error',
       },
-      'input textarea',
-    );
-    this.textHint = make('p', { id: 'sb-lm-text-hint' }, 'note');
-    this.textError = make('p', { id: 'sb-lm-text-error' }, 'error');
-    textField.append(this.textLabel, this.textHint, this.textInput, this.textError);
-    const replyField = make('div', {}, 'field');
-    this.replyField = replyField;
-    this.replyLabel = make('label', { for: 'sb-lm-reply' }, 'label');
-    this.replyInput = make(
-      'input',
-      {
-        id: 'sb-lm-reply',
+    });
+    this.textHint = el('p', { id: 'sb-lm-text-hint', className: 'note' });
+    this.textError = el('p', { id: 'sb-lm-text-error', className: 'error' });
+    this.textField = field(this.textLabel, this.textInput, {
+      before: [this.textHint],
+      after: [this.textError],
+    });
+    this.replyLabel = el('label', { className: 'label' });
+    this.replyInput = el('input', {
+      id: 'sb-lm-reply',
+      className: 'input',
+      attrs: {
         name: 'reply_to',
         type: 'text',
         autocomplete: 'email',
         'aria-describedby': 'sb-lm-reply-hint sb-lm-reply-error',
       },
-      'input',
-    );
-    this.replyHint = make('p', { id: 'sb-lm-reply-hint' }, 'note');
-    this.replyError = make('p', { id: 'sb-lm-reply-error' }, 'error');
-    replyField.append(this.replyLabel, this.replyHint, this.replyInput, this.replyError);
-    this.fields.append(this.heading, textField, replyField);
+    });
+    this.replyHint = el('p', { id: 'sb-lm-reply-hint', className: 'note' });
+    this.replyError = el('p', { id: 'sb-lm-reply-error', className: 'error' });
+    this.replyField = field(this.replyLabel, this.replyInput, {
+      before: [this.replyHint],
+      after: [this.replyError],
+    });
+    this.fields.append(this.heading, this.textField, this.replyField);
 
-    this.done = make('div', { id: 'sb-lm-done', tabindex: '-1' }, 'leave-message-done');
+    this.done = el('div', { id: 'sb-lm-done', className: 'leave-message-done', attrs: { tabindex: '-1' } });
     this.done.hidden = true;
-    this.doneText = make('p', { id: 'sb-lm-done-text', role: 'status' }, 'end-reason');
-    this.anotherButton = make('button', { id: 'sb-lm-another', type: 'button' }, 'action');
+    this.doneText = el('p', { id: 'sb-lm-done-text', className: 'end-reason', attrs: { role: 'status' } });
+    this.anotherButton = button({ id: 'sb-lm-another', className: 'action' });
     this.done.append(this.doneText, this.anotherButton);
     this.textInput.addEventListener('input', () => {
       this.setError('text', '');
@@ -202,9 +201,7 @@ export class LeaveMessageFields {
   setError(field: 'text' | 'reply_to', text: string): void {
     const [input, error] =
       field === 'text' ? [this.textInput, this.textError] : [this.replyInput, this.replyError];
-    if (error.textContent !== text) error.textContent = text;
-    if (text) input.setAttribute('aria-invalid', 'true');
-    else input.removeAttribute('aria-invalid');
+    setFieldError(input, error, text);
   }
 
   /**

@@ -5,10 +5,10 @@
  * views (pre-chat form, waiting, ended, the conversation) go in between; the element decides which
  * of them shows.
  */
-import { make } from './make';
 import type { WidgetLang, WidgetStrings } from './strings';
 import type { Tone } from './widget-status';
 import type { ServerNotice } from '../proto/schema.gen';
+import { button, el, setText } from '../common/dom';
 
 const MAX_NOTICES = 5;
 
@@ -28,50 +28,54 @@ export class PanelView {
 
   /** `views` are placed below the status line, in order. */
   constructor(views: readonly HTMLElement[], doc: Document = document) {
-    const m = <K extends keyof HTMLElementTagNameMap>(
-      tag: K,
-      attrs: Record<string, string> = {},
-      cls = '',
-    ): HTMLElementTagNameMap[K] => make(tag, attrs, cls, doc);
-
-    this.wrapper = m('div', {}, 'sb');
-    this.panel = m(
+    this.wrapper = el('div', { className: 'sb' }, doc);
+    this.panel = el(
       'section',
-      { id: 'sb-panel', role: 'dialog', 'aria-labelledby': 'sb-title', tabindex: '-1' },
-      'panel',
+      {
+        id: 'sb-panel',
+        className: 'panel',
+        attrs: { role: 'dialog', 'aria-labelledby': 'sb-title', tabindex: '-1' },
+      },
+      doc,
     );
     this.panel.hidden = true;
-    const header = m('div', {}, 'panel-header');
-    this.heading = m('h2', { id: 'sb-title' }, 'title');
-    this.closeButton = m('button', { id: 'sb-close', type: 'button' }, 'close');
-    const cross = m('span', { 'aria-hidden': 'true' });
-    cross.textContent = '×';
+    const header = el('div', { className: 'panel-header' }, doc);
+    this.heading = el('h2', { id: 'sb-title', className: 'title' }, doc);
+    this.closeButton = button({ id: 'sb-close', className: 'close' }, doc);
+    const cross = el('span', { text: '×', attrs: { 'aria-hidden': 'true' } }, doc);
     this.closeButton.append(cross);
     header.append(this.heading, this.closeButton);
 
-    const body = m('div', {}, 'panel-body');
-    this.intro = m('p', { id: 'sb-intro' }, 'intro');
-    this.status = m(
+    const body = el('div', { className: 'panel-body' }, doc);
+    this.intro = el('p', { id: 'sb-intro', className: 'intro' }, doc);
+    this.status = el(
       'p',
-      { id: 'sb-status', role: 'status', 'aria-live': 'polite', 'data-state': 'connecting' },
-      'status',
+      {
+        id: 'sb-status',
+        className: 'status',
+        attrs: { role: 'status', 'aria-live': 'polite', 'data-state': 'connecting' },
+      },
+      doc,
     );
-    const dot = m('span', { 'aria-hidden': 'true' }, 'dot');
-    this.statusText = m('span', { id: 'sb-status-text' });
+    const dot = el('span', { className: 'dot', attrs: { 'aria-hidden': 'true' } }, doc);
+    this.statusText = el('span', { id: 'sb-status-text' }, doc);
     this.status.append(dot, this.statusText);
-    this.action = m('button', { id: 'sb-action', type: 'button' }, 'action');
+    this.action = button({ id: 'sb-action', className: 'action' }, doc);
     this.action.hidden = true;
 
-    const log = m('div', { role: 'log', 'aria-live': 'polite' }, 'log');
-    this.notices = m('ul', { id: 'sb-notices' }, 'notices');
+    const log = el('div', { className: 'log', attrs: { role: 'log', 'aria-live': 'polite' } }, doc);
+    this.notices = el('ul', { id: 'sb-notices', className: 'notices' }, doc);
     log.append(this.notices);
     body.append(this.intro, this.status, this.action, ...views, log);
     this.panel.append(header, body);
 
-    this.launcher = m(
-      'button',
-      { id: 'sb-launcher', type: 'button', 'aria-expanded': 'false', 'aria-controls': 'sb-panel' },
-      'launcher',
+    this.launcher = button(
+      {
+        id: 'sb-launcher',
+        className: 'launcher',
+        attrs: { 'aria-expanded': 'false', 'aria-controls': 'sb-panel' },
+      },
+      doc,
     );
     this.wrapper.append(this.panel, this.launcher);
   }
@@ -91,7 +95,7 @@ export class PanelView {
   /** The connection line; only changed words are written, so the live region speaks only then. */
   renderStatus(v: { text: string; tone: Tone; action: string | null }): void {
     this.status.dataset.state = v.tone;
-    if (this.statusText.textContent !== v.text) this.statusText.textContent = v.text;
+    setText(this.statusText, v.text);
     this.action.hidden = v.action === null;
     if (v.action !== null) this.action.textContent = v.action;
   }
@@ -112,11 +116,9 @@ export class PanelView {
   /** A server.notice, in the list of the last few. */
   addNotice(n: ServerNotice, labelText: string): void {
     const doc = this.notices.ownerDocument;
-    const li = make('li', {}, `notice notice-${n.level}`, doc);
-    const label = make('strong', {}, '', doc);
-    label.textContent = `${labelText}: `;
-    const text = make('span', {}, '', doc);
-    text.textContent = n.message;
+    const li = el('li', { className: `notice notice-${n.level}` }, doc);
+    const label = el('strong', { text: `${labelText}: ` }, doc);
+    const text = el('span', { text: n.message }, doc);
     li.append(label, text);
     this.notices.append(li);
     while (this.notices.children.length > MAX_NOTICES) this.notices.firstElementChild?.remove();

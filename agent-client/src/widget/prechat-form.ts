@@ -8,7 +8,6 @@
  */
 import { CHAT_STRINGS, checkClaimRef, checkName, type ChatStrings } from './chat-strings';
 import { checkMessage, checkReplyTo, checkText, LeaveMessageFields, type MessageKind } from './leave-message';
-import { make } from './make';
 import {
   STRINGS,
   closedText,
@@ -20,6 +19,7 @@ import {
   type WidgetStrings,
 } from './strings';
 import type { CustomerSetup, Topic } from '../proto/schema.gen';
+import { button, choice, el, field, setBusy, setFieldError, setText } from '../common/dom';
 
 /** What the form reads from the element when it renders. */
 export interface PrechatContext {
@@ -62,13 +62,6 @@ interface TopicInput {
   topic: Topic;
   input: HTMLInputElement;
   suffix: HTMLSpanElement;
-}
-
-/** Shows (or clears) a field's error next to it, and marks the field invalid while there is one. */
-function setFieldError(input: HTMLInputElement, error: HTMLElement, text: string): void {
-  if (error.textContent !== text) error.textContent = text;
-  if (text) input.setAttribute('aria-invalid', 'true');
-  else input.removeAttribute('aria-invalid');
 }
 
 export class PrechatForm {
@@ -124,36 +117,42 @@ export class PrechatForm {
 
   constructor(ctx: PrechatContext, cb: PrechatCallbacks) {
     this.ctx = ctx;
-    this.root = make('section', { id: 'sb-prechat', 'aria-labelledby': 'sb-prechat-title' }, 'view');
+    this.root = el('section', {
+      id: 'sb-prechat',
+      className: 'view',
+      attrs: { 'aria-labelledby': 'sb-prechat-title' },
+    });
     this.root.hidden = true;
-    this.title = make('h3', { id: 'sb-prechat-title', tabindex: '-1' }, 'view-title');
-    this.loading = make('p', { id: 'sb-prechat-loading' }, 'note');
-    this.form = make('form', { id: 'sb-prechat-form', novalidate: '' }, 'form');
-    this.closedAll = make('p', { id: 'sb-closed-all' }, 'note note-closed');
+    this.title = el('h3', { id: 'sb-prechat-title', className: 'view-title', attrs: { tabindex: '-1' } });
+    this.loading = el('p', { id: 'sb-prechat-loading', className: 'note' });
+    this.form = el('form', { id: 'sb-prechat-form', className: 'form', attrs: { novalidate: '' } });
+    this.closedAll = el('p', { id: 'sb-closed-all', className: 'note note-closed' });
     this.closedAll.hidden = true;
-    const topicSet = make('fieldset', { id: 'sb-topics' }, 'topics');
-    this.topicLegend = make('legend', {}, 'legend');
-    this.topicList = make('div', {}, 'choices');
-    this.topicNote = make('p', { id: 'sb-topic-note', role: 'status' }, 'note note-closed');
+    const topicSet = el('fieldset', { id: 'sb-topics', className: 'topics' });
+    this.topicLegend = el('legend', { className: 'legend' });
+    this.topicList = el('div', { className: 'choices' });
+    this.topicNote = el('p', {
+      id: 'sb-topic-note',
+      className: 'note note-closed',
+      attrs: { role: 'status' },
+    });
     topicSet.append(this.topicLegend, this.topicList, this.topicNote);
-    const langField = make('div', {}, 'field');
-    this.languageLabel = make('label', { for: 'sb-language' }, 'label');
-    this.languageSelect = make(
-      'select',
-      { id: 'sb-language', name: 'lang', 'aria-describedby': 'sb-language-note' },
-      'select',
-    );
-    this.languageNote = make('p', { id: 'sb-language-note' }, 'note');
-    langField.append(this.languageLabel, this.languageSelect, this.languageNote);
-    this.error = make('p', { id: 'sb-prechat-error', role: 'alert' }, 'error');
-    this.startButton = make('button', { id: 'sb-start', type: 'submit' }, 'action');
+    this.languageLabel = el('label', { className: 'label' });
+    this.languageSelect = el('select', {
+      id: 'sb-language',
+      className: 'select',
+      attrs: { name: 'lang', 'aria-describedby': 'sb-language-note' },
+    });
+    this.languageNote = el('p', { id: 'sb-language-note', className: 'note' });
+    const langField = field(this.languageLabel, this.languageSelect, { after: [this.languageNote] });
+    this.error = el('p', { id: 'sb-prechat-error', className: 'error', attrs: { role: 'alert' } });
+    this.startButton = button({ id: 'sb-start', className: 'action', type: 'submit' });
 
-    const nameField = make('div', {}, 'field');
-    this.nameLabel = make('label', { for: 'sb-name' }, 'label');
-    this.nameInput = make(
-      'input',
-      {
-        id: 'sb-name',
+    this.nameLabel = el('label', { className: 'label' });
+    this.nameInput = el('input', {
+      id: 'sb-name',
+      className: 'input',
+      attrs: {
         name: 'name',
         type: 'text',
         autocomplete: 'off',
@@ -161,49 +160,54 @@ export class PrechatForm {
         'aria-required': 'true',
         'aria-describedby': 'sb-name-hint sb-name-error',
       },
-      'input',
-    );
-    this.nameHint = make('p', { id: 'sb-name-hint' }, 'note');
-    this.nameError = make('p', { id: 'sb-name-error' }, 'error');
-    nameField.append(this.nameLabel, this.nameInput, this.nameHint, this.nameError);
+    });
+    this.nameHint = el('p', { id: 'sb-name-hint', className: 'note' });
+    this.nameError = el('p', { id: 'sb-name-error', className: 'error' });
+    const nameField = field(this.nameLabel, this.nameInput, { after: [this.nameHint, this.nameError] });
 
-    const claimField = make('div', {}, 'field');
-    this.claimLabel = make('label', { for: 'sb-claim' }, 'label');
-    this.claimInput = make(
-      'input',
-      {
-        id: 'sb-claim',
+    this.claimLabel = el('label', { className: 'label' });
+    this.claimInput = el('input', {
+      id: 'sb-claim',
+      className: 'input',
+      attrs: {
         name: 'claim_ref',
         type: 'text',
         autocomplete: 'off',
         spellcheck: 'false',
         'aria-describedby': 'sb-claim-hint sb-claim-error',
       },
-      'input',
-    );
-    this.claimHint = make('p', { id: 'sb-claim-hint' }, 'note note-important');
-    this.claimError = make('p', { id: 'sb-claim-error' }, 'error');
-    claimField.append(this.claimLabel, this.claimHint, this.claimInput, this.claimError);
+    });
+    this.claimHint = el('p', { id: 'sb-claim-hint', className: 'note note-important' });
+    this.claimError = el('p', { id: 'sb-claim-error', className: 'error' });
+    // the hint (never an SSN) is read before the box
+    const claimField = field(this.claimLabel, this.claimInput, {
+      before: [this.claimHint],
+      after: [this.claimError],
+    });
 
-    const deviceSet = make('fieldset', { id: 'sb-device', 'aria-describedby': 'sb-device-hint' }, 'topics');
-    this.deviceLegend = make('legend', {}, 'legend');
-    const deviceChoices = make('div', {}, 'choices');
-    this.deviceShared = make('input', {
-      type: 'radio',
-      name: 'device',
+    const deviceSet = el('fieldset', {
+      id: 'sb-device',
+      className: 'topics',
+      attrs: { 'aria-describedby': 'sb-device-hint' },
+    });
+    this.deviceLegend = el('legend', { className: 'legend' });
+    const deviceChoices = el('div', { className: 'choices' });
+    this.deviceShared = el('input', {
       id: 'sb-device-shared',
-      value: 'shared',
+      attrs: { type: 'radio', name: 'device', value: 'shared' },
     });
     this.deviceShared.checked = true;
-    this.deviceOwn = make('input', { type: 'radio', name: 'device', id: 'sb-device-own', value: 'own' });
-    this.deviceOwnLabel = make('label', { for: 'sb-device-own' });
-    this.deviceSharedLabel = make('label', { for: 'sb-device-shared' });
-    const ownRow = make('div', {}, 'choice');
-    ownRow.append(this.deviceOwn, this.deviceOwnLabel);
-    const sharedRow = make('div', {}, 'choice');
-    sharedRow.append(this.deviceShared, this.deviceSharedLabel);
-    deviceChoices.append(ownRow, sharedRow);
-    this.deviceHint = make('p', { id: 'sb-device-hint' }, 'note');
+    this.deviceOwn = el('input', {
+      id: 'sb-device-own',
+      attrs: { type: 'radio', name: 'device', value: 'own' },
+    });
+    this.deviceOwnLabel = el('label');
+    this.deviceSharedLabel = el('label');
+    deviceChoices.append(
+      choice(this.deviceOwn, this.deviceOwnLabel),
+      choice(this.deviceShared, this.deviceSharedLabel),
+    );
+    this.deviceHint = el('p', { id: 'sb-device-hint', className: 'note' });
     deviceSet.append(this.deviceLegend, deviceChoices, this.deviceHint);
 
     this.form.append(
@@ -291,25 +295,19 @@ export class PrechatForm {
       this.topicInputs = setup.topics
         .filter((tp) => tp.channels.includes('chat'))
         .map((topic) => {
-          const input = make('input', {
-            type: 'radio',
-            name: 'topic',
+          const input = el('input', {
             id: `sb-topic-${topic.id}`,
-            value: topic.id,
+            attrs: { type: 'radio', name: 'topic', value: topic.id },
           });
           input.checked = topic.id === chosen;
-          const suffix = make('span', {}, 'topic-closed');
+          const suffix = el('span', { className: 'topic-closed' });
           return { topic, input, suffix };
         });
       this.topicList.replaceChildren(
         ...this.topicInputs.map(({ topic, input, suffix }) => {
-          const row = make('div', {}, 'choice');
-          const label = make('label', { for: input.id });
-          const text = make('span');
-          text.textContent = topicLabel(topic, lang);
-          label.append(text, suffix);
-          row.append(input, label);
-          return row;
+          const label = el('label');
+          label.append(el('span', { text: topicLabel(topic, lang) }), suffix);
+          return choice(input, label);
         }),
       );
       this.builtFor = { setup, lang };
@@ -325,7 +323,7 @@ export class PrechatForm {
     this.loading.textContent = t.loadingTopics;
     for (const { topic, suffix } of this.topicInputs) {
       const text = topic.open ? '' : ` — ${t.closedNow}`;
-      if (suffix.textContent !== text) suffix.textContent = text;
+      setText(suffix, text);
     }
     const openTopics = this.topicInputs.filter((x) => x.topic.open);
     if (openTopics.length === 0) {
@@ -385,11 +383,9 @@ export class PrechatForm {
     const key = `${lang}|${langs.join(',')}`;
     if (this.languageSelect.dataset.key !== key) {
       this.languageSelect.replaceChildren(
-        ...langs.map((code) => {
-          const o = make('option', { value: code });
-          o.textContent = languageOptionLabel(code, lang);
-          return o;
-        }),
+        ...langs.map((code) =>
+          el('option', { text: languageOptionLabel(code, lang), attrs: { value: code } }),
+        ),
       );
       this.languageSelect.dataset.key = key;
       const pick =
@@ -410,20 +406,22 @@ export class PrechatForm {
     this.languageNote.hidden = note === '';
     const errorNow =
       this.errorTopic === null || this.errorTopic === (topic?.id ?? null) ? this.errorText : '';
-    if (this.error.textContent !== errorNow) this.error.textContent = errorNow;
+    setText(this.error, errorNow);
     this.message.render(t, messageMode, callback ? 'callback' : 'message');
     this.form.hidden = this.message.isDone();
-    this.startButton.textContent = messageMode
-      ? this.busy
-        ? t.lmSending
-        : callback
-          ? t.cbSend
-          : t.lmSend
-      : this.busy
-        ? t.starting
-        : t.start;
-    if (this.busy) this.startButton.setAttribute('aria-disabled', 'true');
-    else this.startButton.removeAttribute('aria-disabled');
+    setBusy(
+      this.startButton,
+      this.busy,
+      messageMode
+        ? this.busy
+          ? t.lmSending
+          : callback
+            ? t.cbSend
+            : t.lmSend
+        : this.busy
+          ? t.starting
+          : t.start,
+    );
   }
 
   /** Shows what is wrong with the name and the claim reference, next to each. */

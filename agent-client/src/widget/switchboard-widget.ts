@@ -36,7 +36,6 @@ import { DEFAULT_KEEP_MS, loadRecord, resumedRecord, startedRecord, type ChatRec
 import { ChatStorage } from './chat-storage';
 import { ChatView } from './chat-view';
 import { EndedView } from './ended-view';
-import { make } from './make';
 import { PanelView } from './panel-view';
 import { PrechatForm } from './prechat-form';
 import { printTranscript } from './print';
@@ -66,10 +65,10 @@ import { MessageStore } from '../chat/store';
 import { downloadText, transcriptFileName, transcriptText } from '../chat/transcript';
 import { RemoteTyping } from '../chat/typing';
 import { asChatEvent, isStaffRole, type ChatEntry } from '../chat/types';
-import { sentence } from '../common/dom';
+import { el, sentence } from '../common/dom';
 import { CLIENT_VERSION } from '../common/version';
 import { TitleAlert } from '../console/title';
-import { Connection, RequestError, type ConnectionState } from '../net/connection';
+import { Connection, errorOf, RequestError, type ConnectionState } from '../net/connection';
 import type { ContactStatus, CustomerSetup, ServerNotice } from '../proto/schema.gen';
 
 export { widgetStatus } from './widget-status';
@@ -187,7 +186,7 @@ export class SwitchboardChat extends HTMLElement {
         this.conv?.discard(id);
       },
     });
-    this.chatNote = make('p', { id: 'sb-chat-note', role: 'status' }, 'note');
+    this.chatNote = el('p', { id: 'sb-chat-note', className: 'note', attrs: { role: 'status' } });
     this.chat.root.prepend(this.chatNote);
     this.remoteTyping = new RemoteTyping({
       onChange: (typing) => {
@@ -453,7 +452,7 @@ export class SwitchboardChat extends HTMLElement {
           this.setModel(waitFor(this.model, rep.contact_id, rep.queue_name));
         },
         (e: unknown) => {
-          const err = e instanceof RequestError ? e : new RequestError('INTERNAL', String(e));
+          const err = errorOf(e);
           if (err.code === 'BAD_FIELD' && (err.field === 'name' || err.field === 'claim_ref')) {
             this.prechat.refuseField(err.field, tc);
             return;
@@ -505,7 +504,7 @@ export class SwitchboardChat extends HTMLElement {
           this.prechat.message.sent(t, rep.reference, f.callback ? (f.replyTo ?? '') : '');
         },
         (e: unknown) => {
-          const err = e instanceof RequestError ? e : new RequestError('INTERNAL', String(e));
+          const err = errorOf(e);
           // a field the server refused is said next to that field
           if (err.code === 'BAD_FIELD' && (err.field === 'name' || err.field === 'claim_ref')) {
             this.prechat.refuseField(err.field, this.chatStrings());
@@ -547,7 +546,7 @@ export class SwitchboardChat extends HTMLElement {
             });
         },
         (e: unknown) => {
-          const err = e instanceof RequestError ? e : new RequestError('INTERNAL', String(e));
+          const err = errorOf(e);
           this.model = { ...this.model, leaving: false };
           if (err.code === 'NOT_FOUND' || err.code === 'CONFLICT') {
             if (

@@ -6,9 +6,8 @@
  */
 import { CHAT_STRINGS } from './chat-strings';
 import type { ContactModel } from './contact-view';
-import { make } from './make';
 import { STRINGS, queuedText, type WidgetLang, type WidgetStrings } from './strings';
-import { sentence, setParts, type Part } from '../common/dom';
+import { button, el, sentence, setBusy, setParts, setText, type Part } from '../common/dom';
 
 export interface WaitingContext {
   model(): ContactModel;
@@ -39,35 +38,39 @@ export class WaitingView {
 
   constructor(ctx: WaitingContext) {
     this.ctx = ctx;
-    this.root = make('section', { id: 'sb-waiting', 'aria-labelledby': 'sb-waiting-title' }, 'view');
+    this.root = el('section', {
+      id: 'sb-waiting',
+      className: 'view',
+      attrs: { 'aria-labelledby': 'sb-waiting-title' },
+    });
     this.root.hidden = true;
-    this.title = make('h3', { id: 'sb-waiting-title', tabindex: '-1' }, 'view-title');
-    this.queueLine = make('p', { id: 'sb-queue-name' }, 'note');
-    this.waitStatus = make(
-      'p',
-      { id: 'sb-wait-status', role: 'status', 'aria-live': 'polite', 'aria-atomic': 'true' },
-      'wait-status',
-    );
-    this.waitNotice = make(
-      'p',
-      { id: 'sb-wait-notice', role: 'status', 'aria-atomic': 'true' },
-      'wait-notice',
-    );
-    this.keepOpen = make('p', { id: 'sb-keep-open' }, 'note');
-    this.leaveButton = make('button', { id: 'sb-leave', type: 'button' }, 'secondary');
-    this.leaveConfirm = make(
-      'div',
-      { id: 'sb-leave-confirm', role: 'group', 'aria-labelledby': 'sb-leave-question' },
-      'confirm',
-    );
+    this.title = el('h3', { id: 'sb-waiting-title', className: 'view-title', attrs: { tabindex: '-1' } });
+    this.queueLine = el('p', { id: 'sb-queue-name', className: 'note' });
+    this.waitStatus = el('p', {
+      id: 'sb-wait-status',
+      className: 'wait-status',
+      attrs: { role: 'status', 'aria-live': 'polite', 'aria-atomic': 'true' },
+    });
+    this.waitNotice = el('p', {
+      id: 'sb-wait-notice',
+      className: 'wait-notice',
+      attrs: { role: 'status', 'aria-atomic': 'true' },
+    });
+    this.keepOpen = el('p', { id: 'sb-keep-open', className: 'note' });
+    this.leaveButton = button({ id: 'sb-leave', className: 'secondary' });
+    this.leaveConfirm = el('div', {
+      id: 'sb-leave-confirm',
+      className: 'confirm',
+      attrs: { role: 'group', 'aria-labelledby': 'sb-leave-question' },
+    });
     this.leaveConfirm.hidden = true;
-    this.leaveQuestion = make('p', { id: 'sb-leave-question' }, 'confirm-question');
-    this.leaveYes = make('button', { id: 'sb-leave-yes', type: 'button' }, 'action');
-    this.leaveNo = make('button', { id: 'sb-leave-no', type: 'button' }, 'secondary');
-    const confirmButtons = make('div', {}, 'buttons');
+    this.leaveQuestion = el('p', { id: 'sb-leave-question', className: 'confirm-question' });
+    this.leaveYes = button({ id: 'sb-leave-yes', className: 'action' });
+    this.leaveNo = button({ id: 'sb-leave-no', className: 'secondary' });
+    const confirmButtons = el('div', { className: 'buttons' });
     confirmButtons.append(this.leaveYes, this.leaveNo);
     this.leaveConfirm.append(this.leaveQuestion, confirmButtons);
-    this.leaveError = make('p', { id: 'sb-leave-error', role: 'alert' }, 'error');
+    this.leaveError = el('p', { id: 'sb-leave-error', className: 'error', attrs: { role: 'alert' } });
     this.root.append(
       this.title,
       this.queueLine,
@@ -128,17 +131,15 @@ export class WaitingView {
     // the server's own words too, unless they only repeat ours
     const extra = m.noticeMessage && !notice.includes(m.noticeMessage) ? ` ${m.noticeMessage}` : '';
     const noticeText = notice ? `${notice}${extra}` : '';
-    if (this.waitNotice.textContent !== noticeText) this.waitNotice.textContent = noticeText;
+    setText(this.waitNotice, noticeText);
     this.waitNotice.hidden = noticeText === '';
     this.keepOpen.hidden = assigned;
     const tc = CHAT_STRINGS[lang];
     this.leaveButton.textContent = this.busy ? t.leaving : assigned ? tc.endChat : t.leaveLine;
-    if (this.busy) this.leaveYes.setAttribute('aria-disabled', 'true');
-    else this.leaveYes.removeAttribute('aria-disabled');
-    this.leaveYes.textContent = this.busy ? t.leaving : assigned ? tc.endYes : t.leaveYes;
+    setBusy(this.leaveYes, this.busy, this.busy ? t.leaving : assigned ? tc.endYes : t.leaveYes);
     this.leaveNo.textContent = assigned ? tc.endNo : t.leaveNo;
     this.leaveQuestion.textContent = assigned ? tc.endChatConfirm : t.leaveLineConfirm;
-    if (this.leaveError.textContent !== this.errorText) this.leaveError.textContent = this.errorText;
+    setText(this.leaveError, this.errorText);
   }
 
   /** Back from the question to the button (which takes the focus, when asked). */
