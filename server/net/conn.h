@@ -50,10 +50,11 @@ struct sb_conn {
     bool writable_requested;
     bool want_ping;
     bool awaiting_pong;
-    bool close_armed;     /* TIMER callback should close */
-    bool close_drop;      /* ... without waiting for the peer's answer (it stopped answering) */
-    uint16_t close_waits; /* ticks spent waiting for lws to flush before closing */
-    bool close_writable;  /* lws reported the socket writable since the close was decided */
+    uint64_t ping_mono_ns; /* when the pong we wait for was asked for (steady time) */
+    bool close_armed;      /* TIMER callback should close */
+    bool close_drop;       /* ... without waiting for the peer's answer (it stopped answering) */
+    uint16_t close_waits;  /* ticks spent waiting for lws to flush before closing */
+    bool close_writable;   /* lws reported the socket writable since the close was decided */
     uint16_t close_code;
     const char *close_reason; /* static string */
     uint32_t strikes;         /* protocol errors, decaying */
