@@ -1,7 +1,6 @@
 #include "store/keys.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -119,17 +118,3 @@ static int build(sb_key_id_t k, const char *prefix, const char *part, uint64_t b
     }
 SB_KEY_LIST(SB_KEY_DEFINE)
 #undef SB_KEY_DEFINE
-
-int sb_key(const char *prefix, char *out, size_t outlen, const char *fmt, ...)
-{
-    int p = snprintf(out, outlen, "%s", prefix);
-    if (p < 0 || (size_t)p >= outlen)
-        return -1;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(out + p, outlen - (size_t)p, fmt, ap);
-    va_end(ap);
-    if (n < 0 || (size_t)(p + n) >= outlen)
-        return -1;
-    return p + n;
-}

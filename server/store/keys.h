@@ -86,11 +86,6 @@ int sb_key_parts(sb_key_id_t k);
 /* True when s[0..n) may be an identifier part of a key: [A-Za-z0-9_.:-]{1,64}. */
 bool sb_key_id_ok(const char *s, size_t n);
 
-/* prefix + formatted rest: the way keys were formatted before this module had a function per
- * key. Kept only until every caller has moved to those functions; do not add callers. */
-int sb_key(const char *prefix, char *out, size_t outlen, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
 /* Writes "sb:{deployment}:" into out. Returns its length, or -1 if it does not fit. */
 int sb_key_prefix(const char *deployment, char *out, size_t outlen);
 
