@@ -13,25 +13,22 @@
 #include "util/token.h"
 #include "auth/auth.h"
 #include "metrics/metrics.h"
-#include "store/keys.h"
+#include "store/limit_store.h"
+#include "store/session_store.h"
 #include "util/clock.h"
 #include "util/err.h"
 #include "util/log.h"
-
-#define MAX_REVOKE 256
 
 typedef struct {
     sb_app_t *app;
     uint64_t http_id;
     char username[65];
     char addr[48];
-    char acct_key[200];
-    char addr_key[200];
     char *password;
     size_t pwlen;
     char token[SB_TOKEN_LEN + 1];
     char hash[SB_TOKEN_HASH_LEN + 1];
-    char target[65];         /* admin revoke: whose sessions */
+    char target[65];        /* admin revoke: whose sessions */
     sb_auth_staff_fn ext_fn; /* sb_auth_with_staff */
     void *ext_arg;
 } job_t;
@@ -125,38 +122,20 @@ static void user_json(json_t *o, const sb_cfg_staff_t *st)
  * A reserved attempt is settled even when its client went away meanwhile.
  * ---------------------------------------------------------------------------------------------- */
 
-static int reserve(job_t *j, sb_store_cb cb)
+static int reserve(job_t *j, sb_ls_reserved_cb cb)
 {
     const sb_cfg_auth_t *a = &j->app->cfg->auth;
-    char win[16], la[16], lb[16];
-    snprintf(win, sizeof win, "%u", (unsigned)a->login_window_s);
-    snprintf(la, sizeof la, "%u", (unsigned)a->login_max_failures_per_account);
-    snprintf(lb, sizeof lb, "%u", (unsigned)a->login_max_failures_per_address);
-    const char *argv[] = {j->acct_key, j->addr_key, "reserve", win, la, lb};
-    size_t lens[6];
-    for (int i = 0; i < 6; i++)
-        lens[i] = strlen(argv[i]);
-    return sb_store_eval(j->app->store, &sb_lua_login_attempt, cb, j, 2, 6, argv, lens);
+    return sb_ls_login_reserve(j->app->store, j->app->key_prefix, j->username, j->addr,
+                               a->login_window_s, a->login_max_failures_per_account,
+                               a->login_max_failures_per_address, cb, j);
 }
 
-static void ignore_cb(sb_store_t *s, redisReply *r, void *priv)
+/* Ends a reserved attempt. Nobody waits for the answer: if Redis cannot take it now, the
+ * reservation lapses with its counter (auth.login_window_s). */
+static void settle(job_t *j, sb_ls_outcome_t outcome)
 {
-    (void)s;
-    (void)r;
-    (void)priv;
-}
-
-/* Ends a reserved attempt: "ok", "fail" or "skip" (not checked). Nobody waits for the answer; if
- * Redis cannot take it now, the reservation lapses with its counter (auth.login_window_s). */
-static void settle(job_t *j, const char *outcome)
-{
-    char win[16];
-    snprintf(win, sizeof win, "%u", (unsigned)j->app->cfg->auth.login_window_s);
-    const char *argv[] = {j->acct_key, j->addr_key, "done", win, outcome};
-    size_t lens[5];
-    for (int i = 0; i < 5; i++)
-        lens[i] = strlen(argv[i]);
-    sb_store_eval(j->app->store, &sb_lua_login_attempt, ignore_cb, NULL, 2, 5, argv, lens);
+    sb_ls_login_settle(j->app->store, j->app->key_prefix, j->username, j->addr,
+                       j->app->cfg->auth.login_window_s, outcome);
 }
 
 static bool still_wanted(void *priv)
@@ -165,14 +144,12 @@ static bool still_wanted(void *priv)
     return j->app->net && sb_http_find(j->app->net, j->http_id) != NULL;
 }
 
-static void session_cb(sb_store_t *s, redisReply *r, void *priv)
+static void session_cb(int st, void *priv)
 {
     job_t *j = priv;
-    (void)s;
     sb_http_t *h = resume(j);
     if (!h)
         return;
-    int st = sb_store_reply_status(r);
     const sb_cfg_staff_t *staff =
         sb_config_find_staff(j->app->cfg, j->username, strlen(j->username));
     if (st != 0 || !staff) {
@@ -200,30 +177,18 @@ static void session_cb(sb_store_t *s, redisReply *r, void *priv)
 
 static int create_session(job_t *j, const sb_cfg_staff_t *staff)
 {
-    const sb_config_t *cfg = j->app->cfg;
-    char sess_key[200], user_key[200], created[24], expires[24], ttl[16];
     sb_token_new(j->token);
     sb_token_hash(j->token, SB_TOKEN_LEN, j->hash);
-    uint64_t now = sb_clock_now_ms();
-    sb_key(j->app->key_prefix, sess_key, sizeof sess_key, "sess:%s", j->hash);
-    sb_key(j->app->key_prefix, user_key, sizeof user_key, "user_sess:%s", j->username);
-    snprintf(created, sizeof created, "%llu", (unsigned long long)now);
-    snprintf(expires, sizeof expires, "%llu",
-             (unsigned long long)(now + (uint64_t)cfg->auth.session_ttl_s * 1000u));
-    snprintf(ttl, sizeof ttl, "%u", (unsigned)cfg->auth.session_ttl_s);
-    const char *role = sb_role_name((sb_role_t)staff->role);
-    const char *argv[] = {sess_key, user_key, j->username, role, created, expires, ttl, j->hash};
-    size_t lens[8];
-    for (int i = 0; i < 8; i++)
-        lens[i] = strlen(argv[i]);
-    return sb_store_eval(j->app->store, &sb_lua_session_create, session_cb, j, 2, 8, argv, lens);
+    return sb_ss_session_create(j->app->store, j->app->key_prefix, j->hash, j->username,
+                                sb_role_name((sb_role_t)staff->role), sb_clock_now_ms(),
+                                j->app->cfg->auth.session_ttl_s, session_cb, j);
 }
 
 static void verified_cb(sb_password_result_t result, void *priv)
 {
     job_t *j = priv;
     if (result == SB_PASSWORD_UNCHECKED) {
-        settle(j, "skip");
+        settle(j, SB_LS_SKIP);
         sb_http_t *h = resume(j);
         if (h) {
             sb_http_error(h, 500, SB_WERR_INTERNAL, "cannot verify the password now");
@@ -235,7 +200,7 @@ static void verified_cb(sb_password_result_t result, void *priv)
     const sb_cfg_staff_t *staff =
         sb_config_find_staff(j->app->cfg, j->username, strlen(j->username));
     bool right = result == SB_PASSWORD_MATCH && staff;
-    settle(j, right ? "ok" : "fail");
+    settle(j, right ? SB_LS_OK : SB_LS_FAIL);
     if (!right) {
         /* counted and logged even when the client went away: a guess is a guess */
         sb_metrics.logins_failed++;
@@ -252,9 +217,9 @@ static void verified_cb(sb_password_result_t result, void *priv)
     submitted(j, h, create_session(j, staff));
 }
 
-static void refuse_limited(job_t *j, sb_http_t *h, const redisReply *r)
+static void refuse_limited(job_t *j, sb_http_t *h, sb_ls_verdict_t verdict, uint64_t retry_ms)
 {
-    long long ms = r->element[1]->integer > 0 ? r->element[1]->integer : 1000;
+    uint64_t ms = retry_ms ? retry_ms : 1000;
     unsigned secs = (unsigned)((ms + 999) / 1000);
     char ra[16];
     snprintf(ra, sizeof ra, "%u", secs);
@@ -262,7 +227,7 @@ static void refuse_limited(job_t *j, sb_http_t *h, const redisReply *r)
     sb_metrics.logins_limited++;
     sb_metrics_limit_hit(SB_LIMIT_LOGIN_RATE);
     SB_WARN("auth", "sign-in refused: too many failures",
-            SB_F_STR("by", r->element[0]->integer == 1 ? "account" : "address"),
+            SB_F_STR("by", verdict == SB_LS_ACCOUNT_LIMITED ? "account" : "address"),
             SB_F_STR("user", j->username), SB_F_STR("addr", j->addr));
     json_t *o = json_object();
     json_object_set_new(o, "code", json_string("RATE_LIMITED"));
@@ -271,17 +236,12 @@ static void refuse_limited(job_t *j, sb_http_t *h, const redisReply *r)
     sb_http_json(h, 429, o);
 }
 
-static void reserved_cb(sb_store_t *s, redisReply *r, void *priv)
+static void reserved_cb(int st, sb_ls_verdict_t verdict, uint64_t retry_ms, void *priv)
 {
     job_t *j = priv;
-    (void)s;
-    int st = sb_store_reply_status(r);
-    bool valid = st == 0 && r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
-                 r->element[0]->type == REDIS_REPLY_INTEGER &&
-                 r->element[1]->type == REDIS_REPLY_INTEGER;
-    if (valid && r->element[0]->integer == 0) {
+    if (st == 0 && verdict == SB_LS_GRANTED) {
         if (!still_wanted(j)) {
-            settle(j, "skip");
+            settle(j, SB_LS_SKIP);
             sb_password_release(j->addr);
             job_free(j);
             return;
@@ -295,7 +255,7 @@ static void reserved_cb(sb_store_t *s, redisReply *r, void *priv)
         free(j->password);
         j->password = NULL;
         if (rc != 0) {
-            settle(j, "skip");
+            settle(j, SB_LS_SKIP);
             sb_password_release(j->addr);
             sb_http_t *h = resume(j);
             if (h) {
@@ -309,10 +269,10 @@ static void reserved_cb(sb_store_t *s, redisReply *r, void *priv)
     sb_http_t *h = resume(j);
     if (!h)
         return;
-    if (!valid)
-        store_failed(h, st ? st : SB_E_IO);
+    if (st != 0)
+        store_failed(h, st);
     else
-        refuse_limited(j, h, r);
+        refuse_limited(j, h, verdict, retry_ms);
     job_free(j);
 }
 
@@ -375,8 +335,6 @@ void sb_auth_login(sb_app_t *app, sb_http_t *h)
         job_free(j);
         return;
     }
-    sb_key(app->key_prefix, j->acct_key, sizeof j->acct_key, "rl:login:acct:%s", j->username);
-    sb_key(app->key_prefix, j->addr_key, sizeof j->addr_key, "rl:login:addr:%s", j->addr);
     int rc = reserve(j, reserved_cb);
     if (rc != 0)
         sb_password_release(j->addr);
@@ -394,29 +352,23 @@ typedef struct {
     session_fn fn;
 } lookup_t;
 
-static void lookup_cb(sb_store_t *s, redisReply *r, void *priv)
+static void lookup_cb(int st, const sb_ss_session_t *sess, void *priv)
 {
     lookup_t *l = priv;
     job_t *j = l->job;
     session_fn fn = l->fn;
     free(l);
-    (void)s;
     sb_http_t *h = resume(j);
     if (!h)
         return;
-    int st = sb_store_reply_status(r);
     if (st != 0) {
         store_failed(h, st);
         job_free(j);
         return;
     }
     const sb_cfg_staff_t *who = NULL;
-    if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
-        r->element[0]->type == REDIS_REPLY_STRING && r->element[1]->type == REDIS_REPLY_STRING &&
-        strtoull(r->element[1]->str, NULL, 10) > sb_clock_now_ms() &&
-        r->element[0]->len < sizeof j->username) {
-        memcpy(j->username, r->element[0]->str, r->element[0]->len);
-        j->username[r->element[0]->len] = 0;
+    if (sess && sess->expires_ms > sb_clock_now_ms()) {
+        snprintf(j->username, sizeof j->username, "%s", sess->user);
         who = sb_config_find_staff(j->app->cfg, j->username, strlen(j->username));
     }
     fn(j, h, who);
@@ -437,8 +389,6 @@ static void with_session(sb_app_t *app, sb_http_t *h, session_fn fn, sb_auth_sta
         return;
     }
     sb_token_hash(h->session, strlen(h->session), j->hash);
-    char key[200];
-    sb_key(app->key_prefix, key, sizeof key, "sess:%s", j->hash);
     lookup_t *l = malloc(sizeof *l);
     if (!l) {
         sb_http_error(h, 500, SB_WERR_INTERNAL, "out of memory");
@@ -447,9 +397,7 @@ static void with_session(sb_app_t *app, sb_http_t *h, session_fn fn, sb_auth_sta
     }
     l->job = j;
     l->fn = fn;
-    const char *argv[] = {"HMGET", key, "user", "expires_ms"};
-    size_t lens[] = {5, strlen(key), 4, 10};
-    int rc = sb_store_cmdargv(app->store, lookup_cb, l, 4, argv, lens);
+    int rc = sb_ss_session_lookup(app->store, app->key_prefix, j->hash, lookup_cb, l);
     if (rc != 0) {
         free(l);
         store_failed(h, rc);
@@ -480,14 +428,13 @@ static void clear_cookie(sb_http_t *h)
                        "sb_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
 }
 
-static void revoked_cb(sb_store_t *s, redisReply *r, void *priv)
+static void revoked_cb(int st, long long revoked, void *priv)
 {
     job_t *j = priv;
-    (void)s;
+    (void)revoked;
     sb_http_t *h = resume(j);
     if (!h)
         return;
-    int st = sb_store_reply_status(r);
     if (st != 0) {
         store_failed(h, st);
     } else {
@@ -508,12 +455,9 @@ static void logout_fn(job_t *j, sb_http_t *h, const sb_cfg_staff_t *who)
         job_free(j);
         return;
     }
-    char user_key[200], sess_key[200];
-    sb_key(j->app->key_prefix, user_key, sizeof user_key, "user_sess:%s", j->username);
-    sb_key(j->app->key_prefix, sess_key, sizeof sess_key, "sess:%s", j->hash);
-    const char *argv[] = {user_key, sess_key, j->hash};
-    size_t lens[] = {strlen(user_key), strlen(sess_key), strlen(j->hash)};
-    int rc = sb_store_eval(j->app->store, &sb_lua_session_revoke, revoked_cb, j, 2, 3, argv, lens);
+    const char *hash = j->hash;
+    int rc = sb_ss_session_revoke(j->app->store, j->app->key_prefix, j->username, &hash, 1,
+                                  revoked_cb, j);
     submitted(j, h, rc);
 }
 
@@ -528,20 +472,17 @@ void sb_auth_logout(sb_app_t *app, sb_http_t *h)
  * POST /api/admin/revoke {"username": "..."}
  * ---------------------------------------------------------------------------------------------- */
 
-static void revoke_all_cb(sb_store_t *s, redisReply *r, void *priv)
+static void revoke_all_cb(int st, long long revoked, void *priv)
 {
     job_t *j = priv;
-    (void)s;
     sb_http_t *h = resume(j);
     if (!h)
         return;
-    int st = sb_store_reply_status(r);
     if (st != 0) {
         store_failed(h, st);
     } else {
         json_t *o = json_object();
-        json_object_set_new(o, "revoked",
-                            json_integer(r->type == REDIS_REPLY_INTEGER ? r->integer : 0));
+        json_object_set_new(o, "revoked", json_integer(revoked));
         SB_INFO("audit", "sessions revoked", SB_F_STR("by", j->username),
                 SB_F_STR("user", j->target));
         sb_http_json(h, 200, o);
@@ -549,55 +490,26 @@ static void revoke_all_cb(sb_store_t *s, redisReply *r, void *priv)
     job_free(j);
 }
 
-static void members_cb(sb_store_t *s, redisReply *r, void *priv)
+static void members_cb(int st, const char *const *hashes, size_t n, void *priv)
 {
     job_t *j = priv;
-    (void)s;
     sb_http_t *h = resume(j);
     if (!h)
         return;
-    int st = sb_store_reply_status(r);
-    if (st != 0 || r->type != REDIS_REPLY_ARRAY) {
-        store_failed(h, st ? st : SB_E_IO);
+    if (st != 0) {
+        store_failed(h, st);
         job_free(j);
         return;
     }
-    size_t n = r->elements > MAX_REVOKE ? MAX_REVOKE : r->elements;
-    /* keys: user_sess + one sess key per member; args: the member hashes */
-    const char **argv = calloc(1 + 2 * n, sizeof *argv);
-    size_t *lens = calloc(1 + 2 * n, sizeof *lens);
-    char *keys = calloc(n + 1, 200);
-    if (!argv || !lens || !keys) {
-        free(argv);
-        free(lens);
-        free(keys);
+    for (size_t i = 0; i < n; i++)
+        sb_session_revoke_local(j->app, hashes[i]);
+    int rc = sb_ss_session_revoke(j->app->store, j->app->key_prefix, j->target, hashes, n,
+                                  revoke_all_cb, j);
+    if (rc == SB_E_NOMEM) {
         sb_http_error(h, 500, SB_WERR_INTERNAL, "out of memory");
         job_free(j);
         return;
     }
-    sb_key(j->app->key_prefix, keys, 200, "user_sess:%s", j->target);
-    argv[0] = keys;
-    size_t k = 1;
-    for (size_t i = 0; i < n; i++) {
-        const redisReply *m = r->element[i];
-        if (m->type != REDIS_REPLY_STRING || m->len != SB_TOKEN_HASH_LEN)
-            continue;
-        char *key = keys + 200 * k;
-        sb_key(j->app->key_prefix, key, 200, "sess:%.*s", (int)m->len, m->str);
-        argv[k++] = key;
-        sb_session_revoke_local(j->app, m->str);
-    }
-    size_t nkeys = k;
-    for (size_t i = 0; i < n; i++)
-        if (r->element[i]->type == REDIS_REPLY_STRING && r->element[i]->len == SB_TOKEN_HASH_LEN)
-            argv[k++] = r->element[i]->str;
-    for (size_t i = 0; i < k; i++)
-        lens[i] = strlen(argv[i]);
-    int rc = sb_store_eval(j->app->store, &sb_lua_session_revoke, revoke_all_cb, j, (int)nkeys,
-                           (int)k, argv, lens);
-    free(argv);
-    free(lens);
-    free(keys);
     submitted(j, h, rc);
 }
 
@@ -619,11 +531,7 @@ static void revoke_fn(job_t *j, sb_http_t *h, const sb_cfg_staff_t *who)
     }
     snprintf(j->target, sizeof j->target, "%s", json_string_value(u));
     json_decref(body);
-    char key[200];
-    sb_key(j->app->key_prefix, key, sizeof key, "user_sess:%s", j->target);
-    const char *argv[] = {"SMEMBERS", key};
-    size_t lens[] = {8, strlen(key)};
-    int rc = sb_store_cmdargv(j->app->store, members_cb, j, 2, argv, lens);
+    int rc = sb_ss_session_list(j->app->store, j->app->key_prefix, j->target, members_cb, j);
     submitted(j, h, rc);
 }
 

@@ -9,7 +9,7 @@
 #include "auth/auth.h"
 #include "router/router.h"
 #include "metrics/metrics.h"
-#include "store/keys.h"
+#include "store/session_store.h"
 #include "util/clock.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -39,36 +39,26 @@ static const sb_cfg_staff_t *staff_of(const sb_app_t *app, const sb_conn_t *c)
  * Staff: the session behind the cookie
  * ---------------------------------------------------------------------------------------------- */
 
-static void staff_lookup_cb(sb_store_t *s, redisReply *r, void *priv)
+static void staff_lookup_cb(int st, const sb_ss_session_t *sess, void *priv)
 {
     pending_t *p = priv;
     sb_conn_t *c = find(p->app, p->conn_id);
-    (void)s;
     if (!c || c->state == SB_CONN_CLOSING) {
         free(p);
         return;
     }
-    int st = sb_store_reply_status(r);
     if (st != 0) {
         /* not the client's fault: ask it to come back rather than to sign in again */
         sb_conn_close(c, SB_CLOSE_TRY_AGAIN_LATER, "storage unavailable; reconnect shortly");
         free(p);
         return;
     }
-    /* HMGET user role expires_ms */
-    const redisReply *user =
-        r->type == REDIS_REPLY_ARRAY && r->elements == 3 ? r->element[0] : NULL;
-    const redisReply *exp = user ? r->element[2] : NULL;
-    uint64_t now = sb_clock_now_ms();
-    uint64_t expires = exp && exp->type == REDIS_REPLY_STRING ? strtoull(exp->str, NULL, 10) : 0;
-    if (!user || user->type != REDIS_REPLY_STRING || user->len >= sizeof c->user ||
-        expires <= now) {
+    if (!sess || strlen(sess->user) >= sizeof c->user || sess->expires_ms <= sb_clock_now_ms()) {
         sb_conn_close(c, SB_CLOSE_UNAUTHORIZED, "session expired or unknown: sign in again");
         free(p);
         return;
     }
-    memcpy(c->user, user->str, user->len);
-    c->user[user->len] = 0;
+    snprintf(c->user, sizeof c->user, "%s", sess->user);
     const sb_cfg_staff_t *st_cfg = staff_of(p->app, c);
     if (!st_cfg) {
         sb_conn_close(c, SB_CLOSE_UNAUTHORIZED, "this account no longer exists");
@@ -77,7 +67,7 @@ static void staff_lookup_cb(sb_store_t *s, redisReply *r, void *priv)
     }
     /* the role comes from the current config, not from the session record */
     sb_conn_set_role(c, (sb_role_t)st_cfg->role);
-    c->session_expires_ms = expires;
+    c->session_expires_ms = sess->expires_ms;
     c->state = SB_CONN_AWAIT_HELLO;
     sb_conn_rx_pause(c, SB_RX_PAUSE_AUTH, false);
     free(p);
@@ -91,17 +81,13 @@ void sb_session_on_established(void *user, sb_conn_t *c)
         return;
     sb_conn_rx_pause(c, SB_RX_PAUSE_AUTH, true);
     pending_t *p = calloc(1, sizeof *p);
-    char key[160];
-    if (!p || sb_key(app->key_prefix, key, sizeof key, "sess:%s", c->secret_hash) < 0) {
-        free(p);
+    if (!p) {
         sb_conn_close(c, SB_CLOSE_TRY_AGAIN_LATER, "server out of memory");
         return;
     }
     p->app = app;
     p->conn_id = c->id;
-    const char *argv[] = {"HMGET", key, "user", "role", "expires_ms"};
-    size_t lens[] = {5, strlen(key), 4, 4, 10};
-    int rc = sb_store_cmdargv(app->store, staff_lookup_cb, p, 5, argv, lens);
+    int rc = sb_ss_session_lookup(app->store, app->key_prefix, c->secret_hash, staff_lookup_cb, p);
     if (rc != 0) {
         free(p);
         sb_conn_close(c, SB_CLOSE_TRY_AGAIN_LATER, "storage unavailable; reconnect shortly");
@@ -154,52 +140,26 @@ static void hello_reply(sb_conn_t *c, uint64_t id, sb_role_t role, const char *u
  * Customers: resume tokens
  * ---------------------------------------------------------------------------------------------- */
 
-static void customer_cb(sb_store_t *s, redisReply *r, void *priv)
+/* The connection waiting for its hello, or NULL (and p freed) when it went away meanwhile. */
+static sb_conn_t *customer_waiting(pending_t *p)
 {
-    pending_t *p = priv;
     sb_conn_t *c = find(p->app, p->conn_id);
-    (void)s;
     if (!c || c->state == SB_CONN_CLOSING) {
         free(p);
-        return;
+        return NULL;
     }
-    int st = sb_store_reply_status(r);
-    if (st != 0) {
-        c->state = SB_CONN_AWAIT_HELLO; /* the client may send hello again */
-        sb_conn_send_store_error(c, p->req_id, st);
-        free(p);
-        return;
-    }
-    bool minted = p->token[0] != 0;
-    if (minted) {
-        if (r->type != REDIS_REPLY_INTEGER || r->integer != 1) {
-            /* 2^-256 collision, or someone wrote the key: refuse rather than share a record */
-            c->state = SB_CONN_AWAIT_HELLO;
-            sb_conn_send_error(c, true, p->req_id, SB_WERR_INTERNAL,
-                               "could not start a session; try again", NULL, 100);
-            free(p);
-            return;
-        }
-    } else {
-        if (r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
-            r->element[0]->type != REDIS_REPLY_STRING ||
-            r->element[0]->len >= sizeof p->customer_id) {
-            c->state = SB_CONN_AWAIT_HELLO;
-            sb_conn_send_error(c, true, p->req_id, SB_WERR_TOKEN_INVALID,
-                               "this conversation can no longer be resumed; start a new one", NULL,
-                               0);
-            free(p);
-            return;
-        }
-        memcpy(p->customer_id, r->element[0]->str, r->element[0]->len);
-        p->customer_id[r->element[0]->len] = 0;
-        if (r->elements >= 3 && r->element[2]->type == REDIS_REPLY_STRING &&
-            r->element[2]->len < sizeof p->contact_id &&
-            sb_proto_charset_ok(SB_CS_ID, r->element[2]->str, r->element[2]->len)) {
-            memcpy(p->contact_id, r->element[2]->str, r->element[2]->len);
-            p->contact_id[r->element[2]->len] = 0;
-        }
-    }
+    return c;
+}
+
+static void customer_failed(sb_conn_t *c, pending_t *p, int st)
+{
+    c->state = SB_CONN_AWAIT_HELLO; /* the client may send hello again */
+    sb_conn_send_store_error(c, p->req_id, st);
+    free(p);
+}
+
+static void customer_ready(sb_conn_t *c, pending_t *p, bool minted)
+{
     snprintf(c->user, sizeof c->user, "%s", p->customer_id);
     memcpy(c->secret_hash, p->hash, sizeof p->hash);
     c->last_token_refresh_ms = sb_clock_now_ms();
@@ -208,6 +168,49 @@ static void customer_cb(sb_store_t *s, redisReply *r, void *priv)
                 p->contact_id);
     sb_secure_wipe(p->token, sizeof p->token);
     free(p);
+}
+
+static void token_created_cb(int st, bool created, void *priv)
+{
+    pending_t *p = priv;
+    sb_conn_t *c = customer_waiting(p);
+    if (!c)
+        return;
+    if (st != 0) {
+        customer_failed(c, p, st);
+        return;
+    }
+    if (!created) {
+        /* 2^-256 collision, or someone wrote the key: refuse rather than share a record */
+        c->state = SB_CONN_AWAIT_HELLO;
+        sb_conn_send_error(c, true, p->req_id, SB_WERR_INTERNAL,
+                           "could not start a session; try again", NULL, 100);
+        free(p);
+        return;
+    }
+    customer_ready(c, p, true);
+}
+
+static void token_resumed_cb(int st, const sb_ss_token_t *t, void *priv)
+{
+    pending_t *p = priv;
+    sb_conn_t *c = customer_waiting(p);
+    if (!c)
+        return;
+    if (st != 0) {
+        customer_failed(c, p, st);
+        return;
+    }
+    if (!t) {
+        c->state = SB_CONN_AWAIT_HELLO;
+        sb_conn_send_error(c, true, p->req_id, SB_WERR_TOKEN_INVALID,
+                           "this conversation can no longer be resumed; start a new one", NULL, 0);
+        free(p);
+        return;
+    }
+    snprintf(p->customer_id, sizeof p->customer_id, "%s", t->customer_id);
+    snprintf(p->contact_id, sizeof p->contact_id, "%s", t->contact_id);
+    customer_ready(c, p, false);
 }
 
 static void customer_hello(sb_conn_t *c, uint64_t id, const sb_msg_hello_t *req)
@@ -226,46 +229,27 @@ static void customer_hello(sb_conn_t *c, uint64_t id, const sb_msg_hello_t *req)
     else
         snprintf(p->lang, sizeof p->lang, "%s",
                  app->cfg->n_languages ? app->cfg->languages[0] : "en");
-    char ttl[16], now[24];
-    snprintf(ttl, sizeof ttl, "%u", (unsigned)app->cfg->auth.resume_ttl_s);
-    snprintf(now, sizeof now, "%llu", (unsigned long long)sb_clock_now_ms());
-    const char *argv[6];
-    int nargs;
+    if (req->has_resume_token &&
+        !sb_token_well_formed(req->resume_token.ptr, req->resume_token.len)) {
+        /* the right shape is known to every client: a different one was made up */
+        free(p);
+        sb_conn_send_error(c, true, id, SB_WERR_TOKEN_INVALID,
+                           "this conversation can no longer be resumed; start a new one", NULL, 0);
+        return;
+    }
+    uint32_t ttl = app->cfg->auth.resume_ttl_s;
+    int rc;
+    c->state = SB_CONN_HELLO_PENDING;
     if (req->has_resume_token) {
-        if (!sb_token_well_formed(req->resume_token.ptr, req->resume_token.len)) {
-            /* the right shape is known to every client: a different one was made up */
-            free(p);
-            sb_conn_send_error(c, true, id, SB_WERR_TOKEN_INVALID,
-                               "this conversation can no longer be resumed; start a new one", NULL,
-                               0);
-            return;
-        }
         sb_token_hash(req->resume_token.ptr, req->resume_token.len, p->hash);
-        argv[0] = "resume";
-        argv[1] = ttl;
-        nargs = 2;
+        rc = sb_ss_token_resume(app->store, app->key_prefix, p->hash, ttl, token_resumed_cb, p);
     } else {
         sb_token_new(p->token);
         sb_token_hash(p->token, SB_TOKEN_LEN, p->hash);
         sb_random_id("c-", p->customer_id, sizeof p->customer_id);
-        argv[0] = "new";
-        argv[1] = ttl;
-        argv[2] = p->customer_id;
-        argv[3] = now;
-        argv[4] = p->lang;
-        nargs = 5;
+        rc = sb_ss_token_create(app->store, app->key_prefix, p->hash, p->customer_id, p->lang,
+                                sb_clock_now_ms(), ttl, token_created_cb, p);
     }
-    char key[160];
-    sb_key(app->key_prefix, key, sizeof key, "rtok:%s", p->hash);
-    const char *all[7] = {key};
-    size_t all_lens[7] = {strlen(key)};
-    for (int i = 0; i < nargs; i++) {
-        all[1 + i] = argv[i];
-        all_lens[1 + i] = strlen(argv[i]);
-    }
-    c->state = SB_CONN_HELLO_PENDING;
-    int rc = sb_store_eval(app->store, &sb_lua_customer_token, customer_cb, p, 1, 1 + nargs, all,
-                           all_lens);
     if (rc != 0) {
         c->state = SB_CONN_AWAIT_HELLO;
         free(p);
@@ -298,24 +282,12 @@ void sb_session_hello(sb_conn_t *c, uint64_t id, const void *body)
  * Keeping a customer's resume window open while connected, and starting it at disconnect
  * ---------------------------------------------------------------------------------------------- */
 
-static void ignore_cb(sb_store_t *s, redisReply *r, void *priv)
-{
-    (void)s;
-    (void)r;
-    (void)priv;
-}
-
 static void touch_token(sb_conn_t *c)
 {
     sb_app_t *app = sb_conn_app(c);
-    char key[160], ttl[16];
-    if (sb_key(app->key_prefix, key, sizeof key, "rtok:%s", c->secret_hash) < 0)
-        return;
-    snprintf(ttl, sizeof ttl, "%u", (unsigned)app->cfg->auth.resume_ttl_s);
-    const char *argv[] = {key, "touch", ttl};
-    size_t lens[] = {strlen(key), 5, strlen(ttl)};
     /* best effort: if Redis is busy now, the next pong tries again */
-    if (sb_store_eval(app->store, &sb_lua_customer_token, ignore_cb, NULL, 1, 3, argv, lens) == 0)
+    if (sb_ss_token_touch(app->store, app->key_prefix, c->secret_hash,
+                          app->cfg->auth.resume_ttl_s) == 0)
         c->last_token_refresh_ms = sb_clock_now_ms();
 }
 

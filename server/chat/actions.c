@@ -1,6 +1,5 @@
 /* What staff and customers do to a conversation besides writing in it: identity verification,
  * transfers, end-and-block, "I'm still here", and the rating. See docs/protocol.md. */
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,13 +8,12 @@
 #include "chat/chat_internal.h"
 #include "router/router.h"
 #include "stats/stats.h"
-#include "store/keys.h"
+#include "store/conv_store.h"
 #include "util/clock.h"
 #include "util/log.h"
 
-#define SYS(name)     SB_PT_CHAT_EVENT_SYSTEM_##name
-#define BLOCK_DAYS    30
-#define EXPORT_MAXLEN "1000000"
+#define SYS(name)  SB_PT_CHAT_EVENT_SYSTEM_##name
+#define BLOCK_DAYS 30
 
 static char *dup_str(sb_str_t s)
 {
@@ -66,24 +64,15 @@ static sb_conn_t *job_conn(const wait_job_t *j)
     return c && c->state == SB_CONN_READY ? c : NULL;
 }
 
-static void ignore_cb(sb_store_t *s, redisReply *r, void *priv)
-{
-    (void)s;
-    (void)r;
-    (void)priv;
-}
-
 /* ------------------------------------------------------------------------------------------------
  * Identity verified
  * ---------------------------------------------------------------------------------------------- */
 
-static void verified_cb(sb_store_t *s, redisReply *r, void *priv)
+static void verified_cb(int st, void *priv)
 {
     wait_job_t *j = priv;
-    (void)s;
     sb_chat_t *ch = chat_of(j->app);
     sb_conn_t *c = job_conn(j);
-    int st = sb_store_reply_status(r);
     if (st != 0) {
         if (c)
             sb_conn_send_store_error(c, j->req_id, st);
@@ -127,11 +116,7 @@ void sb_chat_verify(sb_conn_t *c, uint64_t id, const void *body)
     if (!j)
         return;
     snprintf(j->detail, sizeof j->detail, "%s", method);
-    char kv[160];
-    sb_key(app->key_prefix, kv, sizeof kv, "v:%s", v->id);
-    const char *argv[] = {"HSET", kv, "verified", method};
-    size_t lens[] = {4, strlen(kv), 8, strlen(method)};
-    int rc = sb_store_cmdargv(app->store, verified_cb, j, 4, argv, lens);
+    int rc = sb_cv_set_verified(app->store, app->key_prefix, v->id, method, verified_cb, j);
     if (rc != 0) {
         free(j);
         sb_conn_send_store_error(c, id, rc);
@@ -144,11 +129,7 @@ void sb_chat_verify(sb_conn_t *c, uint64_t id, const void *body)
 
 static void store_segment(sb_chat_t *ch, const conv_t *v, const char *note)
 {
-    char kv[160];
-    sb_key(ch->app->key_prefix, kv, sizeof kv, "v:%s", v->id);
-    const char *argv[] = {kv, v->contact_id, note ? note : ""};
-    size_t lens[] = {strlen(kv), strlen(v->contact_id), note ? strlen(note) : 0};
-    sb_store_eval(ch->app->store, &sb_lua_conv_segment, ignore_cb, NULL, 1, 3, argv, lens);
+    sb_cv_segment(ch->app->store, ch->app->key_prefix, v->id, v->contact_id, note);
 }
 
 void sb_chat_set_contact(sb_app_t *app, const char *conv_id, const char *contact_id)
@@ -257,13 +238,11 @@ void sb_chat_transfer(sb_conn_t *c, uint64_t id, const void *body)
  * End and block
  * ---------------------------------------------------------------------------------------------- */
 
-static void blocked_cb(sb_store_t *s, redisReply *r, void *priv)
+static void blocked_cb(int st, void *priv)
 {
     wait_job_t *j = priv;
-    (void)s;
     sb_chat_t *ch = chat_of(j->app);
     sb_conn_t *c = job_conn(j);
-    int st = sb_store_reply_status(r);
     if (st != 0) {
         if (c)
             sb_conn_send_store_error(c, j->req_id, st);
@@ -299,12 +278,8 @@ void sb_chat_block(sb_conn_t *c, uint64_t id, const void *body)
         return;
     snprintf(j->detail, sizeof j->detail, "%.*s", (int)req->reason.len, req->reason.ptr);
     sb_redact(&app->redactor, j->detail, strlen(j->detail));
-    char kb[160], ttl[16];
-    sb_key(app->key_prefix, kb, sizeof kb, "block:%s", v->customer_id);
-    snprintf(ttl, sizeof ttl, "%u", BLOCK_DAYS * 86400u);
-    const char *argv[] = {"SET", kb, j->actor, "EX", ttl};
-    size_t lens[] = {3, strlen(kb), strlen(j->actor), 2, strlen(ttl)};
-    int rc = sb_store_cmdargv(app->store, blocked_cb, j, 5, argv, lens);
+    int rc = sb_cv_block(app->store, app->key_prefix, v->customer_id, j->actor, BLOCK_DAYS * 86400u,
+                         blocked_cb, j);
     if (rc != 0) {
         free(j);
         sb_conn_send_store_error(c, id, rc);
@@ -329,19 +304,17 @@ void sb_chat_stay(sb_conn_t *c, uint64_t id, const void *body)
     reply_empty(c, SB_MSG_CHAT_STAY, id);
 }
 
-static void rated_cb(sb_store_t *s, redisReply *r, void *priv)
+static void rated_cb(int st, sb_cv_rated_t outcome, void *priv)
 {
     wait_job_t *j = priv;
-    (void)s;
     sb_conn_t *c = job_conn(j);
-    int st = sb_store_reply_status(r);
     if (c) {
         if (st != 0)
             sb_conn_send_store_error(c, j->req_id, st);
-        else if (r->type == REDIS_REPLY_INTEGER && r->integer == 0)
+        else if (outcome == SB_CV_ALREADY_RATED)
             sb_conn_send_error(c, true, j->req_id, SB_WERR_CONFLICT,
                                "this conversation was already rated", NULL, 0);
-        else if (r->type == REDIS_REPLY_INTEGER && r->integer < 0)
+        else if (outcome == SB_CV_RATE_GONE)
             sb_conn_send_error(c, true, j->req_id, SB_WERR_NOT_FOUND, "no such conversation",
                                "conversation_id", 0);
         else
@@ -349,7 +322,7 @@ static void rated_cb(sb_store_t *s, redisReply *r, void *priv)
     }
     /* counted once Redis took it (a second rating of the same conversation returns 0) */
     conv_t *v = conv_find(chat_of(j->app), j->conv);
-    if (st == 0 && r->type == REDIS_REPLY_INTEGER && r->integer == 1 && v && j->app->stats)
+    if (st == 0 && outcome == SB_CV_RATED && v && j->app->stats)
         sb_stats_csat(j->app->stats, v->queue[0] ? v->queue : NULL, v->agent[0] ? v->agent : NULL,
                       (uint32_t)atoi(j->detail), sb_clock_now_ms());
     free(j);
@@ -389,19 +362,8 @@ void sb_chat_rate(sb_conn_t *c, uint64_t id, const void *body)
     sb_redact(&app->redactor, comment, strlen(comment));
     v->rated = true;
     snprintf(j->detail, sizeof j->detail, "%u", (unsigned)req->score);
-    char kv[160], ke[160], score[4], now[24];
-    sb_key(app->key_prefix, kv, sizeof kv, "v:%s", v->id);
-    sb_key(app->key_prefix, ke, sizeof ke, "export");
-    snprintf(score, sizeof score, "%u", (unsigned)req->score);
-    snprintf(now, sizeof now, "%" PRIu64, sb_clock_now_ms());
-    /* the export record is trimmed after the retention period like every copy of the chat */
-    char keep[16];
-    snprintf(keep, sizeof keep, "%u", (unsigned)app->cfg->routing.retention_days * 86400u);
-    const char *argv[] = {kv, ke, v->id, score, comment, now, EXPORT_MAXLEN, keep};
-    size_t lens[8];
-    for (int i = 0; i < 8; i++)
-        lens[i] = strlen(argv[i]);
-    int rc = sb_store_eval(app->store, &sb_lua_conv_rate, rated_cb, j, 2, 8, argv, lens);
+    int rc = sb_cv_rate(app->store, app->key_prefix, v->id, req->score, comment, sb_clock_now_ms(),
+                        app->cfg->routing.retention_days * 86400u, rated_cb, j);
     free(comment);
     if (rc != 0) {
         v->rated = false;
@@ -432,16 +394,14 @@ static bool phone_number_ok(sb_str_t s)
     return digits >= 7 && digits <= 15;
 }
 
-static void left_cb(sb_store_t *s, redisReply *r, void *priv)
+static void left_cb(int st, bool limited, void *priv)
 {
     wait_job_t *j = priv;
-    (void)s;
     sb_conn_t *c = job_conn(j);
-    int st = sb_store_reply_status(r);
     if (c) {
         if (st != 0) {
             sb_conn_send_store_error(c, j->req_id, st);
-        } else if (r->type == REDIS_REPLY_INTEGER && r->integer == -2) {
+        } else if (limited) {
             sb_conn_send_error(c, true, j->req_id, SB_WERR_RATE_LIMITED,
                                "too many messages and chats from here; try again later", NULL,
                                60000);
@@ -514,23 +474,21 @@ void sb_chat_leave_message(sb_conn_t *c, uint64_t id, const void *body)
     sb_redact(&app->redactor, text, strlen(text));
     sb_redact(&app->redactor, reply_to, strlen(reply_to));
     sb_redact(&app->redactor, claim, strlen(claim));
-    const char *addr = c->addr;
-    if (strncmp(addr, "::ffff:", 7) == 0 && strchr(addr + 7, '.'))
-        addr += 7;
-    char kr[200], ke[160], lim[16], win[16], now[24], keep[16];
-    sb_key(app->key_prefix, kr, sizeof kr, "rl:conv:%s", addr[0] ? addr : "-");
-    sb_key(app->key_prefix, ke, sizeof ke, "export");
-    snprintf(lim, sizeof lim, "%u", (unsigned)cfg->chat.conversations_per_address);
-    snprintf(win, sizeof win, "%u", (unsigned)cfg->chat.conversations_window_s);
-    snprintf(now, sizeof now, "%" PRIu64, sb_clock_now_ms());
-    snprintf(keep, sizeof keep, "%u", (unsigned)cfg->routing.retention_days * 86400u);
-    const char *argv[] = {kr,        ke,           lim,           win,  j->detail, c->user,
-                          topic->id, topic->queue, lang,          name, text,      reply_to,
-                          claim,     now,          EXPORT_MAXLEN, keep};
-    size_t lens[16];
-    for (int i = 0; i < 16; i++)
-        lens[i] = strlen(argv[i]);
-    int rc = sb_store_eval(app->store, &sb_lua_message_leave, left_cb, j, 2, 16, argv, lens);
+    sb_cv_message_t m = {.reference = j->detail,
+                         .customer_id = c->user,
+                         .address = c->addr,
+                         .topic = topic->id,
+                         .queue = topic->queue,
+                         .lang = lang,
+                         .name = name,
+                         .text = text,
+                         .reply_to = reply_to,
+                         .claim_ref = claim,
+                         .now_ms = sb_clock_now_ms(),
+                         .per_address = cfg->chat.conversations_per_address,
+                         .window_s = cfg->chat.conversations_window_s,
+                         .retention_s = cfg->routing.retention_days * 86400u};
+    int rc = sb_cv_leave_message(app->store, app->key_prefix, &m, left_cb, j);
     free(name);
     free(text);
     free(reply_to);

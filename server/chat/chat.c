@@ -1,6 +1,5 @@
 /* Conversations: the log (send, sync, system events), delivery, typing and receipts; creating
  * and loading them is in chat/create.c. See chat.h and docs/protocol.md, "Conversations". */
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,14 +8,11 @@
 #include "router/router.h"
 #include "metrics/metrics.h"
 #include "stats/stats.h"
-#include "store/keys.h"
-#include "store/route_store.h"
+#include "store/conv_store.h"
 #include "util/clock.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/redact.h"
-
-#define SYNC_PAGE 200
 
 sb_chat_t *chat_of(const sb_app_t *app)
 {
@@ -219,15 +215,12 @@ static void tell_epoch(sb_conn_t *c, void *arg)
         sb_conn_send_event(c, SB_MSG_CHAT_EPOCH, arg);
 }
 
-static void epoch_cb(sb_store_t *s, redisReply *r, void *priv)
+static void epoch_cb(int st, uint64_t epoch, bool raised, void *priv)
 {
     sb_chat_t *ch = priv;
-    (void)s;
-    if (!g_chat || g_chat != ch || sb_store_reply_status(r) != 0 || r->type != REDIS_REPLY_ARRAY ||
-        r->elements < 2)
+    if (!g_chat || g_chat != ch || st != 0)
         return;
-    uint64_t epoch = (uint64_t)r->element[0]->integer;
-    bool changed = r->element[1]->integer == 1 || (ch->epoch && epoch != ch->epoch);
+    bool changed = raised || (ch->epoch && epoch != ch->epoch);
     ch->epoch = epoch;
     if (changed) {
         SB_WARN("chat", "Redis restarted: data epoch raised, clients resync",
@@ -243,14 +236,8 @@ void sb_chat_store_ready(sb_app_t *app)
     sb_chat_t *ch = chat_of(app);
     if (!ch)
         return;
-    char ke[160], kr[160], now[24];
-    sb_key(app->key_prefix, ke, sizeof ke, "epoch");
-    sb_key(app->key_prefix, kr, sizeof kr, "runid");
-    snprintf(now, sizeof now, "%" PRIu64, sb_clock_now_ms());
-    const char *run = sb_store_run_id(app->store);
-    const char *argv[] = {ke, kr, run, now};
-    size_t lens[] = {strlen(ke), strlen(kr), strlen(run), strlen(now)};
-    sb_store_eval(app->store, &sb_lua_epoch_check, epoch_cb, ch, 2, 4, argv, lens);
+    sb_cv_epoch_check(app->store, app->key_prefix, sb_store_run_id(app->store), sb_clock_now_ms(),
+                      epoch_cb, ch);
     /* records that passed the retention period while Switchboard was away go now */
     sb_timer_disarm(&app->timers, &ch->trim);
     chat_trim_streams(ch);
@@ -302,27 +289,23 @@ void chat_deliver(sb_chat_t *ch, conv_t *v, const sb_pt_chat_event_t *e, uint64_
     }
 }
 
-static void appended_cb(sb_store_t *s, redisReply *r, void *priv)
+static void appended_cb(int st, const sb_cv_appended_t *a, void *priv)
 {
     append_job_t *j = priv;
-    (void)s;
     sb_chat_t *ch = chat_of(j->app);
     conv_t *v = ch ? conv_find(ch, j->conv) : NULL;
     sb_conn_t *c = j->conn_id && j->app->net ? sb_net_conn_find(j->app->net, j->conn_id) : NULL;
     if (c && c->state != SB_CONN_READY)
         c = NULL;
-    int st = sb_store_reply_status(r);
-    if (st != 0 || r->type != REDIS_REPLY_ARRAY || r->elements < 2) {
+    if (st != 0) {
         if (c)
-            sb_conn_send_store_error(c, j->req_id, st ? st : SB_E_IO);
+            sb_conn_send_store_error(c, j->req_id, st);
         free(j);
         return;
     }
-    long long status = r->element[0]->integer;
-    if (status < 0) {
+    if (a->outcome == SB_CV_GONE || a->outcome == SB_CV_FULL) {
         if (c) {
-            bool full = r->element[1]->type == REDIS_REPLY_STRING &&
-                        strcmp(r->element[1]->str, "full") == 0;
+            bool full = a->outcome == SB_CV_FULL;
             sb_conn_send_error(c, true, j->req_id, full ? SB_WERR_CONFLICT : SB_WERR_NOT_FOUND,
                                full ? "this conversation is too long; start a new one"
                                     : "this conversation no longer exists",
@@ -331,14 +314,8 @@ static void appended_cb(sb_store_t *s, redisReply *r, void *priv)
         free(j);
         return;
     }
-    if (r->elements < 5) {
-        free(j);
-        return;
-    }
-    uint64_t seq = (uint64_t)r->element[1]->integer, pub = (uint64_t)r->element[2]->integer;
-    uint64_t ts = (uint64_t)r->element[3]->integer;
-    const redisReply *text = r->element[4];
-    sb_str_t stored = {text->str ? text->str : "", (uint32_t)text->len};
+    uint64_t seq = a->seq, pub = a->pub, ts = a->ts_ms;
+    sb_str_t stored = {a->text, (uint32_t)a->text_len};
     if (c) {
         /* numbered as the sender numbers the log: a customer among the entries it may see */
         bool customer = j->role == SB_PT_CHAT_EVENT_FROM_ROLE_CUSTOMER;
@@ -348,7 +325,7 @@ static void appended_cb(sb_store_t *s, redisReply *r, void *priv)
                                         .text = stored};
         sb_conn_send_ok(c, SB_MSG_CHAT_SEND, j->req_id, &rep);
     }
-    if (status == 1 && v) {
+    if (a->outcome == SB_CV_APPENDED && v) {
         if (seq > v->last_seq)
             v->last_seq = seq;
         if (j->kind != SB_PT_CHAT_EVENT_KIND_NOTE && pub > v->last_pub)
@@ -376,52 +353,24 @@ static void appended_cb(sb_store_t *s, redisReply *r, void *priv)
     free(j);
 }
 
-static const char *const g_kind[] = {"message", "note", "system"};
-static const char *const g_role[] = {"customer", "agent", "supervisor", "system"};
-
 /* Sends one entry to conv_append.lua. `system` < 0 for none. 0 or an SB_E... code. */
 static int append(sb_chat_t *ch, conv_t *v, append_job_t *j, const char *sender, const char *text,
                   int system)
 {
     sb_app_t *app = ch->app;
-    static const char *const sys_names[] = {"joined",
-                                            "left",
-                                            "transferred",
-                                            "verified",
-                                            "ended",
-                                            "requeued",
-                                            "customer_disconnected",
-                                            "inactive_warning",
-                                            "inactive_ended",
-                                            "blocked",
-                                            "rated"};
-    char kv[160], kl[170], kd[170], kp[170], now[24], max[16], keep[16];
-    sb_key(app->key_prefix, kv, sizeof kv, "v:%s", v->id);
-    sb_key(app->key_prefix, kl, sizeof kl, "v:%s:log", v->id);
-    sb_key(app->key_prefix, kd, sizeof kd, "v:%s:dedup", v->id);
-    sb_key(app->key_prefix, kp, sizeof kp, "v:%s:pub", v->id);
-    snprintf(now, sizeof now, "%" PRIu64, sb_clock_now_ms());
-    snprintf(max, sizeof max, "%u", (unsigned)app->cfg->chat.max_messages);
-    snprintf(keep, sizeof keep, "%u", (unsigned)app->cfg->routing.retention_days * 86400u);
     j->system = system;
-    const char *argv[] = {kv,
-                          kl,
-                          kd,
-                          kp,
-                          sender,
-                          j->cmid,
-                          g_kind[j->kind],
-                          g_role[j->role],
-                          j->name,
-                          text,
-                          now,
-                          system >= 0 ? sys_names[system] : "",
-                          max,
-                          keep};
-    size_t lens[14];
-    for (int i = 0; i < 14; i++)
-        lens[i] = strlen(argv[i]);
-    return sb_store_eval(app->store, &sb_lua_conv_append, appended_cb, j, 4, 14, argv, lens);
+    sb_cv_entry_t e = {.conv_id = v->id,
+                       .sender = sender,
+                       .client_msg_id = j->cmid,
+                       .kind = j->kind,
+                       .role = j->role,
+                       .system = system,
+                       .name = j->name,
+                       .text = text,
+                       .now_ms = sb_clock_now_ms(),
+                       .max_entries = app->cfg->chat.max_messages,
+                       .retention_s = app->cfg->routing.retention_days * 86400u};
+    return sb_cv_append(app->store, app->key_prefix, &e, appended_cb, j);
 }
 
 void chat_system(sb_chat_t *ch, conv_t *v, int system, const char *text, const char *name)
@@ -565,73 +514,45 @@ void sb_chat_send(sb_conn_t *c, uint64_t id, const void *body)
     }
 }
 
-static void sync_reply(sb_conn_t *c, uint64_t id, const redisReply *r, uint64_t after, bool staff)
+static void sync_reply(sb_conn_t *c, uint64_t id, const sb_cv_page_t *page, uint64_t after,
+                       bool staff)
 {
     sb_app_t *app = sb_conn_app(c);
-    sb_pt_chat_event_t events[SYNC_PAGE];
-    size_t n = r->elements, k = 0;
-    bool more = n > SYNC_PAGE;
-    if (more)
-        n = SYNC_PAGE;
+    sb_pt_chat_event_t events[SB_CV_PAGE_MAX];
+    size_t k = 0;
     uint64_t last = after;
-    for (size_t i = 0; i < n; i++) {
-        const redisReply *e = r->element[i];
-        if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
-            e->element[0]->type != REDIS_REPLY_STRING)
-            continue;
-        uint64_t seq = strtoull(
-            strchr(e->element[0]->str, '-') ? strchr(e->element[0]->str, '-') + 1 : "0", NULL, 10);
-        const redisReply *f = e->element[1];
-        const char *kind = sb_rs_field(f, "k");
-        int ki = kind && !strcmp(kind, "note") ? 1 : kind && !strcmp(kind, "system") ? 2 : 0;
-        if (ki == 1 && !staff)
+    for (size_t i = 0; i < page->n; i++) {
+        const sb_cv_log_entry_t *e = &page->entries[i];
+        if (e->kind == SB_PT_CHAT_EVENT_KIND_NOTE && !staff)
             continue; /* private notes never reach a customer (conv_sync.lua left them out) */
         /* a customer's reply came from conv_sync.lua, numbered among the entries it may see:
          * consecutive, so prev_seq is always the one before */
-        last = seq;
+        last = e->seq;
         sb_pt_chat_event_t *o = &events[k++];
         memset(o, 0, sizeof *o);
-        o->seq = seq;
-        o->prev_seq = seq - 1;
-        o->kind = (uint16_t)ki;
-        const char *role = sb_rs_field(f, "r");
-        o->from_role = role && !strcmp(role, "agent")        ? SB_PT_CHAT_EVENT_FROM_ROLE_AGENT
-                       : role && !strcmp(role, "supervisor") ? SB_PT_CHAT_EVENT_FROM_ROLE_SUPERVISOR
-                       : role && !strcmp(role, "system")     ? SB_PT_CHAT_EVENT_FROM_ROLE_SYSTEM
-                                                             : SB_PT_CHAT_EVENT_FROM_ROLE_CUSTOMER;
-        const char *name = sb_rs_field(f, "n"), *text = sb_rs_field(f, "t"),
-                   *cmid = sb_rs_field(f, "m"), *sys = sb_rs_field(f, "s");
-        if (name && name[0]) {
-            o->from_name = S(name);
+        o->seq = e->seq;
+        o->prev_seq = e->seq - 1;
+        o->kind = e->kind;
+        o->from_role = e->role;
+        if (e->name[0]) {
+            o->from_name = S(e->name);
             o->has_from_name = true;
         }
-        o->text = S(text);
-        o->ts_ms = sb_rs_field_u64(f, "ts");
-        if (cmid && cmid[0] && sb_proto_charset_ok(SB_CS_ID, cmid, strlen(cmid)) &&
+        o->text = S(e->text);
+        o->ts_ms = e->ts_ms;
+        const char *cmid = e->client_msg_id;
+        if (cmid[0] && sb_proto_charset_ok(SB_CS_ID, cmid, strlen(cmid)) &&
             (staff || o->from_role == SB_PT_CHAT_EVENT_FROM_ROLE_CUSTOMER)) {
             o->client_msg_id = S(cmid);
             o->has_client_msg_id = true;
         }
-        if (sys && sys[0]) {
-            static const char *const names[] = {"joined",
-                                                "left",
-                                                "transferred",
-                                                "verified",
-                                                "ended",
-                                                "requeued",
-                                                "customer_disconnected",
-                                                "inactive_warning",
-                                                "inactive_ended",
-                                                "blocked",
-                                                "rated"};
-            for (uint16_t s = 0; s < sizeof names / sizeof names[0]; s++)
-                if (!strcmp(names[s], sys)) {
-                    o->system = s;
-                    o->has_system = true;
-                }
+        if (e->system >= 0) {
+            o->system = (uint16_t)e->system;
+            o->has_system = true;
         }
     }
-    sb_msg_chat_sync_reply_t rep = {.epoch = sb_chat_epoch(app), .last_seq = last, .more = more};
+    sb_msg_chat_sync_reply_t rep = {
+        .epoch = sb_chat_epoch(app), .last_seq = last, .more = page->more};
     rep.events.items = events;
     rep.events.n = (uint32_t)k;
     sb_conn_send_ok(c, SB_MSG_CHAT_SYNC, id, &rep);
@@ -643,17 +564,15 @@ typedef struct {
     bool staff;
 } sync_job_t;
 
-static void synced_cb(sb_store_t *s, redisReply *r, void *priv)
+static void synced_cb(int st, const sb_cv_page_t *page, void *priv)
 {
     sync_job_t *j = priv;
-    (void)s;
     sb_conn_t *c = j->app->net ? sb_net_conn_find(j->app->net, j->conn_id) : NULL;
     if (c && c->state == SB_CONN_READY) {
-        int st = sb_store_reply_status(r);
-        if (st != 0 || r->type != REDIS_REPLY_ARRAY)
-            sb_conn_send_store_error(c, j->req_id, st ? st : SB_E_IO);
+        if (st != 0)
+            sb_conn_send_store_error(c, j->req_id, st);
         else
-            sync_reply(c, j->req_id, r, j->after, j->staff);
+            sync_reply(c, j->req_id, page, j->after, j->staff);
     }
     free(j);
 }
@@ -676,26 +595,7 @@ void sb_chat_sync(sb_conn_t *c, uint64_t id, const void *body)
     j->req_id = id;
     j->after = req->after_seq;
     j->staff = staff;
-    char kl[170], kp[170], from[32], count[8];
-    sb_key(app->key_prefix, kl, sizeof kl, "v:%s:log", v->id);
-    snprintf(count, sizeof count, "%d", SYNC_PAGE + 1);
-    int rc;
-    if (staff) {
-        /* staff see every entry, by its seq: the log's own ids */
-        snprintf(from, sizeof from, "(0-%" PRIu64, req->after_seq);
-        const char *argv[] = {"XRANGE", kl, from, "+", "COUNT", count};
-        size_t lens[6];
-        for (int i = 0; i < 6; i++)
-            lens[i] = strlen(argv[i]);
-        rc = sb_store_cmdargv(app->store, synced_cb, j, 6, argv, lens);
-    } else {
-        /* a customer counts only what it may see; a script translates */
-        sb_key(app->key_prefix, kp, sizeof kp, "v:%s:pub", v->id);
-        snprintf(from, sizeof from, "%" PRIu64, req->after_seq);
-        const char *argv[] = {kl, kp, from, count};
-        size_t lens[] = {strlen(kl), strlen(kp), strlen(from), strlen(count)};
-        rc = sb_store_eval(app->store, &sb_lua_conv_sync, synced_cb, j, 2, 4, argv, lens);
-    }
+    int rc = sb_cv_sync(app->store, app->key_prefix, v->id, staff, req->after_seq, synced_cb, j);
     if (rc != 0) {
         free(j);
         sb_conn_send_store_error(c, id, rc);
@@ -735,13 +635,11 @@ typedef struct {
     bool staff;
 } mark_job_t;
 
-static void marked_cb(sb_store_t *s, redisReply *r, void *priv)
+static void marked_cb(int st, const sb_cv_marks_t *m, void *priv)
 {
     mark_job_t *j = priv;
-    (void)s;
     sb_chat_t *ch = chat_of(j->app);
     sb_conn_t *c = j->app->net ? sb_net_conn_find(j->app->net, j->conn_id) : NULL;
-    int st = sb_store_reply_status(r);
     if (c && c->state == SB_CONN_READY) {
         if (st != 0) {
             sb_conn_send_store_error(c, j->req_id, st);
@@ -754,14 +652,13 @@ static void marked_cb(sb_store_t *s, redisReply *r, void *priv)
     /* the marks come back in the other side's numbering (conv_mark.lua). A customer is told only
      * when they moved as it counts: staff marking a private note read must not reach it, not even
      * as the same number again */
-    if (st == 0 && v && r->type == REDIS_REPLY_ARRAY && r->elements == 3 &&
-        r->element[0]->integer >= 0 && (!j->staff || r->element[2]->integer == 1)) {
+    if (st == 0 && v && !m->gone && (!j->staff || m->changed)) {
         sb_msg_chat_receipt_event_t ev = {
             .conversation_id = S(v->id),
             .from_role = j->staff ? SB_MSG_CHAT_RECEIPT_EVENT_FROM_ROLE_AGENT
                                   : SB_MSG_CHAT_RECEIPT_EVENT_FROM_ROLE_CUSTOMER,
-            .delivered_seq = (uint64_t)r->element[0]->integer,
-            .read_seq = (uint64_t)r->element[1]->integer};
+            .delivered_seq = m->delivered,
+            .read_seq = m->read};
         sb_conn_t *other =
             j->staff ? conv_customer_conn(ch, v) : conv_holder_conn(ch, v, NULL, NULL);
         if (other)
@@ -788,18 +685,8 @@ void sb_chat_receipt(sb_conn_t *c, uint64_t id, const void *body)
     j->conn_id = c->id;
     j->req_id = id;
     j->staff = staff;
-    char kv[160], kl[170], kp[170], d[24] = "", rd[24] = "";
-    sb_key(app->key_prefix, kv, sizeof kv, "v:%s", v->id);
-    sb_key(app->key_prefix, kl, sizeof kl, "v:%s:log", v->id);
-    sb_key(app->key_prefix, kp, sizeof kp, "v:%s:pub", v->id);
-    if (req->has_delivered_seq)
-        snprintf(d, sizeof d, "%" PRIu64, req->delivered_seq);
-    if (req->has_read_seq)
-        snprintf(rd, sizeof rd, "%" PRIu64, req->read_seq);
-    const char *who = staff ? "agent" : "customer";
-    const char *argv[] = {kv, kl, kp, who, d, rd};
-    size_t lens[] = {strlen(kv), strlen(kl), strlen(kp), strlen(who), strlen(d), strlen(rd)};
-    int rc = sb_store_eval(app->store, &sb_lua_conv_mark, marked_cb, j, 3, 6, argv, lens);
+    int rc = sb_cv_mark(app->store, app->key_prefix, v->id, staff, req->has_delivered_seq,
+                        req->delivered_seq, req->has_read_seq, req->read_seq, marked_cb, j);
     if (rc != 0) {
         free(j);
         sb_conn_send_store_error(c, id, rc);

@@ -1,34 +1,20 @@
 /* Conversations meet routing: system events when a contact is answered, ended, re-queued or
  * completed; the inactivity watch; the end of a conversation (export, expiry); the audit log. */
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "chat/chat_internal.h"
 #include "router/router.h"
-#include "store/keys.h"
-#include "store/route_store.h"
+#include "store/conv_store.h"
 #include "util/clock.h"
 #include "util/log.h"
 
 #define SYS(name) SB_PT_CHAT_EVENT_SYSTEM_##name
 
-/* The export stream keeps about this many records; consumers read it well within that. Both it and
- * the audit stream also drop records older than routing.retention_days (stream_add.lua). */
-#define SB_CHAT_EXPORT_MAXLEN "1000000"
-#define SB_CHAT_AUDIT_MAXLEN  "1000000"
-
 static sb_str_t S(const char *s)
 {
     return (sb_str_t){s ? s : "", s ? (uint32_t)strlen(s) : 0};
-}
-
-static void ignore_cb(sb_store_t *s, redisReply *r, void *priv)
-{
-    (void)s;
-    (void)r;
-    (void)priv;
 }
 
 /* ------------------------------------------------------------------------------------------------
@@ -157,15 +143,6 @@ void chat_inactivity_fired(conv_t *v)
  * Routing told us
  * ---------------------------------------------------------------------------------------------- */
 
-static void store_field(sb_chat_t *ch, conv_t *v, const char *field, const char *value)
-{
-    char kv[160];
-    sb_key(ch->app->key_prefix, kv, sizeof kv, "v:%s", v->id);
-    const char *argv[] = {"HSET", kv, field, value};
-    size_t lens[] = {4, strlen(kv), strlen(field), strlen(value)};
-    sb_store_cmdargv(ch->app->store, ignore_cb, NULL, 4, argv, lens);
-}
-
 void sb_chat_on_commit(sb_app_t *app, const sb_rcommit_t *cm, const char *conv_id)
 {
     sb_chat_t *ch = chat_of(app);
@@ -188,11 +165,7 @@ void sb_chat_on_commit(sb_app_t *app, const sb_rcommit_t *cm, const char *conv_i
         v->inactive_stage = 0;
         snprintf(v->queue, sizeof v->queue, "%s", sb_router_queue_id(app, cm->queue));
         snprintf(v->agent, sizeof v->agent, "%s", cm->agent_id);
-        char ms[24];
-        snprintf(ms, sizeof ms, "%" PRIu64, now);
-        store_field(ch, v, "accepted_ms", ms);
-        store_field(ch, v, "queue", v->queue);
-        store_field(ch, v, "agent", v->agent);
+        sb_cv_set_answered(app->store, app->key_prefix, v->id, now, v->queue, v->agent);
         sb_conn_t *c = sb_router_agent_conn(app, cm->agent);
         if (c)
             send_open(ch, v, c);
@@ -237,20 +210,8 @@ void chat_close(sb_chat_t *ch, conv_t *v, const char *outcome)
     sb_timer_disarm(&app->timers, &v->inactivity);
     /* one script writes the export record (transcript, segments with their codes and timings)
      * and sets every key's expiry */
-    char kv[160], kl[170], kd[170], kp[170], ke[160], now[24], keep[16];
-    sb_key(app->key_prefix, kv, sizeof kv, "v:%s", v->id);
-    sb_key(app->key_prefix, kl, sizeof kl, "v:%s:log", v->id);
-    sb_key(app->key_prefix, kd, sizeof kd, "v:%s:dedup", v->id);
-    sb_key(app->key_prefix, kp, sizeof kp, "v:%s:pub", v->id);
-    sb_key(app->key_prefix, ke, sizeof ke, "export");
-    snprintf(now, sizeof now, "%" PRIu64, sb_clock_now_ms());
-    snprintf(keep, sizeof keep, "%u", (unsigned)app->cfg->routing.retention_days * 86400u);
-    const char *argv[] = {
-        kv, kl, kd, kp, ke, v->id, outcome, now, keep, app->key_prefix, SB_CHAT_EXPORT_MAXLEN};
-    size_t lens[11];
-    for (int i = 0; i < 11; i++)
-        lens[i] = strlen(argv[i]);
-    if (sb_store_eval(app->store, &sb_lua_conv_close, ignore_cb, NULL, 5, 11, argv, lens) != 0)
+    if (sb_cv_close(app->store, app->key_prefix, v->id, outcome, sb_clock_now_ms(),
+                    app->cfg->routing.retention_days * 86400u) != 0)
         SB_WARN("chat", "the end of a conversation could not be recorded now",
                 SB_F_STR("conversation", v->id));
     /* the customer may still rate the service or save the transcript for a while */
@@ -264,18 +225,8 @@ void chat_trim_streams(sb_chat_t *ch)
 {
     sb_app_t *app = ch->app;
     uint64_t now = sb_clock_now_ms(), keep = (uint64_t)app->cfg->routing.retention_days * 86400000u;
-    if (now > keep) {
-        char minid[24];
-        snprintf(minid, sizeof minid, "%" PRIu64, now - keep);
-        static const char *const streams[] = {"export", "audit"};
-        for (size_t i = 0; i < 2; i++) {
-            char k[160];
-            sb_key(app->key_prefix, k, sizeof k, "%s", streams[i]);
-            const char *argv[] = {"XTRIM", k, "MINID", minid};
-            size_t lens[] = {5, strlen(k), 5, strlen(minid)};
-            sb_store_cmdargv(app->store, ignore_cb, NULL, 4, argv, lens);
-        }
-    }
+    if (now > keep)
+        sb_cv_trim_streams(app->store, app->key_prefix, now - keep);
     sb_timer_arm(&app->timers, &ch->trim, now + TRIM_EVERY_MS);
 }
 
@@ -283,22 +234,9 @@ void chat_audit(sb_chat_t *ch, const char *actor, const char *action, const char
                 const char *detail)
 {
     sb_app_t *app = ch->app;
-    char ka[160], now[24], keep[24];
-    sb_key(app->key_prefix, ka, sizeof ka, "audit");
-    snprintf(now, sizeof now, "%" PRIu64, sb_clock_now_ms());
     /* a detail may name the customer: the record lives no longer than the conversation would */
-    snprintf(keep, sizeof keep, "%" PRIu64, (uint64_t)app->cfg->routing.retention_days * 86400000u);
-    const char *argv[] = {ka,       now,
-                          keep,     SB_CHAT_AUDIT_MAXLEN,
-                          "ts",     now,
-                          "actor",  actor,
-                          "action", action,
-                          "object", object,
-                          "detail", detail ? detail : ""};
-    enum { N = sizeof argv / sizeof argv[0] };
-    size_t lens[N];
-    for (int i = 0; i < N; i++)
-        lens[i] = strlen(argv[i]);
-    sb_store_eval(app->store, &sb_lua_stream_add, ignore_cb, NULL, 1, N, argv, lens);
+    sb_cv_audit(app->store, app->key_prefix, sb_clock_now_ms(),
+                (uint64_t)app->cfg->routing.retention_days * 86400000u, actor, action, object,
+                detail);
     SB_INFO("audit", action, SB_F_STR("actor", actor), SB_F_STR("object", object));
 }

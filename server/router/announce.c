@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "router/router_internal.h"
-#include "store/keys.h"
 #include "store/route_store.h"
+#include "store/session_store.h"
 #include "util/clock.h"
 #include "util/err.h"
 
@@ -334,24 +334,12 @@ static const char *cancel_message(sb_cancel_t c)
     }
 }
 
-static void ignore_cb(sb_store_t *s, redisReply *r, void *priv)
-{
-    (void)s;
-    (void)r;
-    (void)priv;
-}
-
 /* A chat that ended for the customer revokes the resume token: nothing outlives it. */
 static void revoke_token(sb_router_t *R, const cside_t *cs)
 {
     if (!cs->conv_id[0] || !cs->token_hash[0] || cs->transferred || cs->direct || cs->keep_token)
         return;
-    char key[160];
-    if (sb_key(R->app->key_prefix, key, sizeof key, "rtok:%s", cs->token_hash) < 0)
-        return;
-    const char *argv[] = {"DEL", key};
-    size_t lens[] = {3, strlen(key)};
-    sb_store_cmdargv(R->app->store, ignore_cb, NULL, 2, argv, lens);
+    sb_ss_token_revoke(R->app->store, R->app->key_prefix, cs->token_hash);
 }
 
 /* A contact that overflowed continues as a new segment: the customer follows it. */
@@ -495,10 +483,8 @@ void rtr_announce(sb_router_t *R, const sb_rcommit_t *cm)
  * ---------------------------------------------------------------------------------------------- */
 
 void rtr_answer_waiting(sb_router_t *R, uint64_t conn_id, uint64_t req_id, sb_msg_type_t type,
-                        const sb_rcommit_t *cm, sb_commit_outcome_t out, const char *why,
-                        const redisReply *reply)
+                        const sb_rcommit_t *cm, sb_commit_outcome_t out, const char *why)
 {
-    (void)reply;
     if (!conn_id || !R->app->net)
         return;
     if (type == RTR_HTTP) {

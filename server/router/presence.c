@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "router/router_internal.h"
-#include "store/keys.h"
+#include "store/route_store.h"
 #include "util/clock.h"
 #include "util/log.h"
 
@@ -274,18 +274,11 @@ static bool code_known(const sb_cfg_code_t *codes, size_t n, sb_str_t s)
     return false;
 }
 
-static void ignore_cb(sb_store_t *s, redisReply *r, void *priv)
-{
-    (void)s;
-    (void)r;
-    (void)priv;
-}
-
 /* The wrap-up codes and notes go on the contact's hash, where the export record reads them. */
 static void store_wrapup(sb_router_t *R, const sb_msg_contact_wrapup_t *req)
 {
     sb_app_t *app = R->app;
-    char key[160], cid[SB_ROUTE_ID_LEN + 1], disp[65];
+    char cid[SB_ROUTE_ID_LEN + 1], disp[65];
     char services[32 * 65 + 1] = "";
     snprintf(cid, sizeof cid, "%.*s", (int)req->contact_id.len, req->contact_id.ptr);
     snprintf(disp, sizeof disp, "%.*s", (int)req->disposition.len, req->disposition.ptr);
@@ -295,7 +288,7 @@ static void store_wrapup(sb_router_t *R, const sb_msg_contact_wrapup_t *req)
             (size_t)snprintf(services + off, sizeof services - off, "%s%.*s", i ? "," : "",
                              (int)req->service_codes.items[i].len, req->service_codes.items[i].ptr);
     char *notes = malloc(req->has_notes ? req->notes.len + 1 : 1);
-    if (!notes || sb_key(app->key_prefix, key, sizeof key, "c:%s", cid) < 0) {
+    if (!notes) {
         free(notes);
         return;
     }
@@ -304,12 +297,7 @@ static void store_wrapup(sb_router_t *R, const sb_msg_contact_wrapup_t *req)
         memcpy(notes, req->notes.ptr, nl);
     notes[nl] = 0;
     sb_redact(&app->redactor, notes, nl); /* notes are free text: no SSN is stored */
-    const char *argv[] = {"HSET",     key,      "disposition", disp,
-                          "services", services, "wrap_notes",  notes};
-    size_t lens[8];
-    for (int i = 0; i < 8; i++)
-        lens[i] = strlen(argv[i]);
-    sb_store_cmdargv(app->store, ignore_cb, NULL, 8, argv, lens);
+    sb_rs_wrapup(app->store, app->key_prefix, cid, disp, services, notes);
     free(notes);
 }
 

@@ -8,7 +8,6 @@
 
 #include "router/router_internal.h"
 #include "metrics/metrics.h"
-#include "store/keys.h"
 #include "store/route_store.h"
 #include "util/clock.h"
 #include "util/err.h"
@@ -50,101 +49,44 @@ static int channel_of(const char *s)
     return -1;
 }
 
-/* The fields of c:<id> that routing reads back, in the order of the HMGET. */
-enum {
-    CF_ID,
-    CF_QUEUE,
-    CF_STATE,
-    CF_CHANNEL,
-    CF_PREV,
-    CF_LANG,
-    CF_PRIORITY,
-    CF_ENQ_MS,
-    CF_DUE_MS,
-    CF_VERSION,
-    CF_AGENT,
-    CF_OFFER_ID,
-    CF_OFFER_DEADLINE_MS,
-    CF_ASSIGNED_MS,
-    CF_WRAP_MS,
-    CF_SEG_MS,
-    CF_DIRECT,
-    CF_CUSTOMER,
-    CF_RTOK,
-    CF_TOPIC,
-    CF_CONV,
-    CF_ARRIVAL,
-    CF__COUNT
-};
-static const char *const g_cfields[CF__COUNT] = {
-    [CF_ID] = "id",
-    [CF_QUEUE] = "queue",
-    [CF_STATE] = "state",
-    [CF_CHANNEL] = "channel",
-    [CF_PREV] = "prev",
-    [CF_LANG] = "lang",
-    [CF_PRIORITY] = "priority",
-    [CF_ENQ_MS] = "enq_ms",
-    [CF_DUE_MS] = "due_ms",
-    [CF_VERSION] = "version",
-    [CF_AGENT] = "agent",
-    [CF_OFFER_ID] = "offer_id",
-    [CF_OFFER_DEADLINE_MS] = "offer_deadline_ms",
-    [CF_ASSIGNED_MS] = "assigned_ms",
-    [CF_WRAP_MS] = "wrap_ms",
-    [CF_SEG_MS] = "seg_ms",
-    [CF_DIRECT] = "direct",
-    [CF_CUSTOMER] = "customer",
-    [CF_RTOK] = "rtok",
-    [CF_TOPIC] = "topic",
-    [CF_CONV] = "conv",
-    [CF_ARRIVAL] = "arr",
-};
-
-static int read_contact(sb_router_t *R, const char *key, sb_store_cb cb, load_job_t *j)
-{
-    return sb_rs_hmget(R->app->store, cb, j, key, g_cfields, CF__COUNT);
-}
-
-/* Turns an HMGET of c:<id> (g_cfields) into the engine's form and the shell's side data. */
-static int parse_contact(sb_router_t *R, const redisReply *r, sb_rcontact_t *out, cside_t *side)
+/* Turns a contact read from Redis into the engine's form and the shell's side data. */
+static int parse_contact(sb_router_t *R, const sb_rs_contact_t *r, sb_rcontact_t *out,
+                         cside_t *side)
 {
     memset(out, 0, sizeof *out);
-    const char *id = sb_rs_at(r, CF_ID);
-    const char *q = sb_rs_at(r, CF_QUEUE);
-    const char *st = sb_rs_at(r, CF_STATE);
-    int ch = channel_of(sb_rs_at(r, CF_CHANNEL));
+    const char *id = r->id;
+    const char *q = r->queue;
+    const char *st = r->state;
+    int ch = channel_of(r->channel);
     if (!id || !q || !st || ch < 0)
         return SB_E_INVAL;
     snprintf(out->id, sizeof out->id, "%s", id);
-    const char *prev = sb_rs_at(r, CF_PREV);
+    const char *prev = r->prev;
     snprintf(out->prev_id, sizeof out->prev_id, "%s", prev ? prev : "");
     out->queue = rtr_queue_of(R, q);
     if (out->queue == SB_ROUTE_NONE)
         return SB_E_NOTFOUND;
     out->channel = (sb_channel_t)ch;
-    const char *lang = sb_rs_at(r, CF_LANG);
+    const char *lang = r->lang;
     int li = lang ? rtr_lang_of(R, lang) : 0;
     out->lang = (uint16_t)(li < 0 ? 0 : li);
-    out->priority = (uint8_t)sb_rs_at_u64(r, CF_PRIORITY);
-    out->enqueued_ms = sb_rs_at_u64(r, CF_ENQ_MS);
-    out->due_ms = sb_rs_at_u64(r, CF_DUE_MS);
+    out->priority = r->priority;
+    out->enqueued_ms = r->enqueued_ms;
+    out->due_ms = r->due_ms;
     int s = sb_cstate_parse(st);
     out->state = s < 0 ? SB_CSTATE_CANCELED : (sb_cstate_t)s;
-    out->version = sb_rs_at_u64(r, CF_VERSION);
-    const char *agent = sb_rs_at(r, CF_AGENT);
+    out->version = r->version;
+    const char *agent = r->agent;
     out->agent = agent && agent[0] ? rtr_agent_of(R, agent) : SB_ROUTE_NONE;
-    out->offer_id = sb_rs_at_u64(r, CF_OFFER_ID);
-    out->offer_deadline_ms = sb_rs_at_u64(r, CF_OFFER_DEADLINE_MS);
-    out->assigned_ms = sb_rs_at_u64(r, CF_ASSIGNED_MS);
-    out->wrap_started_ms = sb_rs_at_u64(r, CF_WRAP_MS);
-    out->segment_ms = sb_rs_at_u64(r, CF_SEG_MS);
-    out->arrival = sb_rs_at_u64(r, CF_ARRIVAL);
-    const char *direct = sb_rs_at(r, CF_DIRECT);
-    out->direct = direct && strcmp(direct, "1") == 0;
+    out->offer_id = r->offer_id;
+    out->offer_deadline_ms = r->offer_deadline_ms;
+    out->assigned_ms = r->assigned_ms;
+    out->wrap_started_ms = r->wrap_started_ms;
+    out->segment_ms = r->segment_ms;
+    out->arrival = r->arrival;
+    out->direct = r->direct;
     memset(side, 0, sizeof *side);
-    const char *cust = sb_rs_at(r, CF_CUSTOMER), *tok = sb_rs_at(r, CF_RTOK),
-               *topic = sb_rs_at(r, CF_TOPIC), *conv = sb_rs_at(r, CF_CONV);
+    const char *cust = r->customer, *tok = r->rtok, *topic = r->topic, *conv = r->conv;
     snprintf(side->conv_id, sizeof side->conv_id, "%s", conv ? conv : "");
     side->direct = out->direct;
     side->transferred = out->direct; /* until accepted, the customer does not follow it */
@@ -186,14 +128,14 @@ static void load_conv(sb_router_t *R, const cside_t *cs, bool counted)
     }
 }
 
-/* Applies a contact read from Redis (HMGET of g_cfields); `r` NULL or all nil means it no longer
- * exists. `counted`: part of the full load. */
-static void apply_contact(sb_router_t *R, const char *id, const redisReply *r, uint64_t now,
+/* Applies a contact read from Redis; `r` NULL or not existing means it no longer exists.
+ * `counted`: part of the full load. */
+static void apply_contact(sb_router_t *R, const char *id, const sb_rs_contact_t *r, uint64_t now,
                           bool counted)
 {
     sb_rcontact_t c;
     cside_t side;
-    bool exists = sb_rs_any(r);
+    bool exists = r && r->exists;
     if (!exists || parse_contact(R, r, &c, &side) != 0) {
         if (exists)
             SB_WARN("route", "contact in Redis cannot be routed (unknown queue or malformed)",
@@ -243,28 +185,24 @@ static void apply_contact(sb_router_t *R, const char *id, const redisReply *r, u
     }
 }
 
-static void apply_agent(sb_router_t *R, uint32_t ai, const redisReply *r, uint64_t now)
+static void apply_agent(sb_router_t *R, uint32_t ai, const sb_rs_agent_t *r, uint64_t now)
 {
     const sb_config_t *cfg = R->app->cfg;
     sb_agent_status_t st = SB_AGENT_OFFLINE;
     uint16_t reason = 0;
-    uint64_t last[SB_CLASS__COUNT] = {0};
-    const char *s = sb_rs_field(r, "status");
+    const char *s = r->status;
     if (s && strcmp(s, "available") == 0)
         st = SB_AGENT_AVAILABLE;
     else if (s && strcmp(s, "away") == 0)
         st = SB_AGENT_AWAY;
-    const char *rs = sb_rs_field(r, "reason");
+    const char *rs = r->reason;
     for (size_t i = 0; rs && i < cfg->n_away_reasons; i++)
         if (strcmp(cfg->away_reasons[i], rs) == 0)
             reason = (uint16_t)i;
-    last[SB_CLASS_CHAT] = sb_rs_field_u64(r, "last_chat");
-    last[SB_CLASS_CALL] = sb_rs_field_u64(r, "last_call");
-    last[SB_CLASS_TASK] = sb_rs_field_u64(r, "last_task");
-    uint64_t since = sb_rs_field_u64(r, "since_ms");
+    uint64_t since = r->since_ms;
     if (since && ai < R->n_agent_ids)
         R->state_since[ai] = since;
-    sb_route_reload_agent(R->eng, ai, st, reason, last, now);
+    sb_route_reload_agent(R->eng, ai, st, reason, r->last_finished_ms, now);
 }
 
 /* ------------------------------------------------------------------------------------------------
@@ -284,12 +222,11 @@ static void job_done(sb_router_t *R)
     }
 }
 
-static void contact_loaded_cb(sb_store_t *s, redisReply *r, void *priv)
+static void contact_loaded_cb(int st, const sb_rs_contact_t *r, void *priv)
 {
     load_job_t *j = priv;
     sb_router_t *R = j->R;
-    (void)s;
-    if (R && R->eng && R->load_generation == j->generation && sb_store_reply_status(r) == 0) {
+    if (R && R->eng && R->load_generation == j->generation && st == 0) {
         sb_strmap_put(&g_load.seen, j->id, 1);
         apply_contact(R, j->id, r, sb_clock_now_ms(), true);
     }
@@ -298,28 +235,19 @@ static void contact_loaded_cb(sb_store_t *s, redisReply *r, void *priv)
     free(j);
 }
 
-static void agent_loaded_cb(sb_store_t *s, redisReply *r, void *priv)
+static void agent_loaded_cb(int st, const sb_rs_agent_t *r, void *priv)
 {
     load_job_t *j = priv;
     sb_router_t *R = j->R;
-    (void)s;
-    if (R && R->eng && R->load_generation == j->generation && sb_store_reply_status(r) == 0)
+    if (R && R->eng && R->load_generation == j->generation && st == 0)
         apply_agent(R, j->agent, r, sb_clock_now_ms());
     if (R && R->load_generation == j->generation)
         job_done(R);
     free(j);
 }
 
-static int hgetall(sb_router_t *R, const char *key, sb_store_cb cb, load_job_t *j)
-{
-    const char *argv[] = {"HGETALL", key};
-    size_t lens[] = {7, strlen(key)};
-    return sb_store_cmdargv(R->app->store, cb, j, 2, argv, lens);
-}
-
 static void load_next(sb_router_t *R)
 {
-    char key[200];
     uint32_t end = g_load.next + LOAD_BATCH < g_load.n ? g_load.next + LOAD_BATCH : g_load.n;
     R->load_pending++; /* held while issuing */
     g_load.issuing = true;
@@ -330,8 +258,8 @@ static void load_next(sb_router_t *R)
         j->R = R;
         j->generation = R->load_generation;
         snprintf(j->id, sizeof j->id, "%s", g_load.ids[g_load.next]);
-        sb_key(R->app->key_prefix, key, sizeof key, "c:%s", j->id);
-        if (read_contact(R, key, contact_loaded_cb, j) != 0) {
+        if (sb_rs_read_contact(R->app->store, R->app->key_prefix, j->id, contact_loaded_cb, j) !=
+            0) {
             free(j);
             break;
         }
@@ -359,7 +287,6 @@ static void free_ids(void)
 
 static void load_agents(sb_router_t *R)
 {
-    char key[200];
     R->load_pending = 1;
     for (uint32_t a = 0; a < R->n_agent_ids; a++) {
         load_job_t *j = calloc(1, sizeof *j);
@@ -368,8 +295,8 @@ static void load_agents(sb_router_t *R)
         j->R = R;
         j->generation = R->load_generation;
         j->agent = a;
-        sb_key(R->app->key_prefix, key, sizeof key, "a:%s", R->agent_ids[a]);
-        if (hgetall(R, key, agent_loaded_cb, j) != 0) {
+        if (sb_rs_read_agent(R->app->store, R->app->key_prefix, R->agent_ids[a], agent_loaded_cb,
+                             j) != 0) {
             free(j);
             break;
         }
@@ -409,24 +336,24 @@ static void load_finish(sb_router_t *R)
     job_done(R);
 }
 
-static void live_cb(sb_store_t *s, redisReply *r, void *priv)
+static void live_cb(int st, char **ids, size_t n, void *priv)
 {
     sb_router_t *R = priv;
-    (void)s;
-    if (!R->eng || sb_store_reply_status(r) != 0 || r->type != REDIS_REPLY_ARRAY) {
+    if (!R->eng || st != 0) {
+        for (size_t i = 0; i < n; i++)
+            free(ids[i]);
+        free(ids);
         R->loading = false;
         return;
     }
     free_ids();
-    g_load.ids = calloc(r->elements ? r->elements : 1, sizeof *g_load.ids);
+    /* an empty list: the marker that the contacts were read (load_finish) */
+    g_load.ids = ids ? ids : calloc(1, sizeof *g_load.ids);
     if (!g_load.ids) {
         R->loading = false;
         return;
     }
-    for (size_t i = 0; i < r->elements; i++)
-        if (r->element[i]->type == REDIS_REPLY_STRING && r->element[i]->len <= SB_ROUTE_ID_LEN &&
-            (g_load.ids[g_load.n] = strdup(r->element[i]->str)))
-            g_load.n++;
+    g_load.n = (uint32_t)n;
     SB_INFO("route", "loading routing state", SB_F_UINT("live_contacts", g_load.n));
     if (g_load.n)
         load_next(R);
@@ -446,11 +373,7 @@ void sb_router_store_ready(sb_app_t *app)
     app->state_loaded = false;
     sb_strmap_dispose(&g_load.seen);
     sb_strmap_init(&g_load.seen);
-    char key[200];
-    sb_key(app->key_prefix, key, sizeof key, "live");
-    const char *argv[] = {"SMEMBERS", key};
-    size_t lens[] = {8, strlen(key)};
-    if (sb_store_cmdargv(app->store, live_cb, R, 2, argv, lens) != 0)
+    if (sb_rs_live(app->store, app->key_prefix, live_cb, R) != 0)
         R->loading = false;
 }
 
@@ -479,12 +402,11 @@ void rtr_doubt(sb_router_t *R, const char *contact_id, uint32_t agent)
         sb_timer_arm(&R->app->timers, &R->retry_timer, sb_clock_now_ms());
 }
 
-static void doubt_contact_cb(sb_store_t *s, redisReply *r, void *priv)
+static void doubt_contact_cb(int st, const sb_rs_contact_t *r, void *priv)
 {
     load_job_t *j = priv;
-    (void)s;
     if (j->R->eng) {
-        if (sb_store_reply_status(r) == 0)
+        if (st == 0)
             apply_contact(j->R, j->id, r, sb_clock_now_ms(), false);
         else
             rtr_doubt(j->R, j->id, SB_ROUTE_NONE);
@@ -493,12 +415,11 @@ static void doubt_contact_cb(sb_store_t *s, redisReply *r, void *priv)
     free(j);
 }
 
-static void doubt_agent_cb(sb_store_t *s, redisReply *r, void *priv)
+static void doubt_agent_cb(int st, const sb_rs_agent_t *r, void *priv)
 {
     load_job_t *j = priv;
-    (void)s;
     if (j->R->eng) {
-        if (sb_store_reply_status(r) == 0)
+        if (st == 0)
             apply_agent(j->R, j->agent, r, sb_clock_now_ms());
         else
             rtr_doubt(j->R, NULL, j->agent);
@@ -515,7 +436,6 @@ void rtr_retry_cb(sb_timer_t *t)
         sb_timer_arm(&app->timers, &R->retry_timer, sb_clock_now_ms() + 1000);
         return;
     }
-    char key[200];
     uint32_t nc = R->n_doubt_c, na = R->n_doubt_a;
     char **ids = R->doubt_contacts;
     uint32_t *agents = R->doubt_agents;
@@ -527,8 +447,7 @@ void rtr_retry_cb(sb_timer_t *t)
         if (j) {
             j->R = R;
             snprintf(j->id, sizeof j->id, "%s", ids[i]);
-            sb_key(app->key_prefix, key, sizeof key, "c:%s", j->id);
-            if (read_contact(R, key, doubt_contact_cb, j) != 0) {
+            if (sb_rs_read_contact(app->store, app->key_prefix, j->id, doubt_contact_cb, j) != 0) {
                 free(j);
                 rtr_doubt(R, ids[i], SB_ROUTE_NONE);
             }
@@ -541,8 +460,8 @@ void rtr_retry_cb(sb_timer_t *t)
             continue;
         j->R = R;
         j->agent = agents[i];
-        sb_key(app->key_prefix, key, sizeof key, "a:%s", R->agent_ids[agents[i]]);
-        if (hgetall(R, key, doubt_agent_cb, j) != 0) {
+        if (sb_rs_read_agent(app->store, app->key_prefix, R->agent_ids[agents[i]], doubt_agent_cb,
+                             j) != 0) {
             free(j);
             rtr_doubt(R, NULL, agents[i]);
         }

@@ -15,7 +15,6 @@
 #include "util/token.h"
 #include "router/router_internal.h"
 #include "metrics/metrics.h"
-#include "store/keys.h"
 #include "store/route_store.h"
 #include "util/clock.h"
 #include "util/err.h"
@@ -186,18 +185,15 @@ typedef struct {
     sb_msg_type_t req_type;
 } commit_job_t;
 
-static void commit_cb(sb_store_t *s, redisReply *r, void *priv)
+static void commit_cb(sb_commit_outcome_t out, const char *why, void *priv)
 {
     commit_job_t *j = priv;
     sb_app_t *app = j->app;
     sb_router_t *R = rtr(app);
-    (void)s;
     if (!R || !R->eng) {
         free(j);
         return;
     }
-    const char *why;
-    sb_commit_outcome_t out = sb_rs_outcome(r, &why);
     if (out != SB_COMMIT_OK) {
         SB_WARN("route", out == SB_COMMIT_REFUSED ? "commit refused" : "commit outcome unknown",
                 SB_F_STR("kind", sb_commit_name(j->cm.kind)), SB_F_STR("contact", j->cm.contact_id),
@@ -205,7 +201,7 @@ static void commit_cb(sb_store_t *s, redisReply *r, void *priv)
         rtr_doubt(R, j->cm.contact_id, j->cm.agent);
     }
     /* a request waiting for this commit gets its answer now */
-    rtr_answer_waiting(R, j->conn_id, j->req_id, j->req_type, &j->cm, out, why, r);
+    rtr_answer_waiting(R, j->conn_id, j->req_id, j->req_type, &j->cm, out, why);
     if (out == SB_COMMIT_REFUSED && j->cm.kind == SB_COMMIT_CREATE) {
         /* a chat's first segment never existed, so neither does the conversation made for it:
          * drop it from memory, where it would count against chat.max_conversations (in Redis
@@ -244,7 +240,7 @@ static void submit_commit(sb_router_t *R, const sb_rcommit_t *cm)
     if (rc != 0) {
         /* not sent: nothing was applied; the request (if any) hears why */
         rtr_answer_waiting(R, j->conn_id, j->req_id, j->req_type, cm, SB_COMMIT_REFUSED,
-                           rc == SB_E_BUSY ? "busy" : "store", NULL);
+                           rc == SB_E_BUSY ? "busy" : "store");
         R->deferred_refusals[R->n_deferred % RTR_DEFERRED] = cm->commit_id;
         R->n_deferred++;
         free(j);

@@ -2,8 +2,6 @@
 #ifndef SB_ROUTER_ROUTER_INTERNAL_H
 #define SB_ROUTER_ROUTER_INTERNAL_H
 
-#include <hiredis/hiredis.h>
-
 #include "app.h"
 #include "net/conn.h"
 #include "net/http.h"
@@ -126,8 +124,7 @@ void rtr_commit_extra(sb_router_t *R, const sb_rcommit_t *cm, void *extra /* sb_
 void rtr_announce(sb_router_t *R, const sb_rcommit_t *cm);
 void rtr_position(sb_router_t *R, uint32_t contact, uint32_t position, uint32_t wait_s);
 void rtr_answer_waiting(sb_router_t *R, uint64_t conn_id, uint64_t req_id, sb_msg_type_t type,
-                        const sb_rcommit_t *cm, sb_commit_outcome_t out, const char *why,
-                        const redisReply *reply);
+                        const sb_rcommit_t *cm, sb_commit_outcome_t out, const char *why);
 void rtr_send_work(sb_router_t *R, uint32_t ai);
 /* `by`: -1 when the state is only restated, else SB_MSG_AGENT_STATE_BY_*. */
 void rtr_send_state(sb_router_t *R, uint32_t ai, int by);

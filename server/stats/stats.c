@@ -22,8 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/scripts.h"
-#include "store/store.h"
+#include "store/stats_store.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/strmap.h"
@@ -130,7 +129,9 @@ typedef struct {
 
 typedef struct entry {
     struct sb_stats *s;
-    char name[ENTRY_NAME]; /* "q:<queue>:<bucket_ms>" or "a:<agent>:<bucket_ms>": the key's tail */
+    char name[ENTRY_NAME]; /* "q:<queue>:<bucket_ms>" or "a:<agent>:<bucket_ms>" (the map's key) */
+    char id[MAX_ID + 1];   /* the queue or agent */
+    uint64_t bucket;       /* the bucket's start */
     uint32_t slot;
     bool dirty; /* pend holds something */
     bool busy;  /* a write is in flight */
@@ -295,6 +296,8 @@ static entry_t *entry_get(sb_stats_t *s, char kind, const char *id, uint64_t now
         return NULL;
     e->s = s;
     memcpy(e->name, name, sizeof name);
+    snprintf(e->id, sizeof e->id, "%s", id);
+    e->bucket = bucket_of(now);
     int64_t i = slots_add(&s->entries, e);
     if (i < 0) {
         free(e);
@@ -659,19 +662,6 @@ void sb_stats_concurrency(sb_stats_t *s, const char *queue, const char *agent, i
 
 static void free_all(sb_stats_t *s);
 
-/* Redis refused the write without applying it, for a reason that passes: send it again later. */
-static bool transient_error(const redisReply *r)
-{
-    static const char *const codes[] = {"OOM",      "BUSY",       "LOADING",     "READONLY",
-                                        "TRYAGAIN", "MASTERDOWN", "CLUSTERDOWN", "NOREPLICAS"};
-    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
-        size_t n = strlen(codes[i]);
-        if (r->len >= n && memcmp(r->str, codes[i], n) == 0 && (r->len == n || r->str[n] == ' '))
-            return true;
-    }
-    return false;
-}
-
 static void set_doubt(sb_stats_t *s, entry_t *e, bool doubt)
 {
     if (e->doubt == doubt)
@@ -702,7 +692,7 @@ static void requeue_sent(entry_t *e)
     e->dirty = true;
 }
 
-static void entry_cb(sb_store_t *store, redisReply *r, void *priv)
+static void entry_cb(const sb_sts_result_t *res, void *priv)
 {
     entry_t *e = priv;
     sb_stats_t *s = e->s;
@@ -713,108 +703,74 @@ static void entry_cb(sb_store_t *store, redisReply *r, void *priv)
         return;
     }
     e->busy = false;
-    if (!r) {
+    switch (res->outcome) {
+    case SB_STS_UNKNOWN:
         /* sent, outcome unknown: only the same batch may go again (see the top of the file) */
         set_doubt(s, e, true);
         return;
-    }
-    if (r->type == REDIS_REPLY_ERROR) {
-        if (transient_error(r) && e->doubt) {
-            /* still unknown whether the first copy arrived: keep it as it is */
-        } else if (transient_error(r)) {
+    case SB_STS_RETRY:
+        if (!e->doubt) {
             s->info.requeued++;
             requeue_sent(e);
-        } else {
-            s->info.lost++;
-            SB_ERROR("stats", "Redis refused a statistics write; its counts are dropped",
-                     SB_F_STR("bucket", e->name), SB_F_STRN("error", r->str, r->len));
-            drop_sent(e);
-            set_doubt(s, e, false);
-        }
-    } else {
-        s->info.writes++;
-        if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
-            r->element[0]->type == REDIS_REPLY_INTEGER &&
-            r->element[1]->type == REDIS_REPLY_INTEGER) {
-            if (r->element[0]->integer == 0)
-                s->info.deduplicated++;
-            s->info.bad_fields += (uint64_t)r->element[1]->integer;
-        }
+        } /* else still unknown whether the first copy arrived: keep it as it is */
+        break;
+    case SB_STS_REFUSED:
+        s->info.lost++;
+        SB_ERROR("stats", "Redis refused a statistics write; its counts are dropped",
+                 SB_F_STR("bucket", e->name), SB_F_STRN("error", res->error, res->error_len));
         drop_sent(e);
         set_doubt(s, e, false);
+        break;
+    case SB_STS_APPLIED:
+    case SB_STS_DUPLICATE:
+        s->info.writes++;
+        if (res->outcome == SB_STS_DUPLICATE)
+            s->info.deduplicated++;
+        s->info.bad_fields += res->bad_fields;
+        drop_sent(e);
+        set_doubt(s, e, false);
+        break;
     }
     entry_release(s, e);
 }
 
-/* Scratch for one bucket write: KEYS[1], 4 fixed arguments, then field/value pairs. */
-#define ARGS_MAX (5 + 2 * (NF + MAX_DYN + 1))
+_Static_assert(NF + MAX_DYN + 1 <= SB_STS_MAX_FIELDS, "a bucket write must fit in one script call");
 
+/* Scratch for one bucket write: its increments and settings. */
 typedef struct {
-    const char *argv[ARGS_MAX];
-    size_t lens[ARGS_MAX];
-    char nums[NF + MAX_DYN + 8][24];
-    int argc, n_nums;
+    sb_sts_field_t incr[NF + MAX_DYN];
+    sb_sts_field_t set[1];
 } args_t;
-
-static void arg(args_t *a, const char *p, size_t n)
-{
-    a->argv[a->argc] = p;
-    a->lens[a->argc++] = n;
-}
-
-static void arg_str(args_t *a, const char *p)
-{
-    arg(a, p, strlen(p));
-}
-
-static void arg_u64(args_t *a, uint64_t v)
-{
-    char *b = a->nums[a->n_nums++];
-    arg(a, b, (size_t)snprintf(b, sizeof a->nums[0], "%" PRIu64, v));
-}
 
 static int send_entry(sb_stats_t *s, sb_store_t *store, entry_t *e, args_t *a)
 {
     bool retry = e->doubt;
     uint64_t seq = retry ? e->seq : s->seq + 1;
     const uint64_t *v = retry ? e->sent : e->pend;
-    char key[512];
-    snprintf(key, sizeof key, "%sst:%s", s->prefix, e->name);
-    a->argc = a->n_nums = 0;
-    arg_str(a, key);
-    arg_str(a, s->marker);
-    arg_u64(a, seq);
-    arg_u64(a, s->expire_s);
-    int n_at = a->argc;
-    char *n_buf = a->nums[a->n_nums];
-    arg_u64(a, 0); /* number of increments, filled in below */
-    int n = 0;
+    size_t n = 0, n_set = 0;
     for (int f = 0; f < NF; f++) {
         if (!v[f])
             continue;
         if (f < F__BASE) {
-            arg_str(a, g_field_names[f]);
+            a->incr[n].name = g_field_names[f];
         } else {
             int k = (f - F__BASE) / SB_CHAN__COUNT, ch = (f - F__BASE) % SB_CHAN__COUNT;
-            arg_str(a, s->ch_names[k][ch]);
+            a->incr[n].name = s->ch_names[k][ch];
         }
-        arg_u64(a, v[f]);
-        n++;
+        a->incr[n++].value = v[f];
     }
     for (uint32_t i = 0; i < e->n_dyn; i++) {
         uint64_t d = retry ? e->dyn[i].sent : e->dyn[i].pend;
         if (!d)
             continue;
-        arg_str(a, e->dyn[i].name);
-        arg_u64(a, d);
-        n++;
+        a->incr[n].name = e->dyn[i].name;
+        a->incr[n++].value = d;
     }
-    a->lens[n_at] = (size_t)snprintf(n_buf, sizeof a->nums[0], "%d", n);
-    if (e->name[0] == 'q' && e->sl_threshold_ms) {
-        arg_str(a, "sl_threshold_ms");
-        arg_u64(a, e->sl_threshold_ms);
-    }
-    int rc = sb_store_eval(store, &sb_lua_stats_add, entry_cb, e, 1, a->argc, a->argv, a->lens);
+    if (e->name[0] == 'q' && e->sl_threshold_ms)
+        a->set[n_set++] = (sb_sts_field_t){"sl_threshold_ms", e->sl_threshold_ms};
+    int rc =
+        sb_sts_add(store, s->prefix, e->name[0] == 'q' ? SB_STS_QUEUE : SB_STS_AGENT, e->id,
+                   e->bucket, s->marker, seq, s->expire_s, a->incr, n, a->set, n_set, entry_cb, e);
     if (rc)
         return rc;
     if (retry) {
@@ -834,7 +790,7 @@ static int send_entry(sb_stats_t *s, sb_store_t *store, entry_t *e, args_t *a)
     return 0;
 }
 
-static void live_cb(sb_store_t *store, redisReply *r, void *priv)
+static void live_cb(bool written, void *priv)
 {
     sb_stats_t *s = priv;
     s->info.in_flight--;
@@ -844,51 +800,29 @@ static void live_cb(sb_store_t *store, redisReply *r, void *priv)
         return;
     }
     s->live_busy = false;
-    if (!r || r->type == REDIS_REPLY_ERROR)
+    if (!written)
         s->live_dirty = true; /* absolute values: simply write them again */
 }
 
 static int send_live(sb_stats_t *s, sb_store_t *store, uint64_t now)
 {
-    /* KEYS[1], expiry, total, updated_ms, then every gauge */
-    size_t max = 6 + 2 * s->gauges.n;
-    const char **argv = malloc(max * sizeof *argv);
-    size_t *lens = malloc(max * sizeof *lens);
-    char *nums = malloc((3 + s->gauges.n) * 24);
-    int rc = SB_E_NOMEM;
-    if (!argv || !lens || !nums)
-        goto out;
-    char key[512];
-    snprintf(key, sizeof key, "%sst:live", s->prefix);
-    size_t argc = 0, k = 0;
-#define PUT(p, n) (argv[argc] = (p), lens[argc++] = (n))
-#define PUTNUM(v) (PUT(nums + k * 24, (size_t)snprintf(nums + k * 24, 24, "%" PRIu64, (v))), k++)
-    PUT(key, strlen(key));
-    PUTNUM((uint64_t)LIVE_TTL_S);
-    PUT("total", 5);
-    PUTNUM(s->total);
-    PUT("updated_ms", 10);
-    PUTNUM(now);
+    sb_sts_field_t *gauges = malloc((s->gauges.n ? s->gauges.n : 1) * sizeof *gauges);
+    if (!gauges)
+        return SB_E_NOMEM;
+    size_t n = 0;
     for (size_t i = 0; i < s->gauges.cap; i++) {
         const sb_strmap_slot_t *g = &s->gauges.slots[i];
-        if (!g->key)
-            continue;
-        PUT(g->key, strlen(g->key));
-        PUTNUM((uint64_t)g->val);
+        if (g->key)
+            gauges[n++] = (sb_sts_field_t){g->key, g->val};
     }
-#undef PUT
-#undef PUTNUM
-    rc = sb_store_eval(store, &sb_lua_stats_live, live_cb, s, 1, (int)argc, argv, lens);
+    int rc = sb_sts_live(store, s->prefix, LIVE_TTL_S, s->total, now, gauges, n, live_cb, s);
     if (rc == 0) {
         s->live_busy = true;
         s->live_dirty = false;
         s->live_at = now;
         s->info.in_flight++;
     }
-out:
-    free(argv);
-    free(lens);
-    free(nums);
+    free(gauges);
     return rc;
 }
 

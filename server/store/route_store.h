@@ -1,9 +1,14 @@
-/* Routing state in Redis: the one script that commits a routing decision (lua/route_commit.lua)
- * and reading contacts and agents back. Key names are in docs/redis-keys.md. */
+/* Routing state in Redis: the one script that commits a routing decision (lua/route_commit.lua),
+ * the wrap-up fields of a contact, and reading contacts and agents back after a restart or when
+ * a commit's outcome is in doubt. Key names are in docs/redis-keys.md.
+ *
+ * Every call has the contract of store/store.h: 0 and the callback runs exactly once, or an
+ * SB_E... code and it never runs. `status` in a callback is 0, SB_E_STORE_DOWN (no reply: the
+ * connection failed), SB_E_STORE_FULL (Redis is out of memory) or SB_E_IO (any other error reply,
+ * or a reply of a shape the script never returns). Strings in a result point into the reply and
+ * are valid only until the callback returns: copy what you keep. */
 #ifndef SB_STORE_ROUTE_STORE_H
 #define SB_STORE_ROUTE_STORE_H
-
-#include <hiredis/hiredis.h>
 
 #include "route/engine.h"
 #include "store/store.h"
@@ -30,25 +35,55 @@ typedef struct {
     bool direct;         /* a transfer to a named agent */
 } sb_rs_extra_t;
 
-/* Runs commit `cm` as one EVALSHA. The reply is {1, version} or {0, why}. Same contract as
- * sb_store_eval. */
+/* A commit's outcome: SB_COMMIT_OK; REFUSED with `why` (a static string: "exists", "agent",
+ * "version", "state", "offer", "expired", "conversation"; "error" when Redis refused the script
+ * itself, "" for a reason this server does not know), nothing having been applied; or UNKNOWN
+ * (no reply, or one of no known shape), when it may or may not have been. */
+typedef void (*sb_rs_commit_cb)(sb_commit_outcome_t out, const char *why, void *priv);
+
+/* Runs commit `cm` as one EVALSHA. SB_E_INVAL when an id cannot be part of a key. */
 int sb_rs_commit(sb_store_t *s, const char *prefix, const sb_rcommit_t *cm, const sb_rs_extra_t *x,
-                 sb_store_cb cb, void *priv);
-/* Outcome of a commit reply: SB_COMMIT_OK, REFUSED (with *why, a static string) or UNKNOWN. */
-sb_commit_outcome_t sb_rs_outcome(const redisReply *r, const char **why);
+                 sb_rs_commit_cb cb, void *priv);
 
-/* The value of field `name` in an HGETALL reply, or NULL. */
-const char *sb_rs_field(const redisReply *r, const char *name);
-uint64_t sb_rs_field_u64(const redisReply *r, const char *name);
+/* Writes a contact's wrap-up (disposition, comma-separated service codes, masked notes) where
+ * the export record reads them. Nobody waits for the outcome. */
+int sb_rs_wrapup(sb_store_t *s, const char *prefix, const char *contact_id, const char *disposition,
+                 const char *services, const char *notes);
 
-/* HMGET `key` `fields[0..n)`: the reply's element i is field i (nil when absent). For hashes read
- * in bulk (a restart reads 200,000): half the reply objects of HGETALL, and no search by name. */
-int sb_rs_hmget(sb_store_t *s, sb_store_cb cb, void *priv, const char *key,
-                const char *const *fields, size_t n);
-/* Field i of an HMGET reply: NULL when absent, or when the reply is not an array. */
-const char *sb_rs_at(const redisReply *r, size_t i);
-uint64_t sb_rs_at_u64(const redisReply *r, size_t i);
-/* True when an HMGET reply holds at least one field (the hash exists). */
-bool sb_rs_any(const redisReply *r);
+/* ------------------------------------------------------------------------------------------------
+ * Reading back
+ * ---------------------------------------------------------------------------------------------- */
+
+/* The ids in `live`: every contact not yet completed or canceled. The callback takes `ids` (an
+ * array of n strings, each malloc'ed, the array too; NULL when n is 0 or status != 0); members
+ * that cannot be contact ids are left out. SB_E_NOMEM as status when they could not be copied. */
+typedef void (*sb_rs_live_cb)(int status, char **ids, size_t n, void *priv);
+int sb_rs_live(sb_store_t *s, const char *prefix, sb_rs_live_cb cb, void *priv);
+
+/* One contact hash (c:<id>), the fields routing needs. Strings are NULL when absent. */
+typedef struct {
+    bool exists; /* false: no such contact (every field absent) */
+    const char *id, *queue, *state, *channel, *prev, *lang, *agent;
+    const char *customer, *rtok, *topic, *conv;
+    bool direct;
+    uint8_t priority;
+    uint64_t enqueued_ms, due_ms, segment_ms, arrival, version;
+    uint64_t offer_id, offer_deadline_ms, assigned_ms, wrap_started_ms;
+} sb_rs_contact_t;
+typedef void (*sb_rs_contact_cb)(int status, const sb_rs_contact_t *c, void *priv);
+/* `c` is NULL when status != 0. */
+int sb_rs_read_contact(sb_store_t *s, const char *prefix, const char *contact_id,
+                       sb_rs_contact_cb cb, void *priv);
+
+/* One agent's routing state (a:<username>). `status` and `reason` are NULL when absent; times 0. */
+typedef struct {
+    const char *status, *reason;
+    uint64_t since_ms;
+    uint64_t last_finished_ms[SB_CLASS__COUNT];
+} sb_rs_agent_t;
+typedef void (*sb_rs_agent_cb)(int status, const sb_rs_agent_t *a, void *priv);
+/* `a` is NULL when status != 0. */
+int sb_rs_read_agent(sb_store_t *s, const char *prefix, const char *username, sb_rs_agent_cb cb,
+                     void *priv);
 
 #endif

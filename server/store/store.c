@@ -23,7 +23,8 @@ typedef enum { ST_DOWN, ST_CONNECTING, ST_HANDSHAKE, ST_READY, ST_STOPPED } st_t
 typedef struct req {
     struct req *prev, *next; /* in flight, oldest first */
     sb_store_t *s;
-    sb_store_cb cb;
+    sb_store_adapter adapt;
+    sb_store_fn done;
     void *priv;
     uint64_t start_ns; /* monotonic, for the latency histogram */
     uint64_t start_ms; /* Switchboard clock, for the watchdog (a test clock can age requests) */
@@ -166,7 +167,7 @@ static void reply_cb(redisAsyncContext *ac, void *reply, void *privdata)
     sb_metrics_hist_observe(&sb_metrics.redis_rtt, sb_clock_mono_ns() - r->start_ns);
     if (!rep || rep->type == REDIS_REPLY_ERROR)
         sb_metrics.redis_errors++;
-    r->cb(s, rep, r->priv);
+    r->adapt(s, rep, r->done, r->priv);
     free(r);
     check_pressure(s);
     maybe_finish_stop(s);
@@ -211,19 +212,42 @@ static int submit(sb_store_t *s, req_t *r, int argc, const char **argv, const si
     return 0;
 }
 
-int sb_store_cmdargv(sb_store_t *s, sb_store_cb cb, void *priv, int argc, const char **argv,
-                     const size_t *argvlen)
+/* The untyped calls: the adapter hands the reply itself to an sb_store_cb. */
+static void raw_adapter(sb_store_t *s, const redisReply *reply, sb_store_fn done, void *priv)
+{
+    sb_store_cb cb = (sb_store_cb)done;
+    cb(s, (redisReply *)reply, priv);
+}
+
+void sb_store_ignore(sb_store_t *s, const redisReply *reply, sb_store_fn done, void *priv)
+{
+    (void)s;
+    (void)reply;
+    (void)done;
+    (void)priv;
+}
+
+int sb_store_cmdargv_as(sb_store_t *s, sb_store_adapter adapt, sb_store_fn done, void *priv,
+                        int argc, const char **argv, const size_t *argvlen)
 {
     req_t *r = calloc(1, sizeof *r);
     if (!r)
         return SB_E_NOMEM;
-    r->cb = cb;
+    r->adapt = adapt;
+    r->done = done;
     r->priv = priv;
     return submit(s, r, argc, argv, argvlen);
 }
 
-int sb_store_eval(sb_store_t *s, const sb_lua_script_t *script, sb_store_cb cb, void *priv,
-                  int nkeys, int nargs, const char **argv, const size_t *argvlen)
+int sb_store_cmdargv(sb_store_t *s, sb_store_cb cb, void *priv, int argc, const char **argv,
+                     const size_t *argvlen)
+{
+    return sb_store_cmdargv_as(s, raw_adapter, (sb_store_fn)cb, priv, argc, argv, argvlen);
+}
+
+int sb_store_eval_as(sb_store_t *s, const sb_lua_script_t *script, sb_store_adapter adapt,
+                     sb_store_fn done, void *priv, int nkeys, int nargs, const char **argv,
+                     const size_t *argvlen)
 {
     int argc = 3 + nargs;
     char nk[16];
@@ -236,7 +260,8 @@ int sb_store_eval(sb_store_t *s, const sb_lua_script_t *script, sb_store_cb cb, 
     req_t *r = calloc(1, size);
     if (!r)
         return SB_E_NOMEM;
-    r->cb = cb;
+    r->adapt = adapt;
+    r->done = done;
     r->priv = priv;
     r->script = script;
     r->argc = argc;
@@ -259,6 +284,33 @@ int sb_store_eval(sb_store_t *s, const sb_lua_script_t *script, sb_store_cb cb, 
         p += argvlen[i];
     }
     return submit(s, r, argc, (const char **)r->argv, r->argvlen);
+}
+
+int sb_store_eval(sb_store_t *s, const sb_lua_script_t *script, sb_store_cb cb, void *priv,
+                  int nkeys, int nargs, const char **argv, const size_t *argvlen)
+{
+    return sb_store_eval_as(s, script, raw_adapter, (sb_store_fn)cb, priv, nkeys, nargs, argv,
+                            argvlen);
+}
+
+#define HMGET_MAX 32
+
+int sb_store_hmget_as(sb_store_t *s, sb_store_adapter adapt, sb_store_fn done, void *priv,
+                      const char *key, const char *const *fields, size_t n)
+{
+    const char *argv[HMGET_MAX + 2];
+    size_t lens[HMGET_MAX + 2];
+    if (n > HMGET_MAX)
+        return SB_E_INVAL;
+    argv[0] = "HMGET";
+    lens[0] = 5;
+    argv[1] = key;
+    lens[1] = strlen(key);
+    for (size_t i = 0; i < n; i++) {
+        argv[i + 2] = fields[i];
+        lens[i + 2] = strlen(fields[i]);
+    }
+    return sb_store_cmdargv_as(s, adapt, done, priv, (int)n + 2, argv, lens);
 }
 
 /* ------------------------------------------------------------------------------------------------
@@ -325,7 +377,8 @@ static int internal_cmd(sb_store_t *s, const char *what, int argc, const char **
     req_t *r = calloc(1, sizeof *r);
     if (!r)
         return SB_E_NOMEM;
-    r->cb = handshake_step_cb;
+    r->adapt = raw_adapter;
+    r->done = (sb_store_fn)handshake_step_cb;
     r->priv = (void *)what;
     r->internal = true;
     size_t lens[4];
