@@ -410,7 +410,7 @@ static int start_redis(sb_app_t *app)
         return SB_E_NOMEM;
     }
     sb_router_set_conv_port(app, &g_conv_port);
-    sb_timer_init(&app->stats_timer, stats_timer_cb);
+    sb_timer_init(&app->stats_timer, stats_timer_cb, app);
     sb_timer_arm(&app->timers, &app->stats_timer, sb_clock_now_ms() + STATS_EVERY_MS);
     app->store = sb_store_create(app->loop, &app->timers, &opt, &ev);
     if (!app->store) {

@@ -55,9 +55,7 @@ static void expire_cb(sb_timer_t *t);
 
 static void trim_cb(sb_timer_t *t)
 {
-    (void)t;
-    if (g_chat)
-        chat_trim_streams(g_chat);
+    chat_trim_streams(t->data);
 }
 
 conv_t *conv_add(sb_chat_t *ch, const char *id)
@@ -69,8 +67,8 @@ conv_t *conv_add(sb_chat_t *ch, const char *id)
     if (!v)
         return NULL;
     snprintf(v->id, sizeof v->id, "%s", id);
-    sb_timer_init(&v->inactivity, inactivity_cb);
-    sb_timer_init(&v->expire, expire_cb);
+    sb_timer_init(&v->inactivity, inactivity_cb, ch);
+    sb_timer_init(&v->expire, expire_cb, ch);
     uint32_t ix;
     if (ch->n_free) {
         ix = ch->free_ix[--ch->n_free];
@@ -117,15 +115,13 @@ void conv_drop(sb_chat_t *ch, conv_t *v)
 
 static void inactivity_cb(sb_timer_t *t)
 {
-    chat_inactivity_fired((conv_t *)((char *)t - offsetof(conv_t, inactivity)));
+    chat_inactivity_fired(t->data, (conv_t *)((char *)t - offsetof(conv_t, inactivity)));
 }
 
 static void expire_cb(sb_timer_t *t)
 {
     conv_t *v = (conv_t *)((char *)t - offsetof(conv_t, expire));
-    sb_chat_t *ch = g_chat;
-    if (ch)
-        conv_drop(ch, v);
+    conv_drop(t->data, v);
 }
 
 sb_conn_t *conv_holder_conn(sb_chat_t *ch, const conv_t *v, uint32_t *agent, sb_cstate_t *state)
@@ -153,8 +149,6 @@ sb_conn_t *conv_customer_conn(sb_chat_t *ch, const conv_t *v)
  * Start and stop
  * ---------------------------------------------------------------------------------------------- */
 
-sb_chat_t *g_chat;
-
 int sb_chat_start(sb_app_t *app)
 {
     sb_chat_t *ch = calloc(1, sizeof *ch);
@@ -162,9 +156,8 @@ int sb_chat_start(sb_app_t *app)
         return SB_E_NOMEM;
     ch->app = app;
     sb_strmap_init(&ch->by_id);
-    sb_timer_init(&ch->trim, trim_cb);
+    sb_timer_init(&ch->trim, trim_cb, ch);
     app->chat = ch;
-    g_chat = ch;
     return 0;
 }
 
@@ -196,7 +189,6 @@ void sb_chat_destroy(sb_app_t *app)
     sb_strmap_dispose(&ch->by_id);
     free(ch);
     app->chat = NULL;
-    g_chat = NULL;
 }
 
 /* ------------------------------------------------------------------------------------------------
@@ -217,8 +209,10 @@ static void tell_epoch(sb_conn_t *c, void *arg)
 
 static void epoch_cb(int st, uint64_t epoch, bool raised, void *priv)
 {
-    sb_chat_t *ch = priv;
-    if (!g_chat || g_chat != ch || st != 0)
+    /* `priv` is the app, which outlives every store callback; the chat service may be gone (a
+     * reply failed at teardown comes after it) */
+    sb_chat_t *ch = chat_of(priv);
+    if (st != 0 || !ch)
         return;
     bool changed = raised || (ch->epoch && epoch != ch->epoch);
     ch->epoch = epoch;
@@ -237,7 +231,7 @@ void sb_chat_store_ready(sb_app_t *app)
     if (!ch)
         return;
     sb_cv_epoch_check(app->store, app->key_prefix, sb_store_run_id(app->store), sb_clock_now_ms(),
-                      epoch_cb, ch);
+                      epoch_cb, app);
     /* records that passed the retention period while Switchboard was away go now */
     sb_timer_disarm(&app->timers, &ch->trim);
     chat_trim_streams(ch);

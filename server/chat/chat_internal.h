@@ -60,7 +60,6 @@ struct sb_chat {
 };
 
 /* The one chat module of the process (timers in conversations keep no back pointer). */
-extern sb_chat_t *g_chat;
 
 sb_chat_t *chat_of(const sb_app_t *app);
 conv_t *conv_find(const sb_chat_t *ch, const char *id);
@@ -96,6 +95,6 @@ void chat_audit(sb_chat_t *ch, const char *actor, const char *action, const char
 /* (Re)arms the inactivity watch of an answered conversation. */
 void chat_watch(sb_chat_t *ch, conv_t *v);
 /* Its timer fired: warn, or end after the warning. */
-void chat_inactivity_fired(conv_t *v);
+void chat_inactivity_fired(sb_chat_t *ch, conv_t *v);
 
 #endif

@@ -111,10 +111,9 @@ void chat_watch(sb_chat_t *ch, conv_t *v)
                      since + (uint64_t)app->cfg->chat.inactivity_warn_s * 1000u);
 }
 
-void chat_inactivity_fired(conv_t *v)
+void chat_inactivity_fired(sb_chat_t *ch, conv_t *v)
 {
-    sb_chat_t *ch = g_chat;
-    if (!ch || v->closed)
+    if (v->closed)
         return;
     sb_app_t *app = ch->app;
     sb_cstate_t st;

@@ -730,8 +730,8 @@ void sb_conn_on_established(sb_net_t *n, struct lws *wsi, sb_conn_t *c)
     c->net = n;
     c->role = -1;
     c->established = true;
-    sb_timer_init(&c->timer, conn_timer_cb);
-    sb_timer_init(&c->expiry, expiry_cb);
+    sb_timer_init(&c->timer, conn_timer_cb, c);
+    sb_timer_init(&c->expiry, expiry_cb, c);
     sb_buf_init(&c->rx, 0);
     c->next = n->conns;
     if (n->conns)

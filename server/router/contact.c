@@ -22,7 +22,7 @@ static const sb_cfg_topic_t *find_topic(const sb_config_t *cfg, sb_str_t id)
 void rtr_abandon_cb(sb_timer_t *t)
 {
     cside_t *cs = (cside_t *)((char *)t - offsetof(cside_t, abandon));
-    sb_router_t *R = g_router;
+    sb_router_t *R = t->data;
     if (!R || cs->conn)
         return;
     uint32_t ci = sb_route_contact_find(R->eng, cs->contact_id);
@@ -419,7 +419,8 @@ void sb_router_create_task(sb_app_t *app, sb_http_t *h, const char *queue, const
     }
     int li = rtr_lang_of(R, lang ? lang : (cq->n_languages ? cq->languages[0] : "en"));
     if (li < 0) {
-        sb_http_error(h, 400, SB_WERR_BAD_REQUEST, "language is not one of the configured languages");
+        sb_http_error(h, 400, SB_WERR_BAD_REQUEST,
+                      "language is not one of the configured languages");
         return;
     }
     sb_rcontact_t spec;
@@ -458,7 +459,8 @@ void sb_router_create_task(sb_app_t *app, sb_http_t *h, const char *queue, const
         else if (a == SB_ARRIVE_FULL)
             sb_http_error(h, 500, SB_WERR_INTERNAL, "out of memory");
         else
-            sb_http_error(h, 400, SB_WERR_BAD_REQUEST, "the task queue does not take this language");
+            sb_http_error(h, 400, SB_WERR_BAD_REQUEST,
+                          "the task queue does not take this language");
         rtr_pump(R);
         return;
     }

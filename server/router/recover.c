@@ -19,20 +19,16 @@
  * one of them idle at a time: 100,000 contacts took 2.2 s instead of 1.5). */
 #define LOAD_REFILL 1000
 
+/* Store callbacks outlive nothing they do not check: a job keeps the app (which outlives every
+ * callback) and the router it was for, and uses the router only if it is still the app's. */
 typedef struct {
+    sb_app_t *app;
     sb_router_t *R;
     uint64_t generation;
     char id[SB_ROUTE_ID_LEN + 1];
     uint32_t agent;
     bool doubt; /* a single reload, not part of the full load */
 } load_job_t;
-
-static struct {
-    char **ids;
-    uint32_t n, next;
-    bool issuing; /* load_next is issuing: completions only count down */
-    sb_strmap_t seen;
-} g_load;
 
 static void load_next(sb_router_t *R);
 static void load_finish(sb_router_t *R);
@@ -99,6 +95,7 @@ static int parse_contact(sb_router_t *R, const sb_rs_contact_t *r, sb_rcontact_t
 }
 
 typedef struct {
+    sb_app_t *app;
     sb_router_t *R;
     uint64_t generation;
 } conv_job_t;
@@ -108,7 +105,7 @@ static void job_done(sb_router_t *R);
 static void conv_loaded(void *arg)
 {
     conv_job_t *j = arg;
-    if (g_router == j->R && j->R->load_generation == j->generation)
+    if (j->app->router == j->R && j->R->load_generation == j->generation)
         job_done(j->R);
     free(j);
 }
@@ -119,6 +116,7 @@ static void load_conv(sb_router_t *R, const cside_t *cs, bool counted)
 {
     conv_job_t *j = counted ? calloc(1, sizeof *j) : NULL;
     if (j) {
+        j->app = R->app;
         j->R = R;
         j->generation = R->load_generation;
         R->load_pending++;
@@ -212,9 +210,9 @@ static void apply_agent(sb_router_t *R, uint32_t ai, const sb_rs_agent_t *r, uin
 static void job_done(sb_router_t *R)
 {
     R->load_pending--;
-    if (g_load.issuing)
+    if (R->load.issuing)
         return;
-    if (g_load.next < g_load.n) {
+    if (R->load.next < R->load.n) {
         if (R->load_pending <= LOAD_REFILL)
             load_next(R);
     } else if (R->load_pending == 0) {
@@ -225,9 +223,9 @@ static void job_done(sb_router_t *R)
 static void contact_loaded_cb(int st, const sb_rs_contact_t *r, void *priv)
 {
     load_job_t *j = priv;
-    sb_router_t *R = j->R;
+    sb_router_t *R = j->app->router == j->R ? j->R : NULL;
     if (R && R->eng && R->load_generation == j->generation && st == 0) {
-        sb_strmap_put(&g_load.seen, j->id, 1);
+        sb_strmap_put(&R->load.seen, j->id, 1);
         apply_contact(R, j->id, r, sb_clock_now_ms(), true);
     }
     if (R && R->load_generation == j->generation)
@@ -238,7 +236,7 @@ static void contact_loaded_cb(int st, const sb_rs_contact_t *r, void *priv)
 static void agent_loaded_cb(int st, const sb_rs_agent_t *r, void *priv)
 {
     load_job_t *j = priv;
-    sb_router_t *R = j->R;
+    sb_router_t *R = j->app->router == j->R ? j->R : NULL;
     if (R && R->eng && R->load_generation == j->generation && st == 0)
         apply_agent(R, j->agent, r, sb_clock_now_ms());
     if (R && R->load_generation == j->generation)
@@ -248,16 +246,17 @@ static void agent_loaded_cb(int st, const sb_rs_agent_t *r, void *priv)
 
 static void load_next(sb_router_t *R)
 {
-    uint32_t end = g_load.next + LOAD_BATCH < g_load.n ? g_load.next + LOAD_BATCH : g_load.n;
+    uint32_t end = R->load.next + LOAD_BATCH < R->load.n ? R->load.next + LOAD_BATCH : R->load.n;
     R->load_pending++; /* held while issuing */
-    g_load.issuing = true;
-    for (; g_load.next < end; g_load.next++) {
+    R->load.issuing = true;
+    for (; R->load.next < end; R->load.next++) {
         load_job_t *j = calloc(1, sizeof *j);
         if (!j)
             break;
+        j->app = R->app;
         j->R = R;
         j->generation = R->load_generation;
-        snprintf(j->id, sizeof j->id, "%s", g_load.ids[g_load.next]);
+        snprintf(j->id, sizeof j->id, "%s", R->load.ids[R->load.next]);
         if (sb_rs_read_contact(R->app->store, R->app->key_prefix, j->id, contact_loaded_cb, j) !=
             0) {
             free(j);
@@ -265,8 +264,8 @@ static void load_next(sb_router_t *R)
         }
         R->load_pending++;
     }
-    g_load.issuing = false;
-    if (g_load.next < end) {
+    R->load.issuing = false;
+    if (R->load.next < end) {
         /* Redis went away or is saturated: the next store-ready starts over */
         SB_WARN("route", "loading routing state interrupted; will retry");
         R->load_generation++;
@@ -276,13 +275,19 @@ static void load_next(sb_router_t *R)
     job_done(R);
 }
 
-static void free_ids(void)
+static void free_ids(sb_router_t *R)
 {
-    for (uint32_t i = 0; i < g_load.n; i++)
-        free(g_load.ids[i]);
-    free(g_load.ids);
-    g_load.ids = NULL;
-    g_load.n = g_load.next = 0;
+    for (uint32_t i = 0; i < R->load.n; i++)
+        free(R->load.ids[i]);
+    free(R->load.ids);
+    R->load.ids = NULL;
+    R->load.n = R->load.next = 0;
+}
+
+void rtr_load_dispose(sb_router_t *R)
+{
+    free_ids(R);
+    sb_strmap_dispose(&R->load.seen);
 }
 
 static void load_agents(sb_router_t *R)
@@ -292,6 +297,7 @@ static void load_agents(sb_router_t *R)
         load_job_t *j = calloc(1, sizeof *j);
         if (!j)
             break;
+        j->app = R->app;
         j->R = R;
         j->generation = R->load_generation;
         j->agent = a;
@@ -307,16 +313,16 @@ static void load_agents(sb_router_t *R)
 static void load_finish(sb_router_t *R)
 {
     uint64_t now = sb_clock_now_ms();
-    if (!g_load.ids) {
+    if (!R->load.ids) {
         /* contacts done and agents done */
         sb_route_reload_done(R->eng, now);
         rtr_stats_agents_loaded(R, now);
         R->loading = false;
         R->app->state_loaded = true;
         sb_metrics.ready = 1;
-        SB_INFO("route", "routing state loaded", SB_F_UINT("contacts", g_load.seen.n),
+        SB_INFO("route", "routing state loaded", SB_F_UINT("contacts", R->load.seen.n),
                 SB_F_UINT("agents", R->n_agent_ids));
-        sb_strmap_dispose(&g_load.seen);
+        sb_strmap_dispose(&R->load.seen);
         rtr_pump(R);
         return;
     }
@@ -326,36 +332,37 @@ static void load_finish(sb_router_t *R)
     while (sb_route_contact_iter(R->eng, &cur, &ci)) {
         sb_rcontact_view_t v;
         if (!sb_route_contact_view(R->eng, ci, &v) || v.committing ||
-            sb_strmap_get(&g_load.seen, v.id, NULL))
+            sb_strmap_get(&R->load.seen, v.id, NULL))
             continue;
         snprintf(gone, sizeof gone, "%s", v.id);
         apply_contact(R, gone, NULL, now, false);
     }
-    free_ids();
+    free_ids(R);
     load_agents(R);
     job_done(R);
 }
 
 static void live_cb(int st, char **ids, size_t n, void *priv)
 {
-    sb_router_t *R = priv;
-    if (!R->eng || st != 0) {
+    sb_router_t *R = rtr(priv); /* `priv` is the app: the router may be gone */
+    if (!R || !R->eng || st != 0) {
         for (size_t i = 0; i < n; i++)
             free(ids[i]);
         free(ids);
-        R->loading = false;
+        if (R)
+            R->loading = false;
         return;
     }
-    free_ids();
+    free_ids(R);
     /* an empty list: the marker that the contacts were read (load_finish) */
-    g_load.ids = ids ? ids : calloc(1, sizeof *g_load.ids);
-    if (!g_load.ids) {
+    R->load.ids = ids ? ids : calloc(1, sizeof *R->load.ids);
+    if (!R->load.ids) {
         R->loading = false;
         return;
     }
-    g_load.n = (uint32_t)n;
-    SB_INFO("route", "loading routing state", SB_F_UINT("live_contacts", g_load.n));
-    if (g_load.n)
+    R->load.n = (uint32_t)n;
+    SB_INFO("route", "loading routing state", SB_F_UINT("live_contacts", R->load.n));
+    if (R->load.n)
         load_next(R);
     else
         load_finish(R);
@@ -369,11 +376,11 @@ void sb_router_store_ready(sb_app_t *app)
     R->loading = true;
     R->load_generation++;
     R->load_pending = 0; /* what an interrupted load left outstanding no longer counts */
-    g_load.issuing = false;
+    R->load.issuing = false;
     app->state_loaded = false;
-    sb_strmap_dispose(&g_load.seen);
-    sb_strmap_init(&g_load.seen);
-    if (sb_rs_live(app->store, app->key_prefix, live_cb, R) != 0)
+    sb_strmap_dispose(&R->load.seen);
+    sb_strmap_init(&R->load.seen);
+    if (sb_rs_live(app->store, app->key_prefix, live_cb, app) != 0)
         R->loading = false;
 }
 
@@ -405,7 +412,7 @@ void rtr_doubt(sb_router_t *R, const char *contact_id, uint32_t agent)
 static void doubt_contact_cb(int st, const sb_rs_contact_t *r, void *priv)
 {
     load_job_t *j = priv;
-    if (j->R->eng) {
+    if (j->app->router == j->R && j->R->eng) {
         if (st == 0)
             apply_contact(j->R, j->id, r, sb_clock_now_ms(), false);
         else
@@ -418,7 +425,7 @@ static void doubt_contact_cb(int st, const sb_rs_contact_t *r, void *priv)
 static void doubt_agent_cb(int st, const sb_rs_agent_t *r, void *priv)
 {
     load_job_t *j = priv;
-    if (j->R->eng) {
+    if (j->app->router == j->R && j->R->eng) {
         if (st == 0)
             apply_agent(j->R, j->agent, r, sb_clock_now_ms());
         else
@@ -445,6 +452,7 @@ void rtr_retry_cb(sb_timer_t *t)
     for (uint32_t i = 0; i < nc; i++) {
         load_job_t *j = calloc(1, sizeof *j);
         if (j) {
+            j->app = R->app;
             j->R = R;
             snprintf(j->id, sizeof j->id, "%s", ids[i]);
             if (sb_rs_read_contact(app->store, app->key_prefix, j->id, doubt_contact_cb, j) != 0) {
@@ -458,6 +466,7 @@ void rtr_retry_cb(sb_timer_t *t)
         load_job_t *j = calloc(1, sizeof *j);
         if (!j)
             continue;
+        j->app = R->app;
         j->R = R;
         j->agent = agents[i];
         if (sb_rs_read_agent(app->store, app->key_prefix, R->agent_ids[agents[i]], doubt_agent_cb,

@@ -24,8 +24,6 @@
  * Look-ups
  * ---------------------------------------------------------------------------------------------- */
 
-sb_router_t *g_router;
-
 sb_router_t *rtr(const sb_app_t *app)
 {
     return app->router;
@@ -113,7 +111,7 @@ cside_t *rtr_cside_add(sb_router_t *R, const char *contact_id)
     if (!cs)
         return NULL;
     snprintf(cs->contact_id, sizeof cs->contact_id, "%s", contact_id);
-    sb_timer_init(&cs->abandon, rtr_abandon_cb);
+    sb_timer_init(&cs->abandon, rtr_abandon_cb, R);
     uint32_t ix;
     if (R->n_free_cs) {
         ix = R->free_cs[--R->n_free_cs];
@@ -576,15 +574,15 @@ int sb_router_start(sb_app_t *app)
         return SB_E_NOMEM;
     R->app = app;
     app->router = R;
-    g_router = R;
     sb_strmap_init(&R->queue_ix);
     sb_strmap_init(&R->agent_ix);
     sb_strmap_init(&R->cside_ix);
     sb_strmap_init(&R->by_customer);
-    sb_timer_init(&R->timer, engine_timer_cb);
-    sb_timer_init(&R->hours_timer, hours_timer_cb);
-    sb_timer_init(&R->retry_timer, rtr_retry_cb);
-    sb_timer_init(&R->waiting_timer, waiting_timer_cb);
+    sb_strmap_init(&R->load.seen);
+    sb_timer_init(&R->timer, engine_timer_cb, R);
+    sb_timer_init(&R->hours_timer, hours_timer_cb, R);
+    sb_timer_init(&R->retry_timer, rtr_retry_cb, R);
+    sb_timer_init(&R->waiting_timer, waiting_timer_cb, R);
     uint64_t now = sb_clock_now_ms();
     int rc = setup_engine(R, now);
     if (rc)
@@ -640,11 +638,11 @@ void sb_router_destroy(sb_app_t *app)
     sb_strmap_dispose(&R->agent_ix);
     sb_strmap_dispose(&R->cside_ix);
     sb_strmap_dispose(&R->by_customer);
+    rtr_load_dispose(R);
     free(R->doubt_contacts);
     free(R->doubt_agents);
     free(R);
     app->router = NULL;
-    g_router = NULL;
 }
 
 /* ------------------------------------------------------------------------------------------------

@@ -83,6 +83,12 @@ struct sb_router {
     uint64_t deferred_refusals[RTR_DEFERRED];
     uint32_t n_deferred;
     /* recovery */
+    struct {
+        char **ids;
+        uint32_t n, next;
+        bool issuing; /* load_next is issuing: completions only count down */
+        sb_strmap_t seen;
+    } load;
     bool loading;
     uint32_t load_pending;
     uint64_t load_generation;
@@ -91,10 +97,6 @@ struct sb_router {
     uint32_t *doubt_agents;
     uint32_t n_doubt_a;
 };
-
-/* The one router of the process (abandon timers live in contact side data, which keeps no back
- * pointer). */
-extern sb_router_t *g_router;
 
 sb_router_t *rtr(const sb_app_t *app);
 uint32_t rtr_agent_of(const sb_router_t *R, const char *username);
@@ -134,6 +136,8 @@ void rtr_send_contact_status(sb_router_t *R, const cside_t *cs);
 /* router/recover.c */
 void rtr_doubt(sb_router_t *R, const char *contact_id, uint32_t agent);
 void rtr_retry_cb(sb_timer_t *t);
+/* Frees what a load in progress holds (the router is going). */
+void rtr_load_dispose(sb_router_t *R);
 
 /* router/hours.c: the queue's opening hours as UTC intervals around `now` (always open without
  * hours). 0 or SB_E_NOMEM; free the intervals with rtr_hours_free. */

@@ -533,7 +533,7 @@ sb_store_t *sb_store_create(uv_loop_t *loop, sb_timers_t *timers, const sb_store
         sb_store_destroy(s);
         return NULL;
     }
-    sb_timer_init(&s->reconnect, reconnect_cb);
+    sb_timer_init(&s->reconnect, reconnect_cb, s);
     uv_timer_init(loop, &s->watchdog);
     s->watchdog.data = s;
     uv_timer_start(&s->watchdog, watchdog_cb, WATCHDOG_EVERY_MS, WATCHDOG_EVERY_MS);

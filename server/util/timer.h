@@ -18,6 +18,7 @@ struct sb_timer {
     uint64_t deadline;
     uint32_t idx; /* position in the heap + 1; 0 when not armed */
     sb_timer_cb cb;
+    void *data; /* the owner's context, for the callback (as libuv's handle->data) */
 };
 
 typedef struct {
@@ -32,11 +33,14 @@ int sb_timers_init(sb_timers_t *ts, uv_loop_t *loop);
 /* Closes the uv handle; armed timers are forgotten (their owners must not rely on them). */
 void sb_timers_dispose(sb_timers_t *ts);
 
-static inline void sb_timer_init(sb_timer_t *t, sb_timer_cb cb)
+/* `data` is handed back to the callback as t->data: whatever it needs beyond the timer's own
+ * struct, so no callback needs a global. */
+static inline void sb_timer_init(sb_timer_t *t, sb_timer_cb cb, void *data)
 {
     t->deadline = 0;
     t->idx = 0;
     t->cb = cb;
+    t->data = data;
 }
 static inline bool sb_timer_armed(const sb_timer_t *t)
 {

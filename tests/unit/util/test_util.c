@@ -47,7 +47,7 @@ static void test_timers_fire_in_deadline_order(void **state)
     probe_t p[50];
     /* deadlines in a scrambled order, one disarmed, one re-armed later */
     for (int i = 0; i < 50; i++) {
-        sb_timer_init(&p[i].t, probe_cb);
+        sb_timer_init(&p[i].t, probe_cb, &p[i]);
         p[i].fired = p[i].order = 0;
         sb_timer_arm(&ts, &p[i].t, now + 100000 + (uint64_t)((i * 37) % 50) * 1000);
     }
