@@ -305,6 +305,8 @@ pending_t *rt_commit(sb_route_t *r, sb_commit_kind_t kind, contact_t *c, uint32_
     }
     p->id = ++r->commit_seq;
     p->kind = kind;
+    p->tag = r->tag; /* the tagged call's first commit */
+    r->tag = 0;
     p->contact = c ? c->index : SB_ROUTE_NONE;
     p->agent = agent;
     if (sb_idmap_put(&r->pending, p->id, p) != 0) {
@@ -350,6 +352,7 @@ static void fill(const sb_route_t *r, const pending_t *p, sb_rcommit_t *out, uin
     out->flagged = p->flagged;
     out->offer_with_create = p->offer_with_create;
     out->agent_to_away = p->agent_to_away;
+    out->tag = p->tag;
     out->status = p->status;
     out->reason = p->reason;
 }
@@ -651,6 +654,13 @@ sb_arrive_t sb_route_contact_arrive(sb_route_t *r, const sb_rcontact_t *spec, ui
     create(r, c, now);
     rt_settle(r, now);
     return SB_ARRIVE_OK;
+}
+
+uint64_t sb_route_tag(sb_route_t *r, uint64_t tag)
+{
+    uint64_t unused = r->tag;
+    r->tag = tag;
+    return unused;
 }
 
 /* ------------------------------------------------------------------------------------------------

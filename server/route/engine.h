@@ -248,6 +248,9 @@ typedef struct {
     uint64_t assigned_ms;     /* answered, 0 if not */
     uint64_t wrap_started_ms; /* wrap-up began, 0 if not */
     uint64_t now_ms;
+    /* The caller's tag (sb_route_tag) on the first commit the tagged call asked for, so the shell
+     * can answer the request that caused it; 0 on every other commit. */
+    uint64_t tag;
 } sb_rcommit_t;
 
 typedef struct {
@@ -273,6 +276,12 @@ void sb_route_destroy(sb_route_t *r);
 int sb_route_setup(sb_route_t *r, const sb_rqueue_def_t *queues, uint32_t n_queues,
                    const sb_ragent_def_t *agents, uint32_t n_agents, const sb_rparams_t *params,
                    uint64_t now);
+
+/* Tags the next call: the first commit it asks for carries `tag` (sb_rcommit_t.tag), to the
+ * decision and to its announcement, so that the shell finds the request that caused it without
+ * relying on order. Returns the tag that was set before and not used (0 when it was used: the
+ * call asked for a commit); sb_route_tag(r, 0) after a call says whether it did. */
+uint64_t sb_route_tag(sb_route_t *r, uint64_t tag);
 
 /* Decisions in the order they were made. Returns false when the outbox is empty. */
 bool sb_route_next(sb_route_t *r, sb_rdecision_t *out);

@@ -114,6 +114,7 @@ typedef struct {
     bool offer_with_create;
     bool flagged;
     sb_cancel_t cancel;
+    uint64_t tag; /* the caller's, sb_route_tag */
     /* the commit as it was asked for: its announcement reports the same data (offer id,
      * deadline, contact id), even though the contact moved on since */
     sb_rcommit_t asked;
@@ -134,6 +135,7 @@ struct sb_route {
     uint64_t commit_seq;
     uint64_t offer_seq;
     uint64_t rr_seq;
+    uint64_t tag;       /* sb_route_tag: for the next commit asked for, then 0 */
     sb_idmap_t pending; /* commit id -> pending_t* */
     /* heaps */
     sb_rheap_t *agent_heaps;   /* [queue][class][lang][step] */

@@ -193,9 +193,11 @@ static bool enter(sb_router_t *R, request_t *rq)
     spec->enqueued_ms = sb_clock_now_ms();
     uint32_t ix;
     uint64_t next_open = 0;
+    rtr_tag(R);
     sb_arrive_t a = sb_route_contact_arrive(R->eng, spec, spec->enqueued_ms, &ix, &next_open);
     if (a == SB_ARRIVE_OK)
         return true;
+    rtr_untag(R);
     const sb_cfg_queue_t *cq = rtr_queue_cfg(R, spec->queue);
     rtr_cside_del(R, cs);
     switch (c ? a : SB_ARRIVE_OK) {
@@ -385,6 +387,7 @@ void sb_router_contact_cancel(sb_conn_t *c, uint64_t id, const void *body)
     sb_route_result_t r;
     uint64_t now = sb_clock_now_ms();
     cs->customer_ended = true; /* if this ends an answered contact, the customer ended it */
+    rtr_tag(R);
     if (v.state == SB_CSTATE_ASSIGNED)
         r = sb_route_contact_end(R->eng, v.agent, ci, now);
     else if (v.committing)
@@ -394,9 +397,11 @@ void sb_router_contact_cancel(sb_conn_t *c, uint64_t id, const void *body)
     if (r == SB_ROUTE_OK && !v.committing) {
         rtr_wait_for_commit(R, c, id, SB_MSG_CONTACT_CANCEL);
     } else if (r == SB_ROUTE_OK) {
+        rtr_untag(R); /* applied when the commit in flight returns */
         char empty[8] = {0};
         sb_conn_send_ok(c, SB_MSG_CONTACT_CANCEL, id, empty);
     } else {
+        rtr_untag(R);
         sb_conn_send_error(c, true, id, SB_WERR_CONFLICT, "this contact has already ended", NULL,
                            0);
     }
@@ -445,7 +450,10 @@ void sb_router_create_task(sb_app_t *app, sb_http_t *h, const char *queue, const
     snprintf(cs->title, sizeof cs->title, "%s", title ? title : "");
     uint32_t ix;
     uint64_t next_open = 0;
+    rtr_tag(R);
     sb_arrive_t a = sb_route_contact_arrive(R->eng, &spec, spec.enqueued_ms, &ix, &next_open);
+    if (a != SB_ARRIVE_OK)
+        rtr_untag(R);
     if (a == SB_ARRIVE_EXISTS) {
         char body[96];
         int n = snprintf(body, sizeof body, "{\"task_id\":\"%s\",\"created\":false}", spec.id);

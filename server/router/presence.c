@@ -182,10 +182,12 @@ static void refuse(sb_conn_t *c, uint64_t id, sb_route_result_t r)
 static void wait_or_refuse(sb_router_t *R, sb_conn_t *c, uint64_t id, sb_msg_type_t type,
                            sb_route_result_t r)
 {
-    if (r == SB_ROUTE_OK)
+    if (r == SB_ROUTE_OK) {
         rtr_wait_for_commit(R, c, id, type);
-    else
+    } else {
+        rtr_untag(R);
         refuse(c, id, r);
+    }
     rtr_pump(R);
 }
 
@@ -218,6 +220,7 @@ void sb_router_state_set(sb_conn_t *c, uint64_t id, const void *body)
             return;
         }
     }
+    rtr_tag(R);
     int rc = sb_route_agent_set_status(R->eng, ai, st, reason, sb_clock_now_ms());
     wait_or_refuse(R, c, id, SB_MSG_AGENT_STATE_SET, rc ? SB_ROUTE_BUSY : SB_ROUTE_OK);
 }
@@ -227,6 +230,7 @@ void sb_router_offer_accept(sb_conn_t *c, uint64_t id, const void *body)
     const sb_msg_offer_accept_t *req = body;
     sb_router_t *R = rtr(sb_conn_app(c));
     uint32_t ai = agent_of_conn(R, c);
+    rtr_tag(R);
     sb_route_result_t r = ai == SB_ROUTE_NONE
                               ? SB_ROUTE_NOT_FOUND
                               : sb_route_offer_accept(R->eng, ai, req->offer_id, sb_clock_now_ms());
@@ -238,6 +242,7 @@ void sb_router_offer_decline(sb_conn_t *c, uint64_t id, const void *body)
     const sb_msg_offer_decline_t *req = body;
     sb_router_t *R = rtr(sb_conn_app(c));
     uint32_t ai = agent_of_conn(R, c);
+    rtr_tag(R);
     sb_route_result_t r =
         ai == SB_ROUTE_NONE ? SB_ROUTE_NOT_FOUND
                             : sb_route_offer_decline(R->eng, ai, req->offer_id, sb_clock_now_ms());
@@ -260,6 +265,7 @@ void sb_router_contact_end(sb_conn_t *c, uint64_t id, const void *body)
     sb_router_t *R = rtr(sb_conn_app(c));
     uint32_t ai = agent_of_conn(R, c);
     uint32_t ci = contact_of(R, req->contact_id);
+    rtr_tag(R);
     sb_route_result_t r = ai == SB_ROUTE_NONE || ci == SB_ROUTE_NONE
                               ? SB_ROUTE_NOT_FOUND
                               : sb_route_contact_end(R->eng, ai, ci, sb_clock_now_ms());
@@ -320,6 +326,7 @@ void sb_router_contact_wrapup(sb_conn_t *c, uint64_t id, const void *body)
         }
     uint32_t ai = agent_of_conn(R, c);
     uint32_t ci = contact_of(R, req->contact_id);
+    rtr_tag(R);
     sb_route_result_t r = ai == SB_ROUTE_NONE || ci == SB_ROUTE_NONE
                               ? SB_ROUTE_NOT_FOUND
                               : sb_route_wrapup_done(R->eng, ai, ci, sb_clock_now_ms());

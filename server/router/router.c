@@ -214,7 +214,25 @@ static void commit_cb(sb_commit_outcome_t out, const char *why, void *priv)
     rtr_pump(R);
 }
 
-/* Attaches the request being handled, if it caused this commit. */
+/* A request no commit will answer: try again. */
+static void answer_busy(sb_router_t *R, uint64_t conn_id, uint64_t req_id, sb_msg_type_t type)
+{
+    sb_net_t *n = R->app->net;
+    if (!n)
+        return;
+    if (type == RTR_HTTP) {
+        sb_http_t *h = sb_http_find(n, conn_id);
+        if (h)
+            sb_http_error(h, 503, SB_WERR_BUSY, "the server is busy; try again");
+        return;
+    }
+    sb_conn_t *c = sb_net_conn_find(n, conn_id);
+    if (c && c->state != SB_CONN_CLOSING)
+        sb_conn_send_error(c, true, req_id, SB_WERR_BUSY, "the server is busy; try again", NULL,
+                           200);
+}
+
+/* Attaches the request that caused this commit, found by its tag. */
 static void submit_commit(sb_router_t *R, const sb_rcommit_t *cm)
 {
     sb_app_t *app = R->app;
@@ -226,12 +244,14 @@ static void submit_commit(sb_router_t *R, const sb_rcommit_t *cm)
     j->app = app;
     j->commit_id = cm->commit_id;
     j->cm = *cm;
-    if (R->waiting.conn_id && !R->waiting.taken) {
-        j->conn_id = R->waiting.conn_id;
-        j->req_id = R->waiting.req_id;
-        j->req_type = R->waiting.type;
-        R->waiting.taken = true;
-    }
+    for (uint32_t i = 0; cm->tag && i < R->n_waits; i++)
+        if (R->waits[i].tag == cm->tag) {
+            j->conn_id = R->waits[i].conn_id;
+            j->req_id = R->waits[i].req_id;
+            j->req_type = R->waits[i].type;
+            R->waits[i] = R->waits[--R->n_waits];
+            break;
+        }
     sb_rs_extra_t x;
     rtr_commit_extra(R, cm, &x);
     int rc = sb_rs_commit(app->store, app->key_prefix, cm, &x, commit_cb, j);
@@ -286,7 +306,13 @@ void rtr_pump(sb_router_t *R)
         for (uint32_t i = 0; i < n; i++)
             sb_route_committed(R->eng, ids[i], SB_COMMIT_REFUSED, sb_clock_now_ms());
     }
-    R->waiting.conn_id = 0;
+    /* a wait whose commit never came out (it cannot happen: the tagged call asked for one) would
+     * leave its request unanswered: answer it */
+    while (R->n_waits) {
+        R->n_waits--;
+        answer_busy(R, R->waits[R->n_waits].conn_id, R->waits[R->n_waits].req_id,
+                    R->waits[R->n_waits].type);
+    }
     rtr_waiting_check(R);
     uint64_t next = sb_route_next_deadline(R->eng);
     if (next == UINT64_MAX)
@@ -296,20 +322,46 @@ void rtr_pump(sb_router_t *R)
     R->pumping = false;
 }
 
+void rtr_tag(sb_router_t *R)
+{
+    R->tag = ++R->next_tag;
+    sb_route_tag(R->eng, R->tag);
+}
+
+void rtr_untag(sb_router_t *R)
+{
+    sb_route_tag(R->eng, 0);
+    R->tag = 0;
+}
+
+static void wait_for(sb_router_t *R, uint64_t conn_id, uint64_t req_id, sb_msg_type_t type)
+{
+    uint64_t unused = sb_route_tag(R->eng, 0), tag = R->tag;
+    R->tag = 0;
+    if (!tag || unused == tag || R->n_waits == RTR_WAITS) {
+        answer_busy(R, conn_id, req_id, type); /* no commit will answer it */
+        return;
+    }
+    R->waits[R->n_waits].tag = tag;
+    R->waits[R->n_waits].conn_id = conn_id;
+    R->waits[R->n_waits].req_id = req_id;
+    R->waits[R->n_waits].type = type;
+    R->n_waits++;
+}
+
 void rtr_wait_for_http(sb_router_t *R, uint64_t http_id)
 {
-    R->waiting.conn_id = http_id;
-    R->waiting.req_id = 0;
-    R->waiting.type = RTR_HTTP;
-    R->waiting.taken = false;
+    wait_for(R, http_id, 0, RTR_HTTP);
 }
 
 void rtr_wait_for_commit(sb_router_t *R, sb_conn_t *c, uint64_t req_id, sb_msg_type_t type)
 {
-    R->waiting.conn_id = c->id;
-    R->waiting.req_id = req_id;
-    R->waiting.type = type;
-    R->waiting.taken = false;
+    wait_for(R, c->id, req_id, type);
+}
+
+void rtr_wait_for_conn(sb_router_t *R, uint64_t conn_id, uint64_t req_id, sb_msg_type_t type)
+{
+    wait_for(R, conn_id, req_id, type);
 }
 
 /* ------------------------------------------------------------------------------------------------

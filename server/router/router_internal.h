@@ -11,6 +11,7 @@
 #include "util/timer.h"
 
 #define RTR_DEFERRED 256
+#define RTR_WAITS    16
 
 /* What the shell keeps per contact: who the customer is and where they are connected. */
 typedef struct {
@@ -74,12 +75,14 @@ struct sb_router {
     uint32_t n_free_cs;
     sb_strmap_t cside_ix;    /* contact id -> csides slot */
     sb_strmap_t by_customer; /* customer id -> csides slot of the open contact */
-    /* the request being handled: the commit it causes carries its ids */
+    /* requests waiting for the commit they caused, found by the commit's tag (sb_route_tag):
+     * registered just before the pump that submits that commit, so there are few at a time */
+    uint64_t next_tag, tag; /* tag: the one set on the engine call being made, 0 if none */
     struct {
-        uint64_t conn_id, req_id;
+        uint64_t tag, conn_id, req_id;
         sb_msg_type_t type;
-        bool taken;
-    } waiting;
+    } waits[RTR_WAITS];
+    uint32_t n_waits;
     uint64_t deferred_refusals[RTR_DEFERRED];
     uint32_t n_deferred;
     /* recovery */
@@ -114,7 +117,14 @@ sb_conn_t *rtr_customer_conn(const sb_router_t *R, const cside_t *cs);
 
 /* router.c */
 void rtr_pump(sb_router_t *R);
+/* A request is about to call the engine: its first commit will carry a fresh tag. */
+void rtr_tag(sb_router_t *R);
+/* The tagged call was refused (or answered otherwise): forget the tag. */
+void rtr_untag(sb_router_t *R);
+/* The tagged call was accepted: the request is answered when the commit it caused returns. */
 void rtr_wait_for_commit(sb_router_t *R, sb_conn_t *c, uint64_t req_id, sb_msg_type_t type);
+/* The same for a connection known by id. */
+void rtr_wait_for_conn(sb_router_t *R, uint64_t conn_id, uint64_t req_id, sb_msg_type_t type);
 /* contact.c: the customer hears why a chat could not start (`werr`: a refused conversation). */
 void rtr_conv_error(sb_conn_t *c, uint64_t req_id, int werr);
 /* The same for an HTTP transaction (an API call): marked by type RTR_HTTP. */

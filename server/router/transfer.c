@@ -104,8 +104,10 @@ int sb_router_transfer(sb_app_t *app, const char *contact_id, uint32_t from_agen
     cs->transferred = true;
     uint32_t ix;
     uint64_t next_open = 0;
+    rtr_tag(R);
     sb_arrive_t a = sb_route_contact_arrive(R->eng, &spec, sb_clock_now_ms(), &ix, &next_open);
     if (a != SB_ARRIVE_OK) {
+        rtr_untag(R);
         rtr_cside_del(R, cs);
         rtr_pump(R);
         switch (a) {
@@ -130,11 +132,9 @@ int sb_router_transfer(sb_app_t *app, const char *contact_id, uint32_t from_agen
     snprintf(old->transfer_to, sizeof old->transfer_to, "%s", spec.id);
     if (to_queue) {
         /* answered by the CREATE commit; rtr_transfer_created moves the customer */
-        R->waiting.conn_id = conn_id;
-        R->waiting.req_id = req_id;
-        R->waiting.type = SB_MSG_CHAT_TRANSFER;
-        R->waiting.taken = false;
+        rtr_wait_for_conn(R, conn_id, req_id, SB_MSG_CHAT_TRANSFER);
     } else {
+        rtr_untag(R);
         /* answered when the colleague accepts or declines */
         cs->reply_conn = conn_id;
         cs->reply_req = req_id;

@@ -2228,6 +2228,38 @@ static void test_customer_leaves_while_offer_commits(void **state)
     rh_free(&h);
 }
 
+/* A tagged call's first commit carries the tag, to its announcement; nothing else does. */
+static void test_caller_tag(void **state)
+{
+    (void)state;
+    sb_rqueue_def_t q[1] = {queue("q", CH(SB_CHAN_CHAT), LANG(0))};
+    sb_ragent_def_t a[1] = {agent(0, "ana", LANG(0), 1, 0)};
+    rh_t h;
+    init(&h, q, 1, a, 1);
+    sb_route_agent_connected(h.r, 0, h.now);
+    rh_pump(&h);
+    uint32_t c = arrive(&h, "c", 0, SB_CHAN_CHAT, 0);
+    size_t mark = h.n_log;
+    /* going available commits the status and then offers the waiting contact: two commits */
+    sb_route_tag(h.r, 77);
+    assert_int_equal(sb_route_agent_set_status(h.r, 0, SB_AGENT_AVAILABLE, 0, h.now), 0);
+    assert_int_equal(sb_route_tag(h.r, 0), 0); /* used */
+    rh_pump(&h);
+    const sb_rdecision_t *st = rh_find(&h, mark, SB_RD_COMMIT, SB_COMMIT_AGENT, NULL);
+    const sb_rdecision_t *of = rh_find(&h, mark, SB_RD_COMMIT, SB_COMMIT_OFFER, "c");
+    assert_non_null(st);
+    assert_non_null(of);
+    assert_int_equal(st->commit.tag, 77);
+    assert_int_equal(of->commit.tag, 0);
+    assert_int_equal(rh_find(&h, mark, SB_RD_ANNOUNCE, SB_COMMIT_AGENT, NULL)->commit.tag, 77);
+    /* a refused call asks for nothing: the tag comes back unused */
+    sb_route_tag(h.r, 78);
+    assert_int_equal(sb_route_contact_end(h.r, 0, c, h.now), SB_ROUTE_WRONG_STATE);
+    assert_int_equal(sb_route_tag(h.r, 0), 78);
+    OK(&h);
+    rh_free(&h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2272,6 +2304,7 @@ int main(void)
         cmocka_unit_test(test_create_refused_and_unknown),
         cmocka_unit_test(test_one_commit_per_contact),
         cmocka_unit_test(test_late_accept_says_expired),
+        cmocka_unit_test(test_caller_tag),
         cmocka_unit_test(test_customer_away_is_not_offered),
         cmocka_unit_test(test_offer_withdrawn_when_customer_leaves),
         cmocka_unit_test(test_customer_leaves_while_offer_commits),
